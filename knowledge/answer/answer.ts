@@ -1,0 +1,671 @@
+/**
+ * The answerer: turns a question into a short answer that leads with the fact, names the
+ * responsible unit where the records give one, cites its sources, and says plainly when the records
+ * do not hold the answer. Structured records (table rows, indicators, milestones) answer first;
+ * otherwise the best sentences of the best passages do.
+ */
+import { clip, hanLength, normalize, sentences } from '../../core/text.js';
+import {
+  type DocumentInfo,
+  indicatorName,
+  indicatorValue,
+  type KnowledgeBase,
+  type Passage,
+} from '../base.js';
+import type { Lexicon } from '../lexicon.js';
+import type { Milestone } from '../parse/milestones.js';
+import { UNIT_PATTERN } from '../parse/milestones.js';
+import type { Indicator } from '../parse/plan.js';
+import type { Hit, SearchIndex } from '../search/index.js';
+import { type PreparedQuery, prepareQuery } from '../search/query.js';
+import { tokensOfNormalized } from '../search/tokenizer.js';
+import { citations, docNumberKey, docNumbersIn, overlap, statedValues } from './facts.js';
+import { classify, type Intent } from './intent.js';
+
+/** Where an answer comes from. */
+export interface Source {
+  document: string;
+  locator: string;
+  excerpt: string;
+}
+
+/** An answer to one question. */
+export interface Answer {
+  question: string;
+  intent: Intent;
+  /** False when the records do not contain what was asked. */
+  found: boolean;
+  answer: string;
+  sources: Source[];
+  lang: 'zh' | 'en';
+}
+
+/** A contact entered by an administrator (the records themselves list none). */
+export interface Contact {
+  unit: string;
+  name: string;
+  phone: string;
+  hours: string | null;
+  note: string | null;
+}
+
+/** Looks up administrator-entered contacts; the store provides it. */
+export interface ContactDirectory {
+  forUnit(unit: string): Contact[];
+}
+
+/** What the answerer is made of. */
+export interface AnswererDeps {
+  kb: KnowledgeBase;
+  index: SearchIndex;
+  lexicon: Lexicon;
+  contacts?: ContactDirectory;
+}
+
+/** Answers questions. */
+export interface Answerer {
+  /** `now` only adds remarks such as "this deadline has passed". */
+  answer(question: string, now?: Date): Answer;
+}
+
+/** The defaults of answering. */
+export const defaultAnswerOptions = {
+  /** Normal upper bound of an answer's length, in characters. */
+  maxLength: 300,
+  /** How many sources an answer lists at most. */
+  maxSources: 3,
+  /** An indicator is meant when this share of its name's bigrams is in the question… */
+  indicatorOverlap: 0.6,
+  /** …or at least this many of them. */
+  indicatorMinBigrams: 5,
+};
+
+const DOMAIN =
+  /污染|整改|环境|养殖|粪|尾水|垃圾|污水|土壤|地下水|化肥|农药|规划|台账|指标|治理|排放|生态|耕地|水源|农村|厕所|秸秆|农膜|黑臭|督察|面源|地块|利用率|覆盖率|空气|大气|水质|环保|排污|pm2\.5|pollut|rectif|environment|manure|sewage|soil|groundwater|fertili|pesticide|aquaculture|tailwater|livestock|waste|indicator|plan|target/i;
+
+type Lang = 'zh' | 'en';
+const say = (lang: Lang, zh: string, en: string) => (lang === 'en' ? en : zh);
+
+function idf(index: SearchIndex, term: string): number {
+  return Math.log(1 + index.size / (1 + index.df(term)));
+}
+
+/** Creates an answerer over a knowledge base and its index. */
+export function createAnswerer(deps: AnswererDeps): Answerer {
+  const { kb, index, lexicon } = deps;
+  const docById = new Map<string, DocumentInfo>(kb.documents.map((d) => [d.id, d]));
+  const docTitle = (id: string) => docById.get(id)?.title ?? id;
+  const docShort = (id: string, lang: Lang) => {
+    const d = docById.get(id);
+    return d ? say(lang, d.shortTitle, d.titleEn) : id;
+  };
+  const source = (p: Passage, excerpt?: string): Source => ({
+    document: docTitle(p.document),
+    locator: p.locator,
+    excerpt: clip(excerpt ?? p.text, 120),
+  });
+  const milestoneSource = (m: Milestone): Source => ({
+    document: docTitle(m.document),
+    locator: m.locator,
+    excerpt: clip(m.title, 120),
+  });
+  const cite = (p: { document: string; locator: string }, lang: Lang) =>
+    `${docShort(p.document, lang)}${lang === 'en' ? ' ' : ''}${p.locator}`;
+
+  function result(
+    q: PreparedQuery,
+    intent: Intent,
+    found: boolean,
+    text: string,
+    sources: Source[],
+  ): Answer {
+    const seen = new Set<string>();
+    const unique = sources.filter((s) => {
+      const k = `${s.document}|${s.locator}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    return {
+      question: q.question,
+      intent,
+      found,
+      answer: text,
+      sources: unique.slice(0, defaultAnswerOptions.maxSources),
+      lang: q.english ? 'en' : 'zh',
+    };
+  }
+
+  /** Sentences of the hits that best cover the question's terms. */
+  function bestSentences(hits: Hit[], q: PreparedQuery, limit: number, prefer?: RegExp) {
+    const terms = q.terms.filter((t) => index.has(t));
+    const scored: Array<{ text: string; passage: Passage; score: number }> = [];
+    hits.slice(0, 6).forEach((h, rank) => {
+      for (const s of sentences(h.passage.text)) {
+        if (q.years.length > 0 && !q.years.some((y) => s.includes(String(y)))) continue;
+        const toks = new Set(tokensOfNormalized(normalize(s)));
+        let score = 0;
+        for (const t of terms) if (toks.has(t)) score += idf(index, t);
+        if (score === 0) continue;
+        if (prefer?.test(s)) score *= 1.5;
+        score *= 1 - rank * 0.05;
+        scored.push({ text: s, passage: h.passage, score });
+      }
+    });
+    scored.sort((a, b) => b.score - a.score);
+    const out: typeof scored = [];
+    for (const s of scored) {
+      if (out.some((o) => o.text === s.text)) continue;
+      out.push(s);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Indicators the question names, best first. */
+  function indicatorsIn(q: PreparedQuery): Indicator[] {
+    const text = `${q.cleaned} ${q.expansions.join(' ')}`;
+    const scored = kb.indicators
+      .map((ind) => {
+        const name = indicatorName(ind);
+        const share = overlap(name, text);
+        const bigrams = new Set(tokensOfNormalized(normalize(name))).size;
+        // Roman numerals ("III类", "V类") tell two indicators apart: a question naming one excludes the other.
+        const numeral = (t: string) => /(?<![a-z])(i{1,3}|iv|v|vi)(?=类)/.exec(t)?.[1] ?? null;
+        const asked = numeral(q.normalized);
+        const latinOk = asked === null || asked === numeral(normalize(name));
+        return { ind, share, hits: Math.round(share * bigrams), latinOk };
+      })
+      .filter(
+        (s) =>
+          s.latinOk &&
+          s.hits >= 2 &&
+          (s.share >= defaultAnswerOptions.indicatorOverlap ||
+            s.hits >= defaultAnswerOptions.indicatorMinBigrams ||
+            (s.share >= 0.5 && s.hits >= 4)),
+      );
+    if (scored.length === 0) return [];
+    const best = Math.max(...scored.map((s) => s.share));
+    return scored
+      .filter((s) => s.share >= best - 0.1)
+      .sort((a, b) => b.share - a.share)
+      .map((s) => s.ind);
+  }
+
+  /** Milestones that match the question, best first. */
+  function milestonesFor(q: PreparedQuery, hits: Hit[]): Milestone[] {
+    const terms = q.terms.filter((t) => index.has(t) && !/^\d/.test(t));
+    const hitRows = new Set(hits.slice(0, 3).map((h) => h.passage.row).filter((r) => r !== undefined));
+    const scored = kb.milestones
+      .filter((m) => q.years.length === 0 || q.years.includes(m.year))
+      .map((m) => {
+        const toks = new Set(tokensOfNormalized(normalize(m.title)));
+        let score = 0;
+        for (const t of terms) if (toks.has(t)) score += idf(index, t);
+        const row = /^第(\d+)行/.exec(m.locator)?.[1];
+        if (row && hitRows.has(Number(row))) score *= 1.3;
+        return { m, score };
+      })
+      .filter((s) => s.score > 0);
+    if (scored.length === 0) return [];
+    const best = Math.max(...scored.map((s) => s.score));
+    return scored
+      .filter((s) => s.score >= best * 0.75)
+      .sort((a, b) => b.score - a.score || a.m.year - b.m.year)
+      .map((s) => s.m);
+  }
+
+  function unitsOf(hits: Hit[], inds: Indicator[]): Array<{ unit: string; from: Source }> {
+    const out: Array<{ unit: string; from: Source }> = [];
+    for (const ind of inds) {
+      const p = kb.passages.find((x) => x.kind === 'indicator' && kb.indicators[x.indicator ?? -1] === ind);
+      for (const d of ind.departments) if (p) out.push({ unit: d, from: source(p) });
+    }
+    for (const h of hits.slice(0, 3)) {
+      const rec = h.passage.row ? kb.records.records[h.passage.row - 1] : undefined;
+      if (rec?.unit) out.push({ unit: rec.unit, from: { ...source(h.passage), locator: `第${rec.row}行·整改责任单位` } });
+    }
+    const seen = new Set<string>();
+    return out.filter((u) => (seen.has(u.unit) ? false : (seen.add(u.unit), true)));
+  }
+
+  // ── composers, one per kind of answer ─────────────────────────────────────────────────────────
+
+  function answerIndicators(q: PreparedQuery, intent: Intent, inds: Indicator[], lang: Lang): Answer {
+    const lines: string[] = [];
+    const sources: Source[] = [];
+    for (const ind of inds.slice(0, 2)) {
+      const p = kb.passages.find((x) => x.kind === 'indicator' && kb.indicators[x.indicator ?? -1] === ind);
+      if (p) sources.push(source(p));
+      const name = indicatorName(ind);
+      const parts: string[] = [];
+      if (ind.current) parts.push(say(lang, `${ind.current.year}年现状值${indicatorValue(ind, ind.current.value)}`, `${ind.current.year} value ${indicatorValue(ind, ind.current.value)}`));
+      for (const [y, v] of Object.entries(ind.targets)) {
+        if (v === '*') parts.push(say(lang, `${y}年目标表中未列具体值（*）`, `no ${y} target value given (*)`));
+        else parts.push(say(lang, `${y}年目标${indicatorValue(ind, v)}`, `${y} target ${indicatorValue(ind, v)}`));
+      }
+      if (ind.type) parts.push(say(lang, `${ind.type}指标`, `${ind.type === '约束性' ? 'binding' : 'expected'} indicator (${ind.type})`));
+      if (ind.departments.length) parts.push(say(lang, `责任部门：${ind.departments.join('、')}`, `responsible: ${ind.departments.join('、')}`));
+      if (ind.completion) parts.push(say(lang, `完成情况：${ind.completion}`, `status: ${ind.completion}`));
+      const where = say(lang, `（规划${ind.table}）`, ` (plan, ${ind.table})`);
+      const lead = intent === 'unit' && ind.departments.length
+        ? say(lang, `${name}的责任部门是${ind.departments.join('、')}`, `${name} is the responsibility of ${ind.departments.join('、')}`)
+        : name;
+      lines.push(lang === 'en' ? `${lead}${where}: ${parts.join(', ')}. ` : `${lead}${where}：${parts.join('，')}。`);
+    }
+    // Values the running text states for the same indicator: show them, and say so if they differ.
+    const main = inds[0] as Indicator;
+    const tableValue = main.current ? indicatorValue(main, main.current.value) : null;
+    const stated = statedValues(kb, main);
+    const achieved = stated.filter((s) => !s.isTarget);
+    const differing = achieved.filter((s) => s.value !== tableValue);
+    for (const s of differing.slice(0, 2)) {
+      sources.push(source(s.passage, s.clause));
+      lines.push(
+        say(
+          lang,
+          `另据${cite(s.passage, lang)}：“${s.clause}”——与规划表中的${tableValue ?? '数值'}不一致，两处数值并列供参考。`,
+          `Note: ${cite(s.passage, lang)} states "${s.clause}", which differs from the plan table's ${tableValue ?? 'value'}; both are given.`,
+        ),
+      );
+    }
+    const goals = stated.filter((s) => s.isTarget);
+    const wantsGoal = intent === 'target' || intent === 'deadline' || /目标|要达到|达到多少|target|goal/.test(q.normalized);
+    if (wantsGoal && goals.length) {
+      const g = goals[0] as (typeof goals)[number];
+      sources.push(source(g.passage, g.clause));
+      lines.push(say(lang, `目标表述（${cite(g.passage, lang)}）：${g.clause}。`, `Goal (${cite(g.passage, lang)}): ${g.clause}.`));
+    }
+    return result(q, intent === 'unit' || intent === 'target' || intent === 'deadline' ? intent : 'indicator', true, lines.join(''), sources);
+  }
+
+  function answerContact(q: PreparedQuery, hits: Hit[], inds: Indicator[], lang: Lang): Answer {
+    const units = unitsOf(hits, inds);
+    const asked = [...q.normalized.matchAll(UNIT_PATTERN)].map((m) => m[0]);
+    const candidates = [...new Set([...asked, ...units.map((u) => u.unit)])];
+    const entered = candidates.flatMap((u) => deps.contacts?.forUnit(u) ?? []);
+    const contactCells = kb.records.records.filter((r) => r.contact).map((r) => r);
+    if (entered.length > 0) {
+      const text = entered
+        .slice(0, 3)
+        .map((c) =>
+          say(
+            lang,
+            `${c.unit}：${c.name}，电话 ${c.phone}${c.hours ? `（${c.hours}）` : ''}${c.note ? `，${c.note}` : ''}`,
+            `${c.unit}: ${c.name}, phone ${c.phone}${c.hours ? ` (${c.hours})` : ''}${c.note ? `, ${c.note}` : ''}`,
+          ),
+        )
+        .join('；');
+      return result(
+        q,
+        'contact',
+        true,
+        say(lang, `${text}。（联系人由管理员录入，不是台账原文。）`, `${text}. (Entered by the administrators; the records themselves list no contact.)`),
+        units.map((u) => u.from),
+      );
+    }
+    if (contactCells.length > 0 && hits[0]?.passage.row) {
+      const rec = kb.records.records[hits[0].passage.row - 1];
+      if (rec?.contact) {
+        return result(q, 'contact', true, say(lang, `社会监督联系人及电话：${rec.contact}（整改台账第${rec.row}行）。`, `Public supervision contact: ${rec.contact} (records row ${rec.row}).`), [source(hits[0].passage)]);
+      }
+    }
+    const unitText = units.length ? units.map((u) => u.unit).join('、') : null;
+    const text = say(
+      lang,
+      `整改台账的“社会监督联系人及电话”一栏为空，记录中没有联系人或电话。${unitText ? `责任单位：${unitText}。` : ''}如需反映污染问题，可以直接在这里举报（发送“举报”）。`,
+      `The records' "public supervision contact and phone" (社会监督联系人及电话) column is empty: they list no contact person or phone.${unitText ? ` Responsible: ${unitText}.` : ''} To report pollution, send "report" here.`,
+    );
+    return result(q, 'contact', false, text, units.map((u) => u.from));
+  }
+
+  function answerUnit(q: PreparedQuery, hits: Hit[], _inds: Indicator[], lang: Lang): Answer | null {
+    const top = hits[0]?.score ?? 0;
+    const parts: string[] = [];
+    const sources: Source[] = [];
+    const said = new Set<string>();
+    for (const h of hits.slice(0, 4).filter((x) => x.score >= top * 0.5)) {
+      const p = h.passage;
+      const rec = p.row ? kb.records.records[p.row - 1] : undefined;
+      const ind = p.indicator !== undefined ? kb.indicators[p.indicator] : undefined;
+      if (rec?.unit && !said.has(`row${rec.row}`)) {
+        said.add(`row${rec.row}`);
+        parts.push(say(lang, `整改台账第${rec.row}行（${clip(rec.overview ?? '', 24)}）的责任单位：${rec.unit}。`, `Records row ${rec.row} (${clip(rec.overview ?? '', 24)}): responsible unit ${rec.unit}.`));
+        sources.push({ ...source(p), locator: `第${rec.row}行·整改责任单位`, excerpt: rec.unit });
+      } else if (ind && ind.departments.length && !said.has(ind.name)) {
+        said.add(ind.name);
+        parts.push(say(lang, `${indicatorName(ind)}（规划${ind.table}）的责任部门：${ind.departments.join('、')}。`, `${indicatorName(ind)} (plan ${ind.table}): responsible ${ind.departments.join('、')}.`));
+        sources.push(source(p));
+      } else if (p.kind === 'paragraph' && parts.length === 0) {
+        // The plan names leading departments in its running text ("区农业农村委联合区生态环境局…").
+        const named = bestSentences([h], q, 10).find((x) => new RegExp(UNIT_PATTERN.source).test(x.text));
+        if (named) {
+          parts.push(`${clip(named.text, 120)}${say(lang, `（${cite(p, lang)}）`, ` (${cite(p, lang)})`)}`);
+          sources.push(source(p, named.text));
+        }
+      }
+      if (parts.length >= 2) break;
+    }
+    if (parts.length === 0) return null;
+    return result(q, 'unit', true, clip(parts.join(''), defaultAnswerOptions.maxLength), sources);
+  }
+
+  function answerDeadline(q: PreparedQuery, hits: Hit[], lang: Lang, now?: Date): Answer | null {
+    const ms = milestonesFor(q, hits).slice(0, 3);
+    if (ms.length === 0) return null;
+    const today = now ? now.toISOString().slice(0, 10) : null;
+    const lines = ms.map((m) => {
+      const passed = today && m.dueDate < today ? say(lang, '（该期限已过）', ' (this deadline has passed)') : '';
+      const unit = m.unit ? say(lang, `，责任单位：${m.unit}`, `; responsible: ${m.unit}`) : '';
+      return say(lang, `${m.dueLabel}：${m.title}${passed}${unit}（${cite(m, lang)}）`, `${m.dueLabel} (by ${m.year}): ${m.title}${passed}${unit} (${cite(m, lang)})`);
+    });
+    const rec = ms.find((m) => /^第\d+行/.test(m.locator));
+    const recRow = rec ? kb.records.records[Number(/^第(\d+)行/.exec(rec.locator)?.[1]) - 1] : undefined;
+    const note = recRow && recRow.time === null ? say(lang, '台账“整改时间”一栏为空，期限取自整改目标原文。', ' The records\' 整改时间 column is empty; the deadline is taken from the target text.') : '';
+    return result(q, 'deadline', true, clip(`${lines.join('；')}。${note}`, defaultAnswerOptions.maxLength + 60), ms.map(milestoneSource));
+  }
+
+  function answerProgress(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
+    const top = hits[0]?.score ?? 0;
+    const effects = hits.filter((h) => h.passage.kind === 'effect' && h.score >= top * 0.5);
+    const pool = effects.length ? effects : hits;
+    const best = bestSentences(pool, q, 3, /完成|达到|实现|已|\d/);
+    if (best.length === 0) return null;
+    const first = best[0] as (typeof best)[number];
+    // A table's effect item is short and whole: give all of it (its figures belong together).
+    const lead =
+      first.passage.kind === 'effect'
+        ? { ...first, text: sentences(first.passage.text).filter((x) => !/以下/.test(x)).join('') }
+        : first;
+    const rec = lead.passage.row ? kb.records.records[lead.passage.row - 1] : undefined;
+    const more = best.slice(1).filter((b) => b.passage.id !== lead.passage.id && /\d/.test(b.text)).slice(0, 1);
+    const unit = rec?.unit ? say(lang, `责任单位：${rec.unit}。`, ` Responsible unit: ${rec.unit}.`) : '';
+    const text = `${clip(lead.text, 180)}${say(lang, `（${cite(lead.passage, lang)}）`, ` (${cite(lead.passage, lang)})`)}${more.map((m) => `${clip(m.text, 90)}（${cite(m.passage, lang)}）`).join('')}${unit}`;
+    return result(q, 'progress', true, clip(text, defaultAnswerOptions.maxLength), [lead, ...more].map((b) => source(b.passage, b.text)));
+  }
+
+  function answerMeasures(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
+    const top = hits[0]?.score ?? 0;
+    const topRow = hits[0]?.passage.row;
+    const measures = hits.filter(
+      (h) =>
+        h.passage.kind === 'measure' &&
+        (h.score >= top * 0.8 || (topRow !== undefined && h.passage.row === topRow && h.score >= top * 0.4)),
+    );
+    if (measures.length > 0) {
+      const row = measures[0]?.passage.row;
+      const best = measures[0]?.score ?? 0;
+      const items = measures
+        .filter((h) => h.passage.row === row && h.score >= best * 0.5)
+        .slice(0, 4)
+        .sort((a, b) => a.passage.id - b.passage.id);
+      const headOf = (h: Hit) => {
+        const first = h.passage.text.split('\n')[0] ?? '';
+        return (sentences(first)[0] ?? first).replace(/[。；]$/, '');
+      };
+      const heads = items.map((h) => clip(headOf(h), 40));
+      // The points of one item ("一是…二是…") say more than its heading alone.
+      const points =
+        items.length === 1
+          ? sentences((items[0] as Hit).passage.text)
+              .filter((x) => /^[一二三四五六七八九]是/.test(x))
+              .map((x) => clip(x.replace(/[。；]$/, ''), 40))
+              .slice(0, 4)
+          : [];
+      const detail = points.length || items.length > 2
+        ? null
+        : bestSentences(items, q, 3).find((d) => !heads.some((hd) => d.text.startsWith(hd.slice(0, 10))));
+      const rec = row ? kb.records.records[row - 1] : undefined;
+      const body = points.length ? points.join('；') : heads.join('；');
+      const text = say(
+        lang,
+        `主要措施（整改台账第${row}行）：${points.length ? `${heads[0]}：` : ''}${body}。${detail ? `其中：${clip(detail.text, 100)}` : ''}${rec?.unit ? `责任单位：${rec.unit}。` : ''}`,
+        `Main measures (records row ${row}): ${points.length ? `${heads[0]}: ` : ''}${body}.${detail ? ` For example: ${clip(detail.text, 100)}` : ''}${rec?.unit ? ` Responsible unit: ${rec.unit}.` : ''}`,
+      );
+      return result(q, 'measure', true, clip(text, defaultAnswerOptions.maxLength), items.map((h) => source(h.passage)));
+    }
+    const best = bestSentences(hits, q, 2);
+    if (best.length === 0) return null;
+    const text = best.map((b) => `${clip(b.text, 130)}（${cite(b.passage, lang)}）`).join('');
+    return result(q, 'measure', true, text, best.map((b) => source(b.passage, b.text)));
+  }
+
+  function answerTargets(q: PreparedQuery, hits: Hit[], lang: Lang, now?: Date): Answer | null {
+    const namesYear = (p: Passage) => q.years.length === 0 || q.years.some((y) => p.text.includes(String(y)));
+    const targets = hits.filter((h) => (h.passage.kind === 'target' || h.passage.kind === 'overview') && namesYear(h.passage));
+    const ms = milestonesFor(q, hits);
+    if (targets.length === 0 && ms.length === 0) return null;
+    if (targets.length > 0 && (ms.length === 0 || (targets[0]?.score ?? 0) >= (hits[0]?.score ?? 0) * 0.8)) {
+      const row = targets[0]?.passage.row;
+      const same = targets.filter((t) => t.passage.row === row && t.passage.kind === 'target').slice(0, 3);
+      const list = same.length ? same : targets.slice(0, 1);
+      const rec = row ? kb.records.records[row - 1] : undefined;
+      const text = say(
+        lang,
+        `整改目标（整改台账第${row}行）：${list.map((t) => clip(t.passage.text, 110)).join('；')}。${rec?.unit ? `责任单位：${rec.unit}。` : ''}`,
+        `Targets (records row ${row}): ${list.map((t) => clip(t.passage.text, 110)).join('; ')}.${rec?.unit ? ` Responsible unit: ${rec.unit}.` : ''}`,
+      );
+      return result(q, 'target', true, clip(text, defaultAnswerOptions.maxLength), list.map((t) => source(t.passage)));
+    }
+    const d = answerDeadline(q, hits, lang, now);
+    return d ? { ...d, intent: 'target' } : null;
+  }
+
+  function answerDocument(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
+    const numbers = docNumbersIn(q.question);
+    const all = citations(kb.passages);
+    if (numbers.length > 0) {
+      const keys = numbers.map(docNumberKey);
+      const found = all.filter((c) => c.number && keys.some((k) => docNumberKey(c.number as string).endsWith(k) || k.endsWith(docNumberKey(c.number as string))));
+      if (found.length === 0) return null;
+      const c = found[0] as (typeof found)[number];
+      return result(
+        q,
+        'document',
+        true,
+        say(lang, `${c.number}是《${c.title}》，见${cite(c.passage, lang)}。`, `${c.number} is 《${c.title}》, cited in ${cite(c.passage, lang)}.`),
+        found.slice(0, 2).map((f) => source(f.passage)),
+      );
+    }
+    const cited = citations(hits.slice(0, 4).map((h) => h.passage));
+    if (cited.length === 0) return null;
+    const seen = new Set<string>();
+    const list = cited.filter((c) => (seen.has(c.title) ? false : (seen.add(c.title), true))).slice(0, 4);
+    const text = say(
+      lang,
+      `相关文件：${list.map((c) => `《${c.title}》${c.number ? `（${c.number}）` : ''}`).join('、')}。`,
+      `Documents cited: ${list.map((c) => `《${c.title}》${c.number ? ` (${c.number})` : ''}`).join(', ')}.`,
+    );
+    return result(q, 'document', true, clip(text, defaultAnswerOptions.maxLength), list.map((c) => source(c.passage)));
+  }
+
+  function answerPlace(q: PreparedQuery, places: string[], lang: Lang): Answer {
+    const mentions = kb.passages.filter((p) => places.some((pl) => p.text.includes(pl)));
+    if (mentions.length === 0) {
+      return result(
+        q,
+        'place',
+        false,
+        say(lang, `整改台账和规划中没有提到${places.join('、')}的具体内容。`, `The records and the plan say nothing specific about ${places.join('、')}.`),
+        [],
+      );
+    }
+    const hits: Hit[] = mentions.map((p) => ({ passage: p, score: 1, matched: [] }));
+    const withPlace = hits.flatMap((h) =>
+      sentences(h.passage.text)
+        .filter((s) => places.some((pl) => s.includes(pl)))
+        .map((s) => ({ text: s, passage: h.passage })),
+    );
+    const scoreOf = (s: string) => q.terms.filter((t) => index.has(t) && s.includes(t)).length;
+    withPlace.sort((a, b) => scoreOf(b.text) - scoreOf(a.text));
+    const top = withPlace.slice(0, 2);
+    const text = top.map((t) => `${clip(t.text, 130)}（${cite(t.passage, lang)}）`).join('');
+    return result(q, 'place', true, clip(text, defaultAnswerOptions.maxLength), top.map((t) => source(t.passage, t.text)));
+  }
+
+  /** The best sentence that states a figure. */
+  function answerFigure(q: PreparedQuery, intent: Intent, hits: Hit[], lang: Lang): Answer | null {
+    // "多少人" / "几次": the measure word says which figure is meant.
+    const unit = /(?:多少|几)([人次家种项起亩吨个座块户])/.exec(q.normalized)?.[1];
+    const prefer = unit ? new RegExp(`\\d+(?:\\.\\d+)?(?:多)?万?${unit}`) : /\d/;
+    const best = bestSentences(hits, q, 8, prefer).filter((b) => /\d/.test(b.text));
+    const lead = best[0];
+    if (!lead) return null;
+    const text = say(lang, `${clip(lead.text, 200)}（${cite(lead.passage, lang)}）`, `${clip(lead.text, 200)} (${cite(lead.passage, lang)})`);
+    return result(q, intent, true, text, [source(lead.passage, lead.text)]);
+  }
+
+  function answerGeneral(q: PreparedQuery, intent: Intent, hits: Hit[], lang: Lang): Answer | null {
+    const best = bestSentences(hits, q, 2);
+    if (best.length === 0) return null;
+    const text = best.map((b) => `${clip(b.text, 140)}（${cite(b.passage, lang)}）`).join('');
+    return result(q, intent, true, clip(text, defaultAnswerOptions.maxLength), best.map((b) => source(b.passage, b.text)));
+  }
+
+  /** "专栏2有哪些约束性指标": a list of indicators by table or type. */
+  function listIndicators(q: PreparedQuery, lang: Lang): Answer | null {
+    const table = /专栏\s*(\d+)/.exec(q.normalized)?.[1];
+    const type = /约束性|预期性/.exec(q.normalized)?.[0] ?? (/binding/.test(q.normalized) ? '约束性' : /expected/.test(q.normalized) ? '预期性' : null);
+    const asksList = /哪些|哪几|有几|几个|多少个|列出|全部|所有|which|list|all/.test(q.normalized);
+    if (!asksList || (!table && !type)) return null;
+    const list = kb.indicators.filter((i) => (!table || i.table === `专栏${table}`) && (!type || i.type === type));
+    if (list.length === 0) return null;
+    const text = say(
+      lang,
+      `${table ? `专栏${table}` : '规划'}中${type ? `的${type}指标` : '的指标'}共${list.length}项：${list.map((i) => `${indicatorName(i)}${i.targets[2025] && i.targets[2025] !== '*' ? `（2025年目标${indicatorValue(i, i.targets[2025])}）` : ''}`).join('；')}。`,
+      `${list.length} ${type ? `${type === '约束性' ? 'binding' : 'expected'} ` : ''}indicators${table ? ` in 专栏${table}` : ''}: ${list.map((i) => indicatorName(i)).join('; ')}.`,
+    );
+    const sources = kb.passages.filter((p) => p.kind === 'indicator' && list.includes(kb.indicators[p.indicator ?? -1] as Indicator));
+    return result(q, 'indicator', true, clip(text, defaultAnswerOptions.maxLength), sources.map((p) => source(p)));
+  }
+
+  /** The intent of a question without cue words: what its best passage is. */
+  function fallbackIntent(hits: Hit[]): Intent {
+    const p = hits[0]?.passage;
+    if (!p) return 'offtopic';
+    const byKind: Record<Passage['kind'], Intent> = {
+      effect: 'progress',
+      measure: 'measure',
+      target: 'target',
+      overview: 'target',
+      indicator: 'indicator',
+      paragraph: /目标/.test(p.title) ? 'target' : /进展|管控|成效|完成/.test(p.title) ? 'progress' : 'measure',
+    };
+    return byKind[p.kind];
+  }
+
+  function notFound(q: PreparedQuery, intent: Intent, what: string | null, lang: Lang): Answer {
+    const text = what
+      ? say(lang, `整改台账和“十四五”规划中没有关于“${what}”的记录，我不能给出这方面的数字或结论。`, `The records and the plan contain nothing about "${what}", so I cannot give figures or conclusions on it.`)
+      : say(lang, '整改台账和“十四五”规划中没有找到能回答这个问题的内容。', 'The records and the plan do not contain an answer to this question.');
+    return result(q, intent, false, text, []);
+  }
+
+  function fixedAnswer(q: PreparedQuery, intent: Intent, found: boolean, zh: string, en: string): Answer {
+    return result(q, intent, found, q.english ? en : zh, []);
+  }
+
+  function kindWeight(intent: Intent | null): (p: Passage) => number {
+    const table: Partial<Record<Intent, Partial<Record<Passage['kind'], number>>>> = {
+      progress: { effect: 2, overview: 1.1, measure: 0.8 },
+      measure: { measure: 1.3, paragraph: 1.1, effect: 0.8 },
+      target: { target: 2, overview: 1.5, indicator: 1.2 },
+      deadline: { target: 2, overview: 1.5, indicator: 1.2 },
+      indicator: { indicator: 2 },
+      unit: { overview: 1.3, target: 1.3, indicator: 1.5 },
+    };
+    const w = intent ? table[intent] : undefined;
+    return (p) => w?.[p.kind] ?? 1;
+  }
+
+  return {
+    answer(question, now) {
+      const q = prepareQuery(question, lexicon, index.has);
+      const lang: Lang = q.english ? 'en' : 'zh';
+      const cued = q.question.trim() === '' ? 'help' : classify(q.normalized);
+      if (cued === 'greeting' || cued === 'help') {
+        return fixedAnswer(
+          q,
+          cued,
+          true,
+          '您好，我是江津区“整改助手”。可以问我农业农村污染整改台账和“十四五”土壤污染防治规划中的目标、期限、责任单位、进展、指标和措施，例如“尾水整改完成了多少？”；发现污染可以直接说“我要举报”，我会帮您登记并给出受理编号。',
+          'Hello, I am the Jiangjin Rectify Assistant (整改助手). Ask me about the rectification records and the 14th Five-Year plan: targets, deadlines, responsible units, progress, indicators and measures, e.g. "How much tailwater rectification was completed?". To report pollution, say "I want to report".',
+        );
+      }
+      if (cued === 'complaint') {
+        return fixedAnswer(
+          q,
+          'complaint',
+          true,
+          '好的，我来帮您登记污染举报：请发送 /report 或直接说“举报”，按提示说明地点、情况和照片，提交后会给您受理编号。',
+          'I can file your pollution report: send /report (or "举报") and answer a few questions about the place, what is happening and any photos; you will get a ticket number.',
+        );
+      }
+      const inds = indicatorsIn(q);
+      const hasYearElsewhere = q.years.filter((y) => !Object.values(kb.texts).some((t) => t.includes(`${y}`)));
+      const hits = index.search(q, { limit: 12, weight: kindWeight(cued) });
+      const places = lexicon.towns.filter((t) => q.normalized.includes(t) || q.normalized.includes(t.replace(/(镇|街道)$/, '')));
+      const hanChars = hanLength(q.cleaned);
+      const unknownChars = q.unknown.reduce((n, u) => n + u.length, 0);
+      const domain = DOMAIN.test(q.normalized) || q.expansions.length > 0 || inds.length > 0;
+      if (cued === 'contact') return answerContact(q, hits, inds, lang);
+      if (!domain && places.length === 0 && (hits.length === 0 || unknownChars >= hanChars * 0.4)) {
+        return fixedAnswer(
+          q,
+          'offtopic',
+          false,
+          '抱歉，这个问题不在我的范围内。我只回答江津区农业农村污染整改台账和“十四五”土壤污染防治规划的问题（目标、期限、责任单位、进展、指标、措施等），也可以受理污染举报。',
+          'Sorry, that is outside what I cover. I answer questions about Jiangjin\'s rural pollution rectification records and its 14th Five-Year soil plan (targets, deadlines, units, progress, indicators, measures), and I take pollution reports.',
+        );
+      }
+      const intent: Intent = cued ?? fallbackIntent(hits);
+      if (hasYearElsewhere.length > 0) return notFound(q, intent, `${hasYearElsewhere.join('、')}年`, lang);
+      if (q.unknown.length > 0 && inds.length === 0) return notFound(q, intent, q.unknown.join('、'), lang);
+      if (places.length > 0) {
+        const inPlace = hits.filter((h) => places.some((p) => h.passage.text.includes(p)));
+        if (cued === null || ['place', 'target', 'measure'].includes(cued) || inPlace.length === 0) {
+          return answerPlace(q, places, lang);
+        }
+        hits.splice(0, hits.length, ...inPlace);
+      }
+      if (hits.length === 0 && inds.length === 0) return notFound(q, intent, null, lang);
+
+      const byIntent = (): Answer | null => {
+        const listed = listIndicators(q, lang);
+        if (listed && inds.length === 0) return listed;
+        const effectFirst = intent === 'progress' && hits[0]?.passage.kind === 'effect';
+        if (inds.length > 0 && !effectFirst && intent !== 'measure' && intent !== 'document' && intent !== 'place') {
+          if (intent !== 'deadline' || Object.keys(inds[0]?.targets ?? {}).length > 0) return answerIndicators(q, intent, inds, lang);
+        }
+        switch (intent) {
+          case 'unit':
+            return answerUnit(q, hits, inds, lang);
+          case 'deadline':
+            return answerDeadline(q, hits, lang, now);
+          case 'progress':
+            return answerProgress(q, hits, lang);
+          case 'measure':
+            return answerMeasures(q, hits, lang);
+          case 'target':
+            return answerTargets(q, hits, lang, now);
+          case 'document':
+            return answerDocument(q, hits, lang);
+          case 'place':
+            return answerGeneral(q, 'place', hits, lang);
+          default:
+            return answerGeneral(q, intent, hits, lang);
+        }
+      };
+      // "召开了几次…", "专班有多少人": a figure is wanted, whatever passage kind matched best.
+      const wantsFigure = /多少|几[次个家种项起人亩吨万年]|how (many|much)/.test(q.normalized);
+      if (wantsFigure && cued === null && inds.length === 0) {
+        const figure = answerFigure(q, intent, hits, lang);
+        if (figure) return figure;
+      }
+      const specific = byIntent();
+      if (specific) return specific;
+      if (intent === 'document' && docNumbersIn(q.question).length > 0) return notFound(q, 'document', docNumbersIn(q.question).join('、'), lang);
+      return answerGeneral(q, intent, hits, lang) ?? notFound(q, intent, null, lang);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Facts found across the documents: values stated for an indicator in running text (so that the
+ * answerer can show where the two documents disagree) and documents cited by number.
+ */
+import { normalize, sentences } from '../../core/text.js';
+import { indicatorName, type KnowledgeBase, type Passage } from '../base.js';
+import type { Indicator } from '../parse/plan.js';
+import { tokensOfNormalized } from '../search/tokenizer.js';
+
+/** A value stated for an indicator somewhere in the text. */
+export interface StatedValue {
+  value: string;
+  /** The clause it stands in. */
+  clause: string;
+  passage: Passage;
+  /** True when the clause states a goal ("到2020年底…达到90%以上") rather than an achieved value. */
+  isTarget: boolean;
+}
+
+function hanBigrams(s: string): Set<string> {
+  return new Set(tokensOfNormalized(normalize(s)).filter((t) => /\p{Script=Han}{2}/u.test(t)));
+}
+
+/** Share of `name`'s bigrams that `text` also has. */
+export function overlap(name: string, text: string): number {
+  const a = hanBigrams(name);
+  if (a.size === 0) return 0;
+  const b = hanBigrams(text);
+  let n = 0;
+  for (const t of a) if (b.has(t)) n++;
+  return n / a.size;
+}
+
+/** Values that the running text states for an indicator (a percentage in a clause naming it). */
+export function statedValues(kb: KnowledgeBase, ind: Indicator, minOverlap = 0.75): StatedValue[] {
+  const name = indicatorName(ind);
+  const out: StatedValue[] = [];
+  for (const p of kb.passages) {
+    if (p.kind === 'indicator') continue;
+    for (const s of sentences(p.text)) {
+      for (const clause of s.split(/[，,；;]/)) {
+        const m = /(\d+(?:\.\d+)?)\s*[%％]/.exec(clause);
+        if (!m) continue;
+        const before = clause.slice(0, m.index);
+        if (overlap(name, before) < minOverlap) continue;
+        const isTarget = /到\s*20\d{2}|目标|力争|确保/.test(s.slice(0, s.indexOf(clause) + before.length)) && !/已|达已/.test(before);
+        out.push({ value: `${m[1]}%`, clause: clause.trim(), passage: p, isTarget });
+      }
+    }
+  }
+  return out;
+}
+
+/** A document cited by title and number inside a passage. */
+export interface Citation {
+  title: string;
+  number: string | null;
+  passage: Passage;
+}
+
+const CITED = /《([^》]{2,80})》\s*[（(]?([^（()）《》]{0,30}?[〔[(（]\s*\d{4}\s*[〕\])）]\s*\d+\s*号)?/g;
+
+/** A document number reduced to what identifies it: letters and digits without brackets. */
+export function docNumberKey(s: string): string {
+  return normalize(s).replace(/[\s[\]()（）〔〕]/g, '');
+}
+
+/** The documents that the passages cite, with their numbers where given. */
+export function citations(passages: Passage[]): Citation[] {
+  const out: Citation[] = [];
+  for (const p of passages) {
+    for (const m of p.text.matchAll(CITED)) {
+      out.push({ title: m[1] as string, number: m[2] ? (m[2] as string).trim() : null, passage: p });
+    }
+  }
+  return out;
+}
+
+/** Document numbers written in a question, e.g. 津农业农村委发〔2019〕61号 or 渝环[2020]60号. */
+export function docNumbersIn(text: string): string[] {
+  const n = normalize(text);
+  return [...n.matchAll(/[\u4e00-\u9fa5]{1,12}[[(]\s*\d{4}\s*[\])]\s*\d+\s*号/g)].map((m) => m[0]);
+}

@@ -1,0 +1,148 @@
+/**
+ * Question preparation: normalisation, English→Chinese glossary, confusable-character repair,
+ * synonym expansion, stop-word removal, and the question's terms. Also finds the parts of the
+ * question the corpus has never seen (out-of-vocabulary runs), which is how the answerer can say
+ * "the records do not mention X" instead of answering something else.
+ */
+import { isMostlyLatin, normalize } from '../../core/text.js';
+import type { Lexicon } from '../lexicon.js';
+import { tokensOfNormalized } from './tokenizer.js';
+
+/** A question ready for search. */
+export interface PreparedQuery {
+  question: string;
+  english: boolean;
+  /** The normalised question (after glossary and typo repair). */
+  normalized: string;
+  /** The normalised question without stop words. */
+  cleaned: string;
+  /** The documents' words added for colloquial or English words. */
+  expansions: string[];
+  /** Distinct search terms. */
+  terms: string[];
+  /** Runs of two or more Han characters that no indexed term covers. */
+  unknown: string[];
+  /** Years the question names. */
+  years: number[];
+}
+
+/** Asks whether a term is in the index. */
+export type Vocabulary = (term: string) => boolean;
+
+function englishToChinese(n: string, lexicon: Lexicon): { text: string; terms: string[] } {
+  let rest = ` ${n.replace(/[^\p{L}\p{N}.%-]+/gu, ' ')} `;
+  const terms: string[] = [];
+  for (const [en, zh] of lexicon.glossary) {
+    const needle = ` ${en} `;
+    // Plurals and simple inflections: "targets", "measures" match "target", "measure".
+    const re = new RegExp(` ${en.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:s|es|ed|ing)? `, 'g');
+    if (rest.includes(needle) || re.test(rest)) {
+      terms.push(zh);
+      rest = rest.replace(re, ' ').replaceAll(needle, ' ');
+    }
+  }
+  return { text: terms.join(' '), terms };
+}
+
+/** Replaces characters of unknown bigrams by their confusable partner when that makes them known. */
+function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary): string {
+  const chars = [...n];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    const fix = lexicon.confusables.get(c);
+    if (!fix) continue;
+    const left = i > 0 ? `${chars[i - 1]}${c}` : null;
+    const right = i + 1 < chars.length ? `${c}${chars[i + 1]}` : null;
+    const unknownNow = (left === null || !known(left)) && (right === null || !known(right));
+    const fixedLeft = i > 0 ? `${chars[i - 1]}${fix}` : null;
+    const fixedRight = i + 1 < chars.length ? `${fix}${chars[i + 1]}` : null;
+    const knownAfter = (fixedLeft !== null && known(fixedLeft)) || (fixedRight !== null && known(fixedRight));
+    if (unknownNow && knownAfter) chars[i] = fix;
+  }
+  return chars.join('');
+}
+
+/**
+ * Characters that carry the grammar of a question rather than its topic ("几次", "什么时候",
+ * "一共"): a run of unknown characters made only of these says nothing about missing content.
+ */
+const FUNCTION_CHARS = new Set(
+  '的了是在有和与及吗呢吧啊呀嘛几多少哪谁么什怎样时候一共总要会能可该得把被给让向从对就都也还又很更最这那个些种次年月日天号们您你我他她它如何啥咋没不无请问想知道告诉看说讲下到去来过做搞弄干办用为管该应需算',
+);
+
+/** Han runs (≥ 2 characters) of `text` that no known bigram covers. */
+export function unknownRuns(text: string, known: Vocabulary, covered: (i: number) => boolean = () => false): string[] {
+  const chars = [...text];
+  const isHan = (i: number) => i >= 0 && i < chars.length && /\p{Script=Han}/u.test(chars[i] as string);
+  const ok = chars.map((_, i) => {
+    if (!isHan(i) || covered(i)) return true;
+    const left = isHan(i - 1) && known(`${chars[i - 1]}${chars[i]}`);
+    const right = isHan(i + 1) && known(`${chars[i]}${chars[i + 1]}`);
+    return left || right;
+  });
+  const runs: string[] = [];
+  let run = '';
+  chars.forEach((c, i) => {
+    if (!ok[i]) run += c;
+    else {
+      if (run.length >= 2) runs.push(run);
+      run = '';
+    }
+  });
+  if (run.length >= 2) runs.push(run);
+  return runs.filter((r) => ![...r].every((c) => FUNCTION_CHARS.has(c)));
+}
+
+const PARTICLES = new Set('的了吗呢吧啊呀嘛');
+
+/** Prepares a question for search. */
+export function prepareQuery(question: string, lexicon: Lexicon, known: Vocabulary): PreparedQuery {
+  const english = isMostlyLatin(question);
+  let normalized = normalize(question);
+  const expansions: string[] = [];
+  if (english) {
+    const t = englishToChinese(normalized, lexicon);
+    expansions.push(...t.terms);
+    normalized = `${normalized} ${t.text}`;
+  }
+  normalized = repairTypos(normalized, lexicon, known);
+  // Characters inside a colloquial synonym are "known" even if the documents never use that word.
+  const coveredSpans: Array<[number, number]> = [];
+  for (const group of lexicon.synonyms) {
+    const [canonical, ...variants] = group;
+    if (!canonical) continue;
+    for (const v of variants) {
+      let at = normalized.indexOf(v);
+      if (at < 0) continue;
+      if (!expansions.includes(canonical)) expansions.push(canonical);
+      while (at >= 0) {
+        coveredSpans.push([at, at + v.length]);
+        at = normalized.indexOf(v, at + 1);
+      }
+    }
+  }
+  let cleaned = normalized;
+  for (const w of lexicon.stopwords) {
+    if (/^\p{Script=Han}$/u.test(w)) continue;
+    cleaned = cleaned.replaceAll(w, ' '.repeat(w.length));
+  }
+  // Single-character particles only where they stand outside a known bigram ("目标是多少" drops 是,
+  // "是否" never reaches here because the longer word went first).
+  const singles = new Set(lexicon.stopwords.filter((w) => /^\p{Script=Han}$/u.test(w)));
+  cleaned = [...cleaned]
+    .map((c, i, all) => {
+      if (!singles.has(c)) return c;
+      // Pure particles never belong to a content word worth searching.
+      if (PARTICLES.has(c)) return ' ';
+      const l = i > 0 && known(`${all[i - 1]}${c}`);
+      const r = i + 1 < all.length && known(`${c}${all[i + 1]}`);
+      return l || r ? c : ' ';
+    })
+    .join('');
+  const terms = [...new Set(tokensOfNormalized(`${english ? expansions.join(' ') : cleaned} ${expansions.join(' ')}`))];
+  const unknown = english
+    ? []
+    : unknownRuns(cleaned, known, (i) => coveredSpans.some(([a, b]) => i >= a && i < b));
+  const years = [...new Set([...normalized.matchAll(/(?<!\d)(20\d{2})(?!\d)/g)].map((m) => Number(m[1])))];
+  return { question, english, normalized, cleaned: cleaned.replace(/\s+/g, ' ').trim(), expansions, terms, unknown, years };
+}
