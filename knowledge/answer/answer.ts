@@ -351,18 +351,25 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   }
 
   function answerDeadline(q: PreparedQuery, hits: Hit[], lang: Lang, now?: Date): Answer | null {
-    const ms = milestonesFor(q, hits).slice(0, 3);
+    // Near-identical targets (the overview and the target cell often repeat each other) are said once.
+    const ms: Milestone[] = [];
+    for (const m of milestonesFor(q, hits)) {
+      if (ms.some((x) => x.dueDate === m.dueDate && overlap(x.title, m.title) > 0.6)) continue;
+      ms.push(m);
+      if (ms.length >= 2) break;
+    }
     if (ms.length === 0) return null;
     const today = now ? now.toISOString().slice(0, 10) : null;
     const lines = ms.map((m) => {
       const passed = today && m.dueDate < today ? say(lang, '（该期限已过）', ' (this deadline has passed)') : '';
       const unit = m.unit ? say(lang, `，责任单位：${m.unit}`, `; responsible: ${m.unit}`) : '';
-      return say(lang, `${m.dueLabel}：${m.title}${passed}${unit}（${cite(m, lang)}）`, `${m.dueLabel} (by ${m.year}): ${m.title}${passed}${unit} (${cite(m, lang)})`);
+      const what = m.title.startsWith(m.dueLabel) ? m.title : `${m.dueLabel}：${m.title}`;
+      return say(lang, `${what}${passed}${unit}（${cite(m, lang)}）`, `By ${m.year} (${m.dueLabel}): ${m.title}${passed}${unit} (${cite(m, lang)})`);
     });
     const rec = ms.find((m) => /^第\d+行/.test(m.locator));
     const recRow = rec ? kb.records.records[Number(/^第(\d+)行/.exec(rec.locator)?.[1]) - 1] : undefined;
-    const note = recRow && recRow.time === null ? say(lang, '台账“整改时间”一栏为空，期限取自整改目标原文。', ' The records\' 整改时间 column is empty; the deadline is taken from the target text.') : '';
-    return result(q, 'deadline', true, clip(`${lines.join('；')}。${note}`, defaultAnswerOptions.maxLength + 60), ms.map(milestoneSource));
+    const note = recRow && recRow.time === null ? say(lang, '台账“整改时间”一栏为空，期限取自原文。', ' The records\' 整改时间 column is empty; the deadline is taken from the text.') : '';
+    return result(q, 'deadline', true, clip(`${lines.join(say(lang, '；', '; '))}${say(lang, '。', '.')}${note}`, defaultAnswerOptions.maxLength), ms.map(milestoneSource));
   }
 
   function answerProgress(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {

@@ -144,5 +144,9 @@ export function prepareQuery(question: string, lexicon: Lexicon, known: Vocabula
     ? []
     : unknownRuns(cleaned, known, (i) => coveredSpans.some(([a, b]) => i >= a && i < b));
   const years = [...new Set([...normalized.matchAll(/(?<!\d)(20\d{2})(?!\d)/g)].map((m) => Number(m[1])))];
-  return { question, english, normalized, cleaned: cleaned.replace(/\s+/g, ' ').trim(), expansions, terms, unknown, years };
+  return {
+    question,
+    english,
+    normalized,
+    cleaned: cleaned.replace(/[^\p{L}\p{N}.%]+/gu, ' ').trim(), expansions, terms, unknown, years };
 }

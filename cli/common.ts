@@ -1,0 +1,53 @@
+/**
+ * What the command-line tools share: reading the settings (reporting bad ones in Chinese and
+ * English), opening the store and the knowledge module.
+ */
+import { type Config, parseConfig } from '../bot/config.js';
+import { RectifyError } from '../core/errors.js';
+import { openKnowledge, type Knowledge } from '../knowledge/mod.js';
+import { createContactStore } from '../store/contacts.js';
+import { type Db, openDb } from '../store/db.js';
+
+/** Reads the settings or exits with a clear message. */
+export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return parseConfig(env);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+/** Prints an error the way a user can act on it, then exits 2. */
+export function fail(e: unknown): never {
+  const msg = e instanceof RectifyError ? e.message : e instanceof Error ? e.message : String(e);
+  process.stderr.write(`错误 / error: ${msg}\n`);
+  process.exit(2);
+}
+
+/** Opens the store and the knowledge module as the settings say. */
+export function openAll(config: Config): { db: Db; knowledge: Knowledge } {
+  const db = openDb(config.DATABASE_PATH);
+  const knowledge = openKnowledge({
+    ...(config.CORPUS_DIR ? { corpusDir: config.CORPUS_DIR } : {}),
+    ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
+    snapshotPath: config.INDEX_SNAPSHOT_PATH,
+    contacts: createContactStore(db),
+  });
+  return { db, knowledge };
+}
+
+/** Splits argv into flags (--name or --name value) and positional words. */
+export function parseArgs(argv: string[], valued: string[] = []): { flags: Record<string, string | true>; words: string[] } {
+  const flags: Record<string, string | true> = {};
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (inline !== undefined) flags[name] = inline;
+      else if (valued.includes(name) && i + 1 < argv.length) flags[name] = argv[++i] as string;
+      else flags[name] = true;
+    } else words.push(a);
+  }
+  return { flags, words };
+}

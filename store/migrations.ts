@@ -1,0 +1,160 @@
+/**
+ * The schema, as numbered migrations. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: the contact directory entered by administrators (the records list no contacts).
+  `CREATE TABLE contacts (
+     id INTEGER PRIMARY KEY,
+     unit TEXT NOT NULL,
+     name TEXT NOT NULL,
+     phone TEXT NOT NULL,
+     hours TEXT,
+     note TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     UNIQUE (unit, name)
+   ) STRICT;`,
+
+  // 2: people, roles, dialog state, cases and their history, routing, and the outbox.
+  `CREATE TABLE identities (
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('citizen', 'official', 'admin')),
+     unit TEXT,
+     name TEXT,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (channel, user_id)
+   ) STRICT;
+   CREATE TABLE invites (
+     code TEXT PRIMARY KEY,
+     role TEXT NOT NULL CHECK (role IN ('official', 'admin')),
+     unit TEXT,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     used_at TEXT,
+     used_by TEXT
+   ) STRICT;
+   CREATE TABLE dialogs (
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     state TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (channel, user_id)
+   ) STRICT;
+   CREATE TABLE inbound_seen (
+     channel TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     seen_at TEXT NOT NULL,
+     PRIMARY KEY (channel, message_id)
+   ) STRICT;
+   CREATE TABLE cases (
+     id INTEGER PRIMARY KEY,
+     ticket TEXT NOT NULL UNIQUE,
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     category TEXT NOT NULL,
+     town TEXT,
+     address TEXT,
+     lat REAL,
+     lon REAL,
+     description TEXT NOT NULL,
+     since TEXT,
+     anonymous INTEGER NOT NULL CHECK (anonymous IN (0, 1)),
+     phone TEXT,
+     unit TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     accept_due TEXT NOT NULL,
+     complete_due TEXT,
+     closed_at TEXT,
+     duplicate_of INTEGER REFERENCES cases (id),
+     refuse_reason TEXT,
+     refer_to TEXT,
+     satisfaction TEXT,
+     source_key TEXT UNIQUE
+   ) STRICT;
+   CREATE INDEX cases_user ON cases (channel, user_id, created_at);
+   CREATE INDEX cases_unit_status ON cases (unit, status, accept_due);
+   CREATE INDEX cases_category_town ON cases (category, town, created_at);
+   CREATE TABLE case_photos (
+     case_id INTEGER NOT NULL REFERENCES cases (id),
+     position INTEGER NOT NULL,
+     channel TEXT NOT NULL,
+     file_ref TEXT NOT NULL,
+     PRIMARY KEY (case_id, position)
+   ) STRICT;
+   CREATE TABLE case_events (
+     id INTEGER PRIMARY KEY,
+     case_id INTEGER NOT NULL REFERENCES cases (id),
+     at TEXT NOT NULL,
+     actor_role TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     from_status TEXT,
+     to_status TEXT NOT NULL,
+     note TEXT
+   ) STRICT;
+   CREATE INDEX case_events_case ON case_events (case_id, id);
+   CREATE TABLE routing (
+     category TEXT NOT NULL,
+     town TEXT NOT NULL DEFAULT '*',
+     unit TEXT NOT NULL,
+     PRIMARY KEY (category, town)
+   ) STRICT;
+   CREATE TABLE unit_chats (
+     unit TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     bound_by TEXT NOT NULL,
+     bound_at TEXT NOT NULL,
+     PRIMARY KEY (unit, channel, chat_id)
+   ) STRICT;
+   CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY,
+     dedupe_key TEXT UNIQUE,
+     channel TEXT,
+     chat_id TEXT,
+     unit TEXT,
+     kind TEXT NOT NULL,
+     text TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'unroutable')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     last_error TEXT,
+     created_at TEXT NOT NULL,
+     sent_at TEXT
+   ) STRICT;
+   CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);`,
+
+  // 3: milestones and their history, and the lease that lets one scheduler run a job at a time.
+  `CREATE TABLE milestones (
+     id INTEGER PRIMARY KEY,
+     key TEXT NOT NULL UNIQUE,
+     title TEXT NOT NULL,
+     due_date TEXT NOT NULL,
+     due_label TEXT NOT NULL,
+     unit TEXT,
+     document TEXT,
+     locator TEXT,
+     origin TEXT NOT NULL CHECK (origin IN ('corpus', 'official')),
+     status TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
+     snoozed_until TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE milestone_events (
+     id INTEGER PRIMARY KEY,
+     milestone_id INTEGER NOT NULL REFERENCES milestones (id),
+     at TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     note TEXT
+   ) STRICT;
+   CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     until TEXT NOT NULL
+   ) STRICT;`,
+];
