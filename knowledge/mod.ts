@@ -2,8 +2,7 @@
  * The knowledge module's public face: open a corpus and get an answerer. Everything else in
  * knowledge/ is reached through here by the other layers.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../core/paths.js';
 import { type AnswererDeps, createAnswerer } from './answer/answer.js';
 import { type KnowledgeBase, loadKnowledgeBase } from './base.js';
 import { type Lexicon, loadLexicon } from './lexicon.js';
@@ -23,14 +22,10 @@ export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, ty
 export { prepareQuery } from './search/query.js';
 export { TOKENIZER_VERSION, tokenize } from './search/tokenizer.js';
 
-// The folder this file is in, at runtime: dist/knowledge when built, knowledge/ under vitest.
-const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = here.includes(`${join('dist', 'knowledge')}`) ? join(here, '..', '..') : join(here, '..');
-
 /** The corpus shipped with the project. */
-export const DEFAULT_CORPUS_DIR = join(projectRoot, 'knowledge', 'corpus');
+export const DEFAULT_CORPUS_DIR = projectPath('knowledge', 'corpus');
 /** The lexicon shipped with the project. */
-export const DEFAULT_LEXICON_DIR = join(projectRoot, 'knowledge', 'lexicon');
+export const DEFAULT_LEXICON_DIR = projectPath('knowledge', 'lexicon');
 
 /** An opened knowledge module. */
 export interface Knowledge {

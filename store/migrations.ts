@@ -119,6 +119,7 @@ export const MIGRATIONS: string[] = [
      unit TEXT,
      kind TEXT NOT NULL,
      text TEXT NOT NULL,
+     choices TEXT,
      status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'unroutable')),
      attempts INTEGER NOT NULL DEFAULT 0,
      next_attempt_at TEXT NOT NULL,
@@ -151,6 +152,14 @@ export const MIGRATIONS: string[] = [
      actor TEXT NOT NULL,
      action TEXT NOT NULL,
      note TEXT
+   ) STRICT;
+   CREATE TABLE reminder_log (
+     milestone_id INTEGER NOT NULL REFERENCES milestones (id),
+     unit TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     period TEXT NOT NULL,
+     decided_at TEXT NOT NULL,
+     PRIMARY KEY (milestone_id, unit, kind, period)
    ) STRICT;
    CREATE TABLE leases (
      name TEXT PRIMARY KEY,

@@ -1,0 +1,98 @@
+/**
+ * The composition root's core: builds every part of the program from the settings — the store,
+ * the knowledge module, the case service and the dialog core. Channels, the HTTP server and the
+ * scheduler are started by main.ts on top of this.
+ */
+import { loadCategories, type Category } from '../cases/categories.js';
+import { type Area, loadArea } from '../cases/geo.js';
+import { type CaseService, createCaseService } from '../cases/service.js';
+import { projectPath } from '../core/paths.js';
+import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
+import { type CaseStore, createCaseStore } from '../store/cases.js';
+import { type ContactStore, createContactStore } from '../store/contacts.js';
+import { type Db, openDb } from '../store/db.js';
+import { createDialogStore, type DialogStore } from '../store/dialogs.js';
+import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
+import { createPeopleStore, type PeopleStore } from '../store/people.js';
+import type { Config } from './config.js';
+import type { MilestoneDesk } from '../jobs/desk.js';
+import { createDialog, type Dialog } from './dialog/dialog.js';
+
+/** The assembled program, without its network parts. */
+export interface App {
+  config: Config;
+  db: Db;
+  knowledge: Knowledge;
+  contacts: ContactStore;
+  people: PeopleStore;
+  cases: CaseStore;
+  outbox: OutboxStore;
+  dialogs: DialogStore;
+  service: CaseService;
+  categories: Category[];
+  area: Area;
+  dialog: Dialog;
+  close(): void;
+}
+
+/** Options of assembly that tests and tools vary. */
+export interface AppOptions {
+  /** An open database to use instead of DATABASE_PATH. */
+  db?: Db;
+  /** An already opened knowledge module (tests share one). */
+  knowledge?: Knowledge;
+  milestones?: (app: Omit<App, 'dialog' | 'close'>) => MilestoneDesk;
+  onError?: (e: unknown) => void;
+}
+
+/** Puts a category's default unit into the routing table where no route is set yet. */
+export function seedRouting(cases: CaseStore, categories: Category[]): void {
+  const have = new Set(cases.routes().map((r) => `${r.category}|${r.town}`));
+  for (const c of categories) if (!have.has(`${c.id}|*`)) cases.setRoute(c.id, null, c.unit);
+}
+
+/** Builds the program from its settings. */
+export function createApp(config: Config, options: AppOptions = {}): App {
+  const db = options.db ?? openDb(config.DATABASE_PATH);
+  const contacts = createContactStore(db);
+  const knowledge =
+    options.knowledge ??
+    openKnowledge({
+      ...(config.CORPUS_DIR ? { corpusDir: config.CORPUS_DIR } : {}),
+      ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
+      snapshotPath: config.INDEX_SNAPSHOT_PATH,
+      contacts,
+    });
+  const categories = loadCategories(config.CASE_CATEGORIES_FILE ?? projectPath('cases', 'data', 'categories.json'));
+  const area = loadArea(projectPath('cases', 'data', 'area.json'));
+  const people = createPeopleStore(db);
+  const cases = createCaseStore(db);
+  const outbox = createOutboxStore(db);
+  const dialogs = createDialogStore(db);
+  seedRouting(cases, categories);
+  const service = createCaseService({
+    db,
+    cases,
+    people,
+    outbox,
+    categories,
+    limits: { acceptDays: config.CASE_ACCEPT_DAYS, completeDays: config.CASE_COMPLETE_DAYS, reportsPerHour: config.REPORTS_PER_HOUR },
+  });
+  const parts = { config, db, knowledge, contacts, people, cases, outbox, dialogs, service, categories, area };
+  const milestones = options.milestones?.(parts);
+  const dialog = createDialog({
+    db,
+    dialogs,
+    people,
+    cases,
+    service,
+    answerer: knowledge.answerer,
+    categories,
+    towns: knowledge.lexicon.towns,
+    area,
+    acceptDays: config.CASE_ACCEPT_DAYS,
+    ...(milestones ? { milestones } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  return { ...parts, dialog, close: () => db.close() };
+}

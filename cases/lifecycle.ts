@@ -1,0 +1,76 @@
+/**
+ * The lifecycle of a case: statuses, the actions that move between them, and who may take each.
+ * Pure: it decides; the store records.
+ */
+
+/** Statuses of a case. */
+export const STATUS = {
+  submitted: '待受理',
+  accepted: '已受理',
+  dispatched: '已派单',
+  inProgress: '办理中',
+  done: '已办结',
+  rated: '已评价',
+  closed: '已关闭',
+  refused: '不予受理',
+  duplicate: '重复',
+  reopened: '重新办理',
+} as const;
+
+/** A status of a case. */
+export type Status = (typeof STATUS)[keyof typeof STATUS];
+
+/** Actions on a case. */
+export type Action = 'accept' | 'dispatch' | 'progress' | 'close' | 'refuse' | 'duplicate' | 'satisfied' | 'unsatisfied' | 'expire' | 'recategorize';
+
+/** Who takes an action. */
+export type Role = 'citizen' | 'official' | 'admin' | 'system';
+
+interface Rule {
+  from: Status[];
+  to: Status | null;
+  by: Role[];
+  /** What the note must say, if the action needs one. */
+  needs?: string;
+}
+
+const OPEN: Status[] = [STATUS.accepted, STATUS.dispatched, STATUS.inProgress, STATUS.reopened];
+
+/** The transition table. */
+export const RULES: Record<Action, Rule> = {
+  accept: { from: [STATUS.submitted], to: STATUS.accepted, by: ['official', 'admin'] },
+  dispatch: { from: [STATUS.accepted, STATUS.reopened], to: STATUS.dispatched, by: ['official', 'admin'], needs: '派往哪里/由谁办理' },
+  progress: { from: OPEN, to: STATUS.inProgress, by: ['official', 'admin'], needs: '办理进展' },
+  close: { from: OPEN, to: STATUS.done, by: ['official', 'admin'], needs: '办理结果' },
+  refuse: { from: [STATUS.submitted], to: STATUS.refused, by: ['official', 'admin'], needs: '不予受理的理由和应当去哪里反映' },
+  duplicate: { from: [STATUS.submitted, STATUS.accepted], to: STATUS.duplicate, by: ['official', 'admin'], needs: '原举报编号' },
+  satisfied: { from: [STATUS.done], to: STATUS.rated, by: ['citizen'] },
+  unsatisfied: { from: [STATUS.done], to: STATUS.reopened, by: ['citizen'] },
+  expire: { from: [STATUS.done], to: STATUS.closed, by: ['system'] },
+  recategorize: { from: [STATUS.submitted, STATUS.accepted], to: null, by: ['official', 'admin'], needs: '新的类别' },
+};
+
+/** Statuses in which a case still waits for its unit. */
+export const OPEN_STATUSES: Status[] = [STATUS.submitted, ...OPEN];
+
+/** Why an action is not allowed, or null when it is. */
+export function checkAction(action: Action, status: Status, role: Role, note: string | null): string | null {
+  const rule = RULES[action];
+  if (!rule.by.includes(role)) return '您没有权限进行这个操作。';
+  if (!rule.from.includes(status)) return `当前状态为“${status}”，不能进行这个操作。`;
+  if (rule.needs && !(note && note.trim())) return `请说明${rule.needs}。`;
+  return null;
+}
+
+/** The status after an action (unchanged for re-categorisation). */
+export function nextStatus(action: Action, status: Status): Status {
+  return RULES[action].to ?? status;
+}
+
+/** Whether a case is past its time limit at `now` (ISO timestamps compare as strings). */
+export function isOverdue(c: { status: string; acceptDue: string; completeDue: string | null }, now: Date): boolean {
+  const t = now.toISOString();
+  if (c.status === STATUS.submitted) return t > c.acceptDue;
+  if ((OPEN as string[]).includes(c.status)) return c.completeDue !== null && t > c.completeDue;
+  return false;
+}

@@ -1,0 +1,312 @@
+/**
+ * The case service: files reports as cases (routed, numbered, with their first history entry and
+ * the unit's notification, all in one transaction), takes officials' and citizens' actions through
+ * the lifecycle, and finds possible duplicates. Functions take `now`; nothing here reads the clock.
+ */
+import { maskPhone } from '../core/mask.js';
+import { hanLength } from '../core/text.js';
+import type { CaseRecord, CaseStore } from '../store/cases.js';
+import type { Db } from '../store/db.js';
+import type { OutboxStore } from '../store/outbox.js';
+import type { PeopleStore, PersonRole } from '../store/people.js';
+import type { Category } from './categories.js';
+import { distanceM } from './geo.js';
+import { type Action, checkAction, isOverdue, nextStatus, OPEN_STATUSES, STATUS } from './lifecycle.js';
+import { newTicket } from './ticket.js';
+
+/** A report ready to be filed. */
+export interface Draft {
+  category: string;
+  town: string | null;
+  address: string | null;
+  lat: number | null;
+  lon: number | null;
+  description: string;
+  since: string | null;
+  anonymous: boolean;
+  phone: string | null;
+  photos: string[];
+}
+
+/** Who acts. */
+export interface Actor {
+  channel: string;
+  userId: string;
+  role: PersonRole | 'system';
+  unit: string | null;
+}
+
+/** Time limits and quotas. */
+export interface CaseLimits {
+  acceptDays: number;
+  completeDays: number;
+  reportsPerHour: number;
+}
+
+/** The defaults of duplicate detection. */
+export const duplicateRules = {
+  radiusM: 250,
+  townDays: 7,
+  textOverlap: 0.4,
+};
+
+/** What the service needs. */
+export interface CaseServiceDeps {
+  db: Db;
+  cases: CaseStore;
+  people: PeopleStore;
+  outbox: OutboxStore;
+  categories: Category[];
+  limits: CaseLimits;
+  random?: (n: number) => number;
+}
+
+/** The result of filing or acting: the case, or a message saying why not. */
+export type Outcome = { ok: true; case: CaseRecord } | { ok: false; message: string; code: string };
+
+/** The case service. */
+export interface CaseService {
+  file(draft: Draft, from: { channel: string; userId: string; chatId: string }, sourceKey: string | null, now: Date): Outcome;
+  act(
+    ticket: string,
+    action: Action,
+    actor: Actor,
+    note: string | null,
+    now: Date,
+    extra?: { duplicateOf?: string; referTo?: string; category?: string },
+  ): Outcome;
+  /** The case if the viewer may see it: its reporter, an official of its unit, or an administrator. */
+  visibleTo(ticket: string, viewer: Actor): CaseRecord | null;
+  /** Whether the viewer may see the reporter's phone: only officials of the handling unit. */
+  mayseePhone(c: CaseRecord, viewer: Actor): boolean;
+  possibleDuplicates(c: CaseRecord): CaseRecord[];
+  /** A unit's open cases, overdue first, then by due date. */
+  openForUnit(unit: string, now: Date): Array<CaseRecord & { overdue: boolean }>;
+  unitFor(category: string, town: string | null): string;
+  categoryName(id: string): string;
+}
+
+const day = 86_400_000;
+
+function bigramSet(s: string): Set<string> {
+  const han = s.replace(/[^\p{Script=Han}]/gu, '');
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < han.length; i++) out.add(han.slice(i, i + 2));
+  return out;
+}
+
+function similarity(a: string, b: string): number {
+  const x = bigramSet(a);
+  const y = bigramSet(b);
+  if (x.size === 0 || y.size === 0) return 0;
+  let n = 0;
+  for (const t of x) if (y.has(t)) n++;
+  return n / Math.min(x.size, y.size);
+}
+
+/** Creates the case service. */
+export function createCaseService(deps: CaseServiceDeps): CaseService {
+  const { db, cases, people, outbox, categories, limits } = deps;
+  const categoryName = (id: string) => categories.find((c) => c.id === id)?.name ?? id;
+  const unitFor = (category: string, town: string | null) =>
+    cases.route(category, town) ?? categories.find((c) => c.id === category)?.unit ?? categories.at(-1)?.unit ?? '区生态环境局';
+
+  /** Enqueues a message to everyone who speaks for a unit: its bound chats and its officials. */
+  function notifyUnit(unit: string, key: string, text: string, now: Date): void {
+    const targets = people.targets(unit);
+    if (targets.length === 0) {
+      outbox.enqueue({ dedupeKey: `${key}:unroutable`, channel: null, chatId: null, unit, kind: 'unit', text }, now);
+      return;
+    }
+    for (const t of targets) outbox.enqueue({ dedupeKey: `${key}:${t.channel}:${t.chatId}`, ...t, unit, kind: 'unit', text }, now);
+  }
+
+  function notifyCitizen(c: CaseRecord, key: string, text: string, now: Date, choices?: Array<Array<{ label: string; value: string }>>): void {
+    outbox.enqueue({ dedupeKey: key, channel: c.channel, chatId: c.chatId, kind: 'citizen', text, choices: choices ?? null }, now);
+  }
+
+  function summaryForUnit(c: CaseRecord): string {
+    const where = [c.town, c.address, c.lat !== null ? `GPS ${c.lat.toFixed(5)},${c.lon?.toFixed(5)}` : null].filter(Boolean).join('，');
+    return `【新举报】${c.ticket}\n类别：${categoryName(c.category)}\n地点：${where || '未提供'}\n情况：${c.description.slice(0, 200)}\n受理时限：${c.acceptDue.slice(0, 10)}\n发送 /case ${c.ticket} 查看详情并受理。`;
+  }
+
+  const fileTx = db.transaction(
+    (draft: Draft, from: { channel: string; userId: string; chatId: string }, sourceKey: string | null, now: Date): Outcome => {
+      if (sourceKey) {
+        const existing = cases.bySourceKey(sourceKey);
+        if (existing) return { ok: true, case: existing };
+      }
+      const recent = cases.countSince(from.channel, from.userId, new Date(now.getTime() - 3600_000));
+      if (recent >= limits.reportsPerHour) {
+        return {
+          ok: false,
+          code: 'rate_limited',
+          message: `您在一小时内已提交${recent}件举报，已达上限，请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
+        };
+      }
+      if (hanLength(draft.description) < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
+      const unit = unitFor(draft.category, draft.town);
+      const base = {
+        ...draft,
+        channel: from.channel,
+        userId: from.userId,
+        chatId: from.chatId,
+        unit,
+        status: STATUS.submitted,
+        createdAt: now.toISOString(),
+        acceptDue: new Date(now.getTime() + limits.acceptDays * day).toISOString(),
+        sourceKey,
+        phone: draft.anonymous ? null : draft.phone,
+      };
+      let created: CaseRecord | null = null;
+      // A ticket collision is astronomically rare but must not lose the report: draw again.
+      for (let attempt = 0; attempt < 5 && !created; attempt++) {
+        const ticket = newTicket(now, deps.random);
+        if (cases.byTicket(ticket)) continue;
+        created = cases.insert({ ...base, ticket });
+      }
+      if (!created) return { ok: false, code: 'ticket', message: '系统繁忙，请稍后再试（您填写的内容已保留）。' };
+      cases.addEvent(created.id, {
+        at: now.toISOString(),
+        actorRole: 'citizen',
+        actor: draft.anonymous ? '匿名' : 'reporter',
+        fromStatus: null,
+        toStatus: STATUS.submitted,
+        note: null,
+      });
+      notifyUnit(unit, `case:${created.ticket}:new`, summaryForUnit(created), now);
+      return { ok: true, case: created };
+    },
+  );
+
+  const actTx = db.transaction(
+    (
+      ticket: string,
+      action: Action,
+      actor: Actor,
+      note: string | null,
+      now: Date,
+      extra: { duplicateOf?: string; referTo?: string; category?: string },
+    ): Outcome => {
+      const c = cases.byTicket(ticket);
+      if (!c) return { ok: false, code: 'not_found', message: `没有找到编号为 ${ticket} 的举报。` };
+      if (actor.role === 'official' && actor.unit !== c.unit) {
+        return { ok: false, code: 'forbidden', message: '这件举报不属于您的单位办理，您不能操作。' };
+      }
+      if (actor.role === 'citizen' && !(actor.channel === c.channel && actor.userId === c.userId)) {
+        return { ok: false, code: 'forbidden', message: '只能评价您自己提交的举报。' };
+      }
+      const why = checkAction(action, c.status as never, actor.role, action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note);
+      if (why) return { ok: false, code: 'not_allowed', message: why };
+      const to = nextStatus(action, c.status as never);
+      const fields: Parameters<CaseStore['update']>[1] = { status: to };
+      if (action === 'accept') fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
+      if (action === 'close') fields.closedAt = now.toISOString();
+      if (action === 'refuse') {
+        fields.refuseReason = note;
+        fields.referTo = extra.referTo ?? null;
+      }
+      if (action === 'duplicate') {
+        const orig = cases.byTicket(extra.duplicateOf ?? '');
+        if (!orig || orig.id === c.id) return { ok: false, code: 'not_found', message: `没有找到原举报 ${extra.duplicateOf ?? ''}。` };
+        fields.duplicateOf = orig.ticket;
+      }
+      if (action === 'satisfied') fields.satisfaction = '满意';
+      if (action === 'unsatisfied') {
+        fields.satisfaction = '不满意';
+        fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
+      }
+      if (action === 'recategorize') {
+        const cat = categories.find((x) => x.id === extra.category || x.name === extra.category);
+        if (!cat) return { ok: false, code: 'invalid', message: `没有“${extra.category ?? ''}”这个类别。` };
+        fields.category = cat.id;
+        fields.unit = unitFor(cat.id, c.town);
+      }
+      cases.update(c.id, fields, now);
+      const noteText =
+        action === 'duplicate'
+          ? `与 ${fields.duplicateOf} 重复${note ? `：${note}` : ''}`
+          : action === 'recategorize'
+            ? `改为“${categoryName(fields.category as string)}”，由${fields.unit}办理${note ? `：${note}` : ''}`
+            : action === 'refuse' && extra.referTo
+              ? `${note}；请向${extra.referTo}反映`
+              : note;
+      cases.addEvent(c.id, {
+        at: now.toISOString(),
+        actorRole: actor.role,
+        actor: `${actor.channel}:${actor.userId}`,
+        fromStatus: c.status,
+        toStatus: to,
+        note: noteText,
+      });
+      const updated = cases.byTicket(ticket) as CaseRecord;
+      const eventNo = cases.events(c.id).length;
+      if (actor.role !== 'citizen') {
+        if (action === 'close') {
+          notifyCitizen(
+            updated,
+            `case:${ticket}:ev${eventNo}:citizen`,
+            `您的举报 ${ticket} 已办结。\n办理结果：${note}\n请问您对处理结果满意吗？`,
+            now,
+            [[{ label: '满意', value: `rate:${ticket}:yes` }, { label: '不满意', value: `rate:${ticket}:no` }]],
+          );
+        } else if (action !== 'recategorize' || fields.unit !== c.unit) {
+          notifyCitizen(updated, `case:${ticket}:ev${eventNo}:citizen`, `您的举报 ${ticket} 状态更新为「${to}」${noteText ? `：${noteText}` : ''}。`, now);
+        }
+      }
+      if (action === 'recategorize' && fields.unit !== c.unit) {
+        notifyUnit(updated.unit, `case:${ticket}:ev${eventNo}:reroute`, summaryForUnit(updated), now);
+      }
+      if (action === 'unsatisfied') {
+        notifyUnit(updated.unit, `case:${ticket}:ev${eventNo}:reopen`, `【重新办理】${ticket}：举报人对办理结果不满意${note ? `（${note}）` : ''}，请重新办理。发送 /case ${ticket} 查看。`, now);
+      }
+      return { ok: true, case: updated };
+    },
+  );
+
+  return {
+    file: (draft, from, sourceKey, now) => fileTx.immediate(draft, from, sourceKey, now),
+    act: (ticket, action, actor, note, now, extra = {}) => actTx.immediate(ticket, action, actor, note, now, extra),
+    visibleTo(ticket, viewer) {
+      const c = cases.byTicket(ticket);
+      if (!c) return null;
+      if (viewer.role === 'admin') return c;
+      if (viewer.role === 'official' && viewer.unit === c.unit) return c;
+      if (viewer.channel === c.channel && viewer.userId === c.userId) return c;
+      return null;
+    },
+    mayseePhone: (c, viewer) => viewer.role === 'official' && viewer.unit === c.unit,
+    possibleDuplicates(c) {
+      const since = new Date(Date.parse(c.createdAt) - duplicateRules.townDays * day).toISOString();
+      const found = new Map<number, CaseRecord>();
+      if (c.lat !== null && c.lon !== null) {
+        // 250 m is about 0.0023° of latitude; the box is widened, the distance decides.
+        for (const o of cases.near(c.category, c.lat, c.lon, 0.005, '0000')) {
+          if (o.id !== c.id && o.lat !== null && o.lon !== null && distanceM({ lat: c.lat, lon: c.lon }, { lat: o.lat, lon: o.lon }) <= duplicateRules.radiusM) {
+            found.set(o.id, o);
+          }
+        }
+      }
+      if (c.town) {
+        for (const o of cases.inTown(c.town, since)) {
+          if (o.id !== c.id && o.createdAt <= c.createdAt && similarity(o.description, c.description) >= duplicateRules.textOverlap) found.set(o.id, o);
+        }
+      }
+      return [...found.values()];
+    },
+    openForUnit(unit, now) {
+      return cases
+        .list({ unit, status: OPEN_STATUSES })
+        .map((c) => ({ ...c, overdue: isOverdue(c, now) }))
+        .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.completeDue ?? a.acceptDue).localeCompare(b.completeDue ?? b.acceptDue));
+    },
+    unitFor,
+    categoryName,
+  };
+}
+
+/** A phone as a viewer may see it. */
+export function phoneFor(c: CaseRecord, mayseePhone: boolean): string {
+  if (c.anonymous || !c.phone) return '匿名';
+  return mayseePhone ? c.phone : maskPhone(c.phone);
+}

@@ -1,0 +1,82 @@
+/**
+ * `npm run chat`: the assistant in the terminal, on the same dialog core as every channel.
+ * Type a number to pick a button; "/loc 29.29 106.25" sends a location; "/photo 名称" a photo.
+ * `--jsonl` reads one inbound message (JSON) per line and writes one JSON line of replies: the
+ * machine interface used by the crash test.
+ */
+import { createInterface } from 'node:readline';
+import { userInfo } from 'node:os';
+import { createApp } from '../bot/app.js';
+import type { Choice, Reply } from '../bot/dialog/types.js';
+import { createMilestoneDesk } from '../jobs/desk.js';
+import { configOrExit, fail, parseArgs } from './common.js';
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), ['user']);
+  const config = configOrExit();
+  const app = createApp(config, { milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb) });
+  const channel = 'terminal';
+  const user = typeof flags.user === 'string' ? flags.user : `terminal-${userInfo().username}`;
+  const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
+  let seq = Date.now();
+
+  if (flags.jsonl) {
+    for await (const line of rl) {
+      if (!line.trim()) continue;
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        process.stdout.write(`${JSON.stringify({ error: 'bad json' })}\n`);
+        continue;
+      }
+      const r = app.dialog.handle({ channel, userId: user, chatId: user, ...msg } as never, new Date());
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    }
+    app.close();
+    return;
+  }
+
+  let choices: Choice[] = [];
+  const show = (replies: Reply[]) => {
+    choices = [];
+    for (const r of replies) {
+      process.stdout.write(`\n助手：${r.text}\n`);
+      for (const row of r.choices ?? []) {
+        process.stdout.write(`  ${row.map((c) => `[${choices.push(c)}] ${c.label}`).join('  ')}\n`);
+      }
+      if (r.requestLocation) process.stdout.write('  （发送定位：/loc 纬度 经度）\n');
+    }
+    // Notifications owed to this terminal user (status changes, ratings) are shown here.
+    for (const m of app.outbox.due(new Date(), 20)) {
+      if (m.channel !== channel || m.chatId !== user) continue;
+      process.stdout.write(`\n🔔 通知：${m.text}\n`);
+      for (const row of m.choices ?? []) process.stdout.write(`  ${row.map((c) => `[${choices.push(c)}] ${c.label}`).join('  ')}\n`);
+      app.outbox.markSent(m.id, new Date());
+    }
+    process.stdout.write('\n你：');
+  };
+  process.stdout.write('整改助手（终端）。提问、举报（发送“举报”）或查询进度；Ctrl+D 退出。\n你：');
+  for await (const line of rl) {
+    const text = line.trim();
+    if (!text) {
+      process.stdout.write('你：');
+      continue;
+    }
+    const n = Number(text);
+    const loc = /^\/loc\s+(-?[\d.]+)[\s,，]+(-?[\d.]+)/.exec(text);
+    const photo = /^\/photo\s+(.+)$/.exec(text);
+    const message = Number.isInteger(n) && n >= 1 && n <= choices.length
+      ? { choice: (choices[n - 1] as Choice).value }
+      : loc
+        ? { location: { lat: Number(loc[1]), lon: Number(loc[2]) } }
+        : photo
+          ? { photos: [`terminal:${photo[1]}`] }
+          : { text };
+    show(app.dialog.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, new Date()).replies);
+  }
+  app.close();
+  process.stdout.write('\n再见。\n');
+}
+
+main().catch(fail);

@@ -1,0 +1,68 @@
+/**
+ * `npm run jobs -- preview --now 2025-12-01T09:07:00+08:00 [--json] [--digest]`: what the
+ * reminders (or the weekly digest) would send at that moment, without sending or recording.
+ * `npm run jobs -- run --now …`: decides and records what is due and puts it in the outbox for
+ * the running assistant to send (it sends at once when channels are configured here).
+ */
+import { createApp } from '../bot/app.js';
+import { createJobs } from '../jobs/mod.js';
+import type { PlannedMessage } from '../jobs/reminders.js';
+import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
+import { configOrExit, fail, parseArgs } from './common.js';
+
+function render(m: PlannedMessage): string[] {
+  if (m.channel === 'telegram') return toTelegramHtml(m.text);
+  if (m.channel === 'wecom' || m.channel === 'wecom-robot') return toWeComMarkdown(m.text);
+  return [m.text];
+}
+
+async function main(): Promise<void> {
+  const { flags, words } = parseArgs(process.argv.slice(2), ['now']);
+  const command = words[0];
+  if (command !== 'preview' && command !== 'run') {
+    process.stderr.write('用法：npm run jobs -- preview|run [--now 2025-12-01T09:07:00+08:00] [--json] [--digest]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date();
+  if (Number.isNaN(now.getTime())) fail(new Error(`--now 不是有效时间：${String(flags.now)}（例：2025-12-01T09:07:00+08:00）`));
+  const config = configOrExit();
+  const app = createApp(config);
+  const jobs = createJobs(
+    {
+      db: app.db,
+      kb: app.knowledge.kb,
+      people: app.people,
+      outbox: app.outbox,
+      cases: app.cases,
+      service: app.service,
+      dialogs: app.dialogs,
+      reminders: { leadDays: config.REMINDER_LEAD_DAYS, calendar: { holidays: config.HOLIDAYS, workdays: config.WORKDAYS } },
+      rateWithinDays: 7,
+    },
+    now,
+  );
+  const dry = command === 'preview';
+  const planned = flags.digest ? jobs.digest(now, dry) : jobs.reminders(now, dry);
+  app.close();
+  if (flags.json) {
+    for (const m of planned) {
+      for (const text of render(m)) {
+        process.stdout.write(
+          `${JSON.stringify({ unit: m.unit, channel: m.channel, chatId: m.chatId, kind: m.kind, milestone: m.milestones.map((x) => x.title), milestones: m.milestones, text })}\n`,
+        );
+      }
+    }
+    return;
+  }
+  if (planned.length === 0) {
+    process.stdout.write(`${now.toISOString()}：没有需要发送的${flags.digest ? '汇总' : '提醒'}。\n`);
+    return;
+  }
+  for (const m of planned) {
+    process.stdout.write(`── ${m.unit} → ${m.channel ? `${m.channel}:${m.chatId}` : '（未绑定会话，记为无法投递）'}\n${m.text}\n\n`);
+  }
+  process.stdout.write(`${dry ? '预览' : '已记录并放入发送队列'}：${planned.length} 条消息。\n`);
+}
+
+main().catch(fail);

@@ -1,0 +1,58 @@
+/**
+ * The dispatcher: sends what the outbox holds, through whichever channel each message is for, with
+ * retries and backoff. One failing message (or channel) never holds up the others.
+ */
+import type { OutboxMessage, OutboxStore } from '../store/outbox.js';
+
+/** Something that can deliver a message to a chat of one channel. */
+export interface Sender {
+  send(chatId: string, message: Pick<OutboxMessage, 'text' | 'choices' | 'kind'>): Promise<void>;
+}
+
+/** Senders by channel name. */
+export type Senders = Record<string, Sender | undefined>;
+
+/** The defaults of dispatching. */
+export const dispatchDefaults = {
+  batch: 50,
+  maxAttempts: 8,
+  /** Delay before retry n (1-based): 1, 2, 4 … minutes, at most 6 hours. */
+  backoffMs: (attempt: number) => Math.min(6 * 3600_000, 60_000 * 2 ** (attempt - 1)),
+};
+
+/** What one dispatch round did. */
+export interface DispatchReport {
+  sent: number;
+  retried: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Sends the messages due at `now`. */
+export async function dispatchDue(outbox: OutboxStore, senders: Senders, now: Date): Promise<DispatchReport> {
+  const report: DispatchReport = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+  for (const m of outbox.due(now, dispatchDefaults.batch)) {
+    const sender = m.channel ? senders[m.channel] : undefined;
+    if (!sender || !m.chatId) {
+      // A channel not configured in this process: leave it for a process that has it.
+      report.skipped++;
+      continue;
+    }
+    try {
+      await sender.send(m.chatId, m);
+      outbox.markSent(m.id, now);
+      report.sent++;
+    } catch (e) {
+      const attempt = m.attempts + 1;
+      const error = e instanceof Error ? e.message : String(e);
+      if (attempt >= dispatchDefaults.maxAttempts) {
+        outbox.markFailed(m.id, error, null);
+        report.failed++;
+      } else {
+        outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(attempt)));
+        report.retried++;
+      }
+    }
+  }
+  return report;
+}

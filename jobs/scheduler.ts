@@ -1,0 +1,54 @@
+/**
+ * The scheduler: the only part of the jobs that reads the clock. node-cron fires the jobs in
+ * Asia/Shanghai time with expressions from the settings; an SQLite lease makes sure that of several
+ * processes on one store only one runs each firing.
+ */
+import { randomUUID } from 'node:crypto';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Db } from '../store/db.js';
+import { sqliteCoordinator } from './lease.js';
+
+/** A job: a plain function of `now`. */
+export interface Job {
+  name: string;
+  expression: string;
+  run(now: Date): unknown | Promise<unknown>;
+}
+
+/** Running jobs. */
+export interface Scheduler {
+  tasks: ScheduledTask[];
+  stop(): Promise<void>;
+}
+
+/** Validates a cron expression, saying which setting is wrong. */
+export function checkExpression(name: string, expression: string): void {
+  const v = cron.validateDetailed(expression);
+  if (!v.valid) throw new Error(`scheduler: ${name} has a bad cron expression "${expression}": ${v.errors.map((e) => e.message).join('; ')}`);
+}
+
+/** Starts the jobs. */
+export function startScheduler(db: Db, jobs: Job[], log: (line: string) => void, clock: () => Date = () => new Date()): Scheduler {
+  const coordinator = sqliteCoordinator(db, `${process.pid}-${randomUUID().slice(0, 8)}`, clock);
+  const tasks = jobs.map((job) => {
+    checkExpression(job.name, job.expression);
+    const task = cron.schedule(
+      job.expression,
+      async () => {
+        try {
+          await job.run(clock());
+        } catch (e) {
+          log(`scheduler: ${job.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
+      { name: job.name, timezone: 'Asia/Shanghai', noOverlap: true, distributed: true, runCoordinator: coordinator, distributedLease: 10 * 60_000 },
+    );
+    return task;
+  });
+  return {
+    tasks,
+    stop: async () => {
+      for (const t of tasks) await t.destroy();
+    },
+  };
+}

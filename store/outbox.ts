@@ -1,0 +1,137 @@
+/**
+ * The outbox: every message the program owes someone (a unit told of a new case, a citizen told of
+ * a status change, a reminder) is written here in the same transaction as the change that causes
+ * it, and a dispatcher sends it later with retries. Nothing is sent twice: a dedupe key makes a
+ * second enqueue of the same message a no-op.
+ */
+import type { Db } from './db.js';
+
+/** A message waiting to be sent (or already sent). */
+export interface OutboxMessage {
+  id: number;
+  dedupeKey: string | null;
+  channel: string | null;
+  chatId: string | null;
+  unit: string | null;
+  kind: string;
+  text: string;
+  /** Buttons to show with the text, as rows of {label, value}. */
+  choices: Array<Array<{ label: string; value: string }>> | null;
+  status: 'pending' | 'sent' | 'failed' | 'unroutable';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** What to enqueue. */
+export interface OutboxInput {
+  dedupeKey?: string | null;
+  channel: string | null;
+  chatId: string | null;
+  unit?: string | null;
+  kind: string;
+  text: string;
+  choices?: Array<Array<{ label: string; value: string }>> | null;
+}
+
+/** The outbox store. */
+export interface OutboxStore {
+  /** Enqueues a message; returns false when its dedupe key was already used. */
+  enqueue(m: OutboxInput, now: Date): boolean;
+  due(now: Date, limit: number): OutboxMessage[];
+  markSent(id: number, now: Date): void;
+  markFailed(id: number, error: string, retryAt: Date | null): void;
+  list(filter?: { status?: string; kind?: string }): OutboxMessage[];
+  hasKey(key: string): boolean;
+}
+
+interface Row {
+  id: number;
+  dedupe_key: string | null;
+  channel: string | null;
+  chat_id: string | null;
+  unit: string | null;
+  kind: string;
+  text: string;
+  choices: string | null;
+  status: OutboxMessage['status'];
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+const toMessage = (r: Row): OutboxMessage => ({
+  id: r.id,
+  dedupeKey: r.dedupe_key,
+  channel: r.channel,
+  chatId: r.chat_id,
+  unit: r.unit,
+  kind: r.kind,
+  text: r.text,
+  choices: r.choices ? JSON.parse(r.choices) : null,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  sentAt: r.sent_at,
+});
+
+/** Creates the outbox store. */
+export function createOutboxStore(db: Db): OutboxStore {
+  const ins = db.prepare(
+    `INSERT INTO outbox (dedupe_key, channel, chat_id, unit, kind, text, choices, status, next_attempt_at, created_at)
+     VALUES (@dedupeKey, @channel, @chatId, @unit, @kind, @text, @choices, @status, @now, @now)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+  );
+  const dueQ = db.prepare("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+  const sent = db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?");
+  const failed = db.prepare(
+    'UPDATE outbox SET status = @status, attempts = attempts + 1, last_error = @error, next_attempt_at = coalesce(@retryAt, next_attempt_at) WHERE id = @id',
+  );
+  const hasKeyQ = db.prepare('SELECT 1 FROM outbox WHERE dedupe_key = ?');
+  return {
+    enqueue(m, now) {
+      const status = m.channel && m.chatId ? 'pending' : 'unroutable';
+      return (
+        ins.run({
+          dedupeKey: m.dedupeKey ?? null,
+          channel: m.channel,
+          chatId: m.chatId,
+          unit: m.unit ?? null,
+          kind: m.kind,
+          text: m.text,
+          choices: m.choices ? JSON.stringify(m.choices) : null,
+          status,
+          now: now.toISOString(),
+        }).changes === 1
+      );
+    },
+    due: (now, limit) => (dueQ.all(now.toISOString(), limit) as Row[]).map(toMessage),
+    markSent: (id, now) => {
+      sent.run(now.toISOString(), id);
+    },
+    markFailed: (id, error, retryAt) => {
+      failed.run({ id, error, status: retryAt ? 'pending' : 'failed', retryAt: retryAt?.toISOString() ?? null });
+    },
+    list(filter = {}) {
+      const where: string[] = [];
+      const args: string[] = [];
+      if (filter.status) {
+        where.push('status = ?');
+        args.push(filter.status);
+      }
+      if (filter.kind) {
+        where.push('kind = ?');
+        args.push(filter.kind);
+      }
+      const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+      return (db.prepare(sql).all(...args) as Row[]).map(toMessage);
+    },
+    hasKey: (key) => hasKeyQ.get(key) !== undefined,
+  };
+}
