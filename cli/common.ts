@@ -8,6 +8,12 @@ import { openKnowledge, type Knowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
 import { type Db, openDb } from '../store/db.js';
 
+// A reader that stops early (`| head`) is no error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 /** Reads the settings or exits with a clear message. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {

@@ -17,8 +17,8 @@ export interface Talker {
 let seq = 0;
 
 /** A fresh program over an in-memory store (or the given file). */
-export function makeApp(env: Record<string, string> = {}, path = ':memory:'): App {
-  return createApp(parseConfig(env), { db: openDb(path), knowledge: knowledge() });
+export function makeApp(env: Record<string, string> = {}, path = ':memory:', onError?: (e: unknown) => void): App {
+  return createApp(parseConfig(env), { db: openDb(path), knowledge: knowledge(), ...(onError ? { onError } : {}) });
 }
 
 /** A user of `app` on a channel. */

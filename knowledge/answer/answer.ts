@@ -223,7 +223,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     }
     for (const h of hits.slice(0, 3)) {
       const rec = h.passage.row ? kb.records.records[h.passage.row - 1] : undefined;
-      if (rec?.unit) out.push({ unit: rec.unit, from: { ...source(h.passage), locator: `第${rec.row}行·整改责任单位` } });
+      if (rec?.unit) out.push({ unit: rec.unit, from: { ...source(h.passage), locator: `第${rec.row}行·整改责任单位`, excerpt: rec.unit } });
     }
     const seen = new Set<string>();
     return out.filter((u) => (seen.has(u.unit) ? false : (seen.add(u.unit), true)));

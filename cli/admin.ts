@@ -1,0 +1,198 @@
+/**
+ * `npm run admin -- <command>`: the administrators' command line.
+ *
+ *   contact set --unit 区农业农村委 --name 张三 --phone 023-47520000 [--hours 工作日9:00-17:00] [--note …]
+ *   contact list [--json] | contact remove --unit U [--name N]
+ *   invite --unit 区农业农村委 --role official|admin
+ *   people
+ *   cases [--unit U] [--status 待受理,已受理] [--category id] [--town 镇街] [--from 2026-01-01] [--to …] [--overdue] [--json]
+ *   export FILE.csv [same filters]           (UTF-8 with BOM, phones masked)
+ *   routing [list] | routing set --category id --unit U [--town 镇街] | routing remove --category id [--town 镇街]
+ *   milestone list [--unit U] [--json] | milestone assign ID UNIT | milestone done ID NOTE | milestone cancel ID NOTE
+ *   milestone add --unit U --date YYYY-MM-DD --title …
+ *   outbox [--status pending|sent|failed|unroutable]
+ *   backup FILE                              (SQLite online backup)
+ */
+import { writeFileSync } from 'node:fs';
+import { createApp } from '../bot/app.js';
+import { isOverdue } from '../cases/lifecycle.js';
+import { phoneFor } from '../cases/service.js';
+import { createJobs } from '../jobs/mod.js';
+import type { CaseRecord } from '../store/cases.js';
+import { configOrExit, fail, parseArgs } from './common.js';
+
+const VALUED = ['unit', 'name', 'phone', 'hours', 'note', 'role', 'status', 'category', 'town', 'from', 'to', 'date', 'title'];
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function main(): Promise<void> {
+  const { flags, words } = parseArgs(process.argv.slice(2), VALUED);
+  const [command, sub, ...rest] = words;
+  const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+  const need = (k: string, what: string) => {
+    const v = str(k);
+    if (!v) fail(new Error(`缺少 --${k}（${what}）`));
+    return v;
+  };
+  if (!command) {
+    out('用法：npm run admin -- contact|invite|people|cases|export|routing|milestone|outbox|backup …（见 cli/admin.ts 开头的说明）');
+    process.exitCode = 2;
+    return;
+  }
+  const config = configOrExit();
+  const app = createApp(config);
+  const now = new Date();
+  try {
+    switch (command) {
+      case 'contact': {
+        if (sub === 'set') {
+          const phone = need('phone', '电话');
+          if (!/^[+\d][\d\s-]{2,19}$/.test(phone)) fail(new Error(`电话格式不对：${phone}`));
+          const c = app.contacts.set(
+            { unit: need('unit', '单位'), name: need('name', '联系人'), phone, hours: str('hours') ?? null, note: str('note') ?? null },
+            now,
+          );
+          out(`已保存：${c.unit} ${c.name} ${c.phone}`);
+        } else if (sub === 'remove') {
+          out(`已删除 ${app.contacts.remove(need('unit', '单位'), str('name'))} 条。`);
+        } else {
+          const list = app.contacts.list();
+          if (flags.json) out(JSON.stringify(list));
+          else if (list.length === 0) out('还没有录入联系人。');
+          else for (const c of list) out(`${c.unit}\t${c.name}\t${c.phone}\t${c.hours ?? ''}\t${c.note ?? ''}`);
+        }
+        break;
+      }
+      case 'invite': {
+        const role = str('role') ?? 'official';
+        if (role !== 'official' && role !== 'admin') fail(new Error('--role 只能是 official 或 admin'));
+        const unit = str('unit') ?? null;
+        if (role === 'official' && !unit) fail(new Error('办理人员邀请码需要 --unit'));
+        const code = app.people.invite(role, unit, now);
+        out(`邀请码：${code}（7天内有效，仅可使用一次）\n在 Telegram、企业微信或网页聊天中发送：/join ${code}`);
+        break;
+      }
+      case 'people':
+        for (const p of app.people.list()) out(`${p.role}\t${p.unit ?? ''}\t${p.channel}:${p.userId}\t${p.name ?? ''}`);
+        break;
+      case 'cases':
+      case 'export': {
+        const status = str('status')?.split(',');
+        let list: CaseRecord[] = app.cases.list({
+          ...(str('unit') ? { unit: str('unit') } : {}),
+          ...(status ? { status } : {}),
+          ...(str('category') ? { category: str('category') } : {}),
+          ...(str('town') ? { town: str('town') } : {}),
+          ...(str('from') ? { from: new Date(`${str('from')}T00:00:00+08:00`).toISOString() } : {}),
+          ...(str('to') ? { to: new Date(`${str('to')}T00:00:00+08:00`).toISOString() } : {}),
+        });
+        if (flags.overdue) list = list.filter((c) => isOverdue(c, now));
+        // Administrators see phones masked: only officials of the handling unit see them in full.
+        const rows = list.map((c) => ({
+          ticket: c.ticket,
+          status: c.status,
+          category: app.service.categoryName(c.category),
+          unit: c.unit,
+          town: c.town,
+          address: c.address,
+          lat: c.lat,
+          lon: c.lon,
+          description: c.description,
+          since: c.since,
+          photos: c.photos.length,
+          phone: phoneFor(c, false),
+          createdAt: c.createdAt,
+          acceptDue: c.acceptDue,
+          completeDue: c.completeDue,
+          overdue: isOverdue(c, now),
+          satisfaction: c.satisfaction,
+        }));
+        if (command === 'export') {
+          const file = sub;
+          if (!file) fail(new Error('请给出导出文件名，例如：npm run admin -- export cases.csv'));
+          const header = ['编号', '状态', '类别', '办理单位', '镇街', '地址', '纬度', '经度', '情况', '开始时间', '照片数', '电话', '提交时间', '受理时限', '办结时限', '逾期', '评价'];
+          const lines = [header.join(','), ...rows.map((r) => Object.values(r).map(csvCell).join(','))];
+          writeFileSync(file, `\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+          out(`已导出 ${rows.length} 件到 ${file}`);
+        } else if (flags.json) out(JSON.stringify(rows));
+        else if (rows.length === 0) out('没有符合条件的举报。');
+        else for (const r of rows) out(`${r.overdue ? '⚠️' : '  '}${r.ticket}\t${r.status}\t${r.category}\t${r.unit}\t${r.town ?? r.address ?? ''}\t${r.description.slice(0, 30)}`);
+        break;
+      }
+      case 'routing': {
+        if (sub === 'set') {
+          const cat = need('category', '类别 id，如 aquaculture');
+          if (!app.categories.some((c) => c.id === cat)) fail(new Error(`没有类别 ${cat}；可用：${app.categories.map((c) => c.id).join(', ')}`));
+          app.cases.setRoute(cat, str('town') ?? null, need('unit', '办理单位'));
+          out('已保存。');
+        } else if (sub === 'remove') {
+          out(`已删除 ${app.cases.removeRoute(need('category', '类别 id'), str('town') ?? null)} 条。`);
+        } else {
+          for (const r of app.cases.routes()) out(`${r.category}（${app.service.categoryName(r.category)}）\t${r.town === '*' ? '全区' : r.town}\t→ ${r.unit}`);
+        }
+        break;
+      }
+      case 'milestone': {
+        const jobs = createJobs(
+          {
+            db: app.db,
+            kb: app.knowledge.kb,
+            people: app.people,
+            outbox: app.outbox,
+            cases: app.cases,
+            service: app.service,
+            dialogs: app.dialogs,
+            reminders: { leadDays: config.REMINDER_LEAD_DAYS, calendar: { holidays: config.HOLIDAYS, workdays: config.WORKDAYS } },
+            rateWithinDays: 7,
+          },
+          now,
+        );
+        const ms = jobs.milestones;
+        const id = Number(rest[0]);
+        if (sub === 'assign') {
+          if (!ms.get(id) || !rest[1]) fail(new Error('用法：milestone assign 编号 单位'));
+          ms.assign(id, rest[1] as string, 'admin-cli', now);
+          out(`已指定 #${id} 的责任单位为 ${rest[1]}`);
+        } else if (sub === 'done' || sub === 'cancel') {
+          if (!ms.get(id)) fail(new Error(`没有编号为 ${rest[0] ?? ''} 的节点`));
+          ms.setStatus(id, sub === 'done' ? 'done' : 'cancelled', 'admin-cli', rest.slice(1).join(' ') || null, now);
+          out(`已更新 #${id}`);
+        } else if (sub === 'add') {
+          const date = need('date', 'YYYY-MM-DD');
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) fail(new Error('--date 格式应为 YYYY-MM-DD'));
+          const m = ms.add({ title: need('title', '节点内容'), dueDate: date, unit: str('unit') ?? null }, 'admin-cli', now);
+          out(`已添加 #${m.id}`);
+        } else {
+          const list = ms.list(str('unit') ? { unit: str('unit') as string } : {});
+          if (flags.json) out(JSON.stringify(list));
+          else for (const m of list) out(`#${m.id}\t${m.status}\t${m.dueDate}\t${m.unit ?? '（未指定）'}\t${m.title}`);
+        }
+        break;
+      }
+      case 'outbox':
+        for (const m of app.outbox.list(str('status') ? { status: str('status') } : {})) {
+          out(`${m.id}\t${m.status}\t${m.kind}\t${m.unit ?? ''}\t${m.channel ?? '-'}:${m.chatId ?? '-'}\t${m.text.split('\n')[0]}`);
+        }
+        break;
+      case 'backup': {
+        if (!sub) fail(new Error('请给出备份文件名，例如：npm run admin -- backup backup.db'));
+        const r = await app.db.backup(sub);
+        out(`已备份到 ${sub}（${r.totalPages} 页）`);
+        break;
+      }
+      default:
+        fail(new Error(`未知命令：${command}`));
+    }
+  } finally {
+    app.close();
+  }
+}
+
+main().catch(fail);

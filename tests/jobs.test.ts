@@ -1,0 +1,239 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { App } from '../bot/app.js';
+import { isWorkday } from '../jobs/calendar.js';
+import { createJobs, type Jobs, startScheduler } from '../jobs/mod.js';
+import { dueItems } from '../jobs/reminders.js';
+import { splitText, toTelegramHtml, toWeComMarkdown, utf8Bytes } from '../jobs/render.js';
+import type { MilestoneRow } from '../store/milestones.js';
+import { fileReport, makeApp, talker } from './dialog.helpers.js';
+
+const cal = { holidays: ['2025-10-01', '2025-10-02'], workdays: ['2025-09-28'] };
+const opts = { leadDays: [90, 30, 7, 1], calendar: cal };
+const at = (s: string) => new Date(s);
+
+function jobsFor(app: App, now: Date): Jobs {
+  return createJobs(
+    {
+      db: app.db,
+      kb: app.knowledge.kb,
+      people: app.people,
+      outbox: app.outbox,
+      cases: app.cases,
+      service: app.service,
+      dialogs: app.dialogs,
+      reminders: opts,
+      rateWithinDays: 7,
+    },
+    now,
+  );
+}
+
+const ms = (over: Partial<MilestoneRow>): MilestoneRow => ({
+  id: 1,
+  key: 'k',
+  title: '到2025年实现养殖尾水有效治理',
+  dueDate: '2025-12-31',
+  dueLabel: '到2025年',
+  unit: '江津区',
+  document: 'records',
+  locator: '第2行·整改目标（2）',
+  origin: 'corpus',
+  status: 'open',
+  snoozedUntil: null,
+  ...over,
+});
+
+describe('isWorkday', () => {
+  it('knows weekends, holidays and make-up working days', () => {
+    expect(isWorkday('2025-12-01', cal)).toBe(true); // Monday
+    expect(isWorkday('2025-11-29', cal)).toBe(false); // Saturday
+    expect(isWorkday('2025-10-01', cal)).toBe(false); // National Day, a Wednesday
+    expect(isWorkday('2025-09-28', cal)).toBe(true); // a Sunday worked instead
+  });
+});
+
+describe('dueItems', () => {
+  it('nudges in the nearest lead window only', () => {
+    const m = [ms({})];
+    expect(dueItems('2025-10-02', m, opts)).toEqual([]); // 90 days ahead, but a holiday
+    expect(dueItems('2025-10-03', m, opts).map((i) => i.period)).toEqual(['lead-90']);
+    expect(dueItems('2025-12-01', m, opts).map((i) => [i.period, i.days])).toEqual([['lead-30', 30]]);
+    expect(dueItems('2025-12-26', m, opts).map((i) => i.period)).toEqual(['lead-7']);
+    // One day before is urgent: sent even on a weekend.
+    expect(dueItems('2025-12-30', m, opts).map((i) => i.period)).toEqual(['lead-1']);
+    expect(dueItems('2025-06-01', m, opts)).toEqual([]);
+  });
+
+  it('nudges weekly when overdue, on working days', () => {
+    const m = [ms({})];
+    expect(dueItems('2026-01-05', m, opts).map((i) => [i.kind, i.period, i.days])).toEqual([['overdue', 'overdue-w0', -5]]);
+    expect(dueItems('2026-01-12', m, opts).map((i) => i.period)).toEqual(['overdue-w1']);
+    expect(dueItems('2026-01-10', m, opts)).toEqual([]); // Saturday
+  });
+
+  it('skips done, cancelled and snoozed milestones, and sends unit-less ones to the administrators', () => {
+    expect(dueItems('2026-01-05', [ms({ status: 'done' }), ms({ status: 'cancelled' })], opts)).toEqual([]);
+    expect(dueItems('2026-01-05', [ms({ snoozedUntil: '2026-01-10' })], opts)).toEqual([]);
+    expect(dueItems('2026-01-05', [ms({ unit: null })], opts)[0]?.unit).toBe('管理员');
+    expect(dueItems('2026-01-05', [ms({ unit: '区农业农村委、区生态环境局' })], opts).map((i) => i.unit)).toEqual(['区农业农村委', '区生态环境局']);
+  });
+});
+
+describe('Jobs.reminders', () => {
+  it('catches up with one overdue notice per milestone, one message per unit', () => {
+    const app = makeApp();
+    const now = at('2026-11-23T09:07:00+08:00');
+    const jobs = jobsFor(app, now);
+    const sent = jobs.reminders(now);
+    const units = sent.map((m) => m.unit);
+    expect(new Set(units).size).toBe(units.length);
+    const jj = sent.find((m) => m.unit === '江津区');
+    expect(jj?.milestones).toHaveLength(6);
+    expect(jj?.text).toMatch(/「到2025年实现养殖尾水有效治理」已逾期 327 天，请更新整改进度或申请销号/);
+    expect(jj?.text).toContain('来源：整改台账第2行·整改目标（2）');
+    const total = sent.reduce((n, m) => n + m.milestones.length, 0);
+    const overdue = jobs.milestones.list({ status: 'open' }).filter((m) => m.dueDate < '2026-11-23');
+    // Every overdue milestone once for each unit it names; the 2030 target is not due yet.
+    expect(total).toBe(overdue.reduce((n, m) => n + (m.unit?.split('、').length ?? 1), 0));
+    expect(sent.some((m) => m.text.includes('2030'))).toBe(false);
+    expect(sent.find((m) => m.unit === '管理员')?.text).toContain('未指定责任单位');
+  });
+
+  it('sends the lead-time nudge in the wording of the issue', () => {
+    const app = makeApp();
+    const jobs = jobsFor(app, at('2025-12-01T09:07:00+08:00'));
+    for (const m of jobs.milestones.list()) if (m.dueDate < '2025-12-31') jobs.milestones.setStatus(m.id, 'done', 'test', null, at('2025-11-01T00:00:00Z'));
+    const sent = jobs.reminders(at('2025-12-01T09:07:00+08:00'));
+    expect(sent.find((m) => m.unit === '江津区')?.text).toMatch(/距「到2025年实现养殖尾水有效治理」还有30天（截止 2025-12-31；责任单位：江津区；来源：整改台账第2行·整改目标（2））/);
+  });
+
+  it('never sends twice: not after a restart, not from a second process on the same store', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rectify-jobs-')), 'db.sqlite');
+    const now = at('2026-11-23T09:07:00+08:00');
+    const a = makeApp({}, path);
+    const first = jobsFor(a, now).reminders(now);
+    expect(first.length).toBeGreaterThan(0);
+    expect(jobsFor(a, now).reminders(now)).toEqual([]);
+    a.close();
+    const b = makeApp({}, path);
+    const c = makeApp({}, path);
+    expect(jobsFor(b, now).reminders(now)).toEqual([]);
+    expect(jobsFor(c, new Date(now.getTime() + 3600_000)).reminders(new Date(now.getTime() + 3600_000))).toEqual([]);
+    // A week later the weekly overdue notice comes again, once.
+    const week = at('2026-11-30T09:07:00+08:00');
+    expect(jobsFor(b, week).reminders(week).length).toBeGreaterThan(0);
+    expect(jobsFor(c, week).reminders(week)).toEqual([]);
+    b.close();
+    c.close();
+  });
+
+  it('previews without recording', () => {
+    const app = makeApp();
+    const now = at('2026-11-23T09:07:00+08:00');
+    const jobs = jobsFor(app, now);
+    const preview = jobs.reminders(now, true);
+    expect(preview.length).toBeGreaterThan(0);
+    expect(app.outbox.list()).toEqual([]);
+    expect(jobs.reminders(now).length).toBe(preview.length);
+  });
+
+  it('delivers to the chats a unit bound, and retries a failed send with backoff', async () => {
+    const app = makeApp();
+    const now = at('2026-11-23T09:07:00+08:00');
+    app.people.bindChat('江津区', 'telegram', '-100', 'test', now);
+    app.people.bindChat('区农业农村委', 'wecom', 'party:2', 'test', now);
+    const jobs = jobsFor(app, now);
+    jobs.reminders(now);
+    const got: string[] = [];
+    let failWecom = true;
+    const senders = {
+      telegram: { send: async (chat: string) => void got.push(`tg:${chat}`) },
+      wecom: {
+        send: async (chat: string) => {
+          if (failWecom) throw new Error('wecom down');
+          got.push(`wc:${chat}`);
+        },
+      },
+    };
+    const r1 = await jobs.dispatch(senders, now);
+    expect(r1).toMatchObject({ sent: 1, retried: 1 });
+    expect(got).toEqual(['tg:-100']);
+    failWecom = false;
+    // Not before the backoff has passed…
+    expect((await jobs.dispatch(senders, new Date(now.getTime() + 10_000))).sent).toBe(0);
+    // …then once.
+    expect((await jobs.dispatch(senders, new Date(now.getTime() + 61_000))).sent).toBe(1);
+    expect((await jobs.dispatch(senders, new Date(now.getTime() + 3600_000))).sent).toBe(0);
+    expect(got).toEqual(['tg:-100', 'wc:party:2']);
+    const failed = app.outbox.list({ kind: 'reminder' }).find((m) => m.channel === 'wecom');
+    expect(failed).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+});
+
+describe('Jobs.digest', () => {
+  it('sums up a unit’s open cases, overdue ones and milestones due within 90 days, once a week', () => {
+    const app = makeApp();
+    const now = at('2025-11-03T09:17:00+08:00');
+    const jobs = jobsFor(app, now);
+    const t = talker(app, 'cit', 'test', new Date(now.getTime() - 20 * 86_400_000));
+    const old = fileReport(t);
+    app.people.bindChat('区农业农村委', 'telegram', '-200', 'test', now);
+    const d = jobs.digest(now);
+    const mine = d.find((m) => m.unit === '区农业农村委');
+    expect(mine?.text).toContain('待办举报 1 件：待受理 1');
+    expect(mine?.text).toContain(`超过时限 1 件：${old}`);
+    expect(mine?.text).toContain('未来90天到期的整改节点');
+    expect(mine?.text).toContain('化肥农药使用总量减少比例');
+    expect(jobs.digest(new Date(now.getTime() + 86_400_000)).filter((m) => m.unit === '区农业农村委')).toEqual([]);
+  });
+});
+
+describe('render', () => {
+  it('splits long WeCom markdown under 4,096 bytes at line ends', () => {
+    const long = ['【整改节点提醒】江津区', ...Array.from({ length: 200 }, (_, i) => `[#${i}] 「到2025年实现养殖尾水有效治理」已逾期 ${i} 天`)].join('\n');
+    const parts = toWeComMarkdown(long);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(utf8Bytes(p)).toBeLessThanOrEqual(4096);
+    expect(parts[0]).toMatch(/^\*\*【整改节点提醒】江津区\*\*/);
+    expect(parts.join('\n')).toContain('<font color="warning">已逾期 199 天</font>');
+  });
+  it('escapes Telegram HTML', () => {
+    expect(toTelegramHtml('标题\n<b>&')[0]).toBe('<b>标题</b>\n&lt;b&gt;&amp;');
+  });
+  it('cuts a single over-long line', () => {
+    expect(splitText('x'.repeat(10), 4)).toEqual(['xxxx', 'xxxx', 'xx']);
+  });
+});
+
+describe('startScheduler', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires in Shanghai time, and of two schedulers on one store only one runs a firing', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-23T01:06:58Z') });
+    const path = join(mkdtempSync(join(tmpdir(), 'rectify-sched-')), 'db.sqlite');
+    const a = makeApp({}, path);
+    const b = makeApp({}, path);
+    const runs: string[] = [];
+    const job = (who: string) => ({ name: 'reminders', expression: '7 9 * * *', run: () => void runs.push(who) });
+    const s1 = startScheduler(a.db, [job('a')], () => {});
+    const s2 = startScheduler(b.db, [job('b')], () => {});
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(runs).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(24 * 3600_000);
+    expect(runs).toHaveLength(2);
+    await s1.stop();
+    await s2.stop();
+    a.close();
+    b.close();
+  });
+
+  it('refuses a bad expression with the job’s name', () => {
+    const app = makeApp();
+    expect(() => startScheduler(app.db, [{ name: 'digest', expression: '61 9 * * *', run: () => {} }], () => {})).toThrow(/digest/);
+  });
+});
