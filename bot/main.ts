@@ -1,0 +1,184 @@
+/**
+ * The composition root: reads the settings, opens the store and the knowledge module, starts the
+ * channels that are configured (the local web chat always), the one HTTP server and the scheduler.
+ * `npm start` runs this with the embedded defaults and no accounts.
+ */
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { UserFromGetMe } from 'grammy/types';
+import { createLogger, type Logger } from '../core/log.js';
+import { createJobs, type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
+import { createMilestoneDesk } from '../jobs/desk.js';
+import { schemaVersion } from '../store/db.js';
+import { type App, createApp } from './app.js';
+import { createTelegramChannel } from './channels/telegram.js';
+import { createWebChannel } from './channels/web/web.js';
+import { createRobot, createWeComClient } from './channels/wecom/client.js';
+import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
+import { channelsOf, type Config, parseConfig } from './config.js';
+import { createHttpServer } from './http.js';
+
+/** A running assistant. */
+export interface Running {
+  app: App;
+  jobs: Jobs;
+  url: string;
+  senders: Senders;
+  telegram: ReturnType<typeof createTelegramChannel> | null;
+  wecom: ReturnType<typeof createWeComChannel> | null;
+  stop(): Promise<void>;
+}
+
+/** Options that tests vary. */
+export interface StartOptions {
+  log?: Logger;
+  clock?: () => Date;
+  telegramBotInfo?: UserFromGetMe;
+  /** Start node-cron (off in tests that drive jobs by hand). */
+  scheduler?: boolean;
+}
+
+/** Starts the assistant. */
+export async function startAssistant(config: Config, opts: StartOptions = {}): Promise<Running> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const clock = opts.clock ?? (() => new Date());
+  const app = createApp(config, {
+    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb),
+    onError: (e) => log(`dialog: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 'error'),
+  });
+  const jobs = createJobs(
+    {
+      db: app.db,
+      kb: app.knowledge.kb,
+      people: app.people,
+      outbox: app.outbox,
+      cases: app.cases,
+      service: app.service,
+      dialogs: app.dialogs,
+      reminders: { leadDays: config.REMINDER_LEAD_DAYS, calendar: { holidays: config.HOLIDAYS, workdays: config.WORKDAYS } },
+      rateWithinDays: 7,
+    },
+    clock(),
+  );
+  const on = channelsOf(config);
+  const senders: Senders = {};
+
+  const telegram = on.telegram
+    ? createTelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN as string,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        webhook: config.TELEGRAM_WEBHOOK_URL ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET as string } : null,
+        dialog: app.dialog,
+        people: app.people,
+        clock,
+        log: (l) => log(l, 'warn'),
+        ...(opts.telegramBotInfo ? { botInfo: opts.telegramBotInfo } : {}),
+      })
+    : null;
+  if (telegram) senders.telegram = telegram.sender;
+
+  const wecomClient = on.wecomApp
+    ? createWeComClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID as string, secret: config.WECOM_SECRET as string, agentId: config.WECOM_AGENT_ID as number })
+    : null;
+  const wecom = on.wecomCallback
+    ? createWeComChannel({
+        token: config.WECOM_TOKEN as string,
+        encodingAesKey: config.WECOM_ENCODING_AES_KEY as string,
+        corpId: config.WECOM_CORP_ID as string,
+        client: wecomClient,
+        dialog: app.dialog,
+        outbox: app.outbox,
+        clock,
+        log: (l) => log(l, 'warn'),
+      })
+    : null;
+  if (wecom) senders.wecom = wecom.sender;
+  if (on.wecomRobot) senders['wecom-robot'] = robotSender(createRobot(config.WECOM_API_BASE), config.WECOM_WEBHOOK_KEY);
+
+  const web = createWebChannel({ dialog: app.dialog, outbox: app.outbox, uploadDir: join(dirname(config.DATABASE_PATH), 'uploads'), clock });
+  const server = createHttpServer({
+    web,
+    telegram: telegram?.webhookHandler && telegram.webhookPath ? { path: telegram.webhookPath, handler: telegram.webhookHandler } : null,
+    wecom,
+    log: (l) => log(l, 'error'),
+    health: () => {
+      let store = 'ok';
+      try {
+        app.db.prepare('SELECT 1').get();
+      } catch (e) {
+        store = `error: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      return {
+        ok: store === 'ok',
+        store: { status: store, schema: store === 'ok' ? schemaVersion(app.db) : null, pendingOutbox: app.outbox.list({ status: 'pending' }).length },
+        index: { passages: app.knowledge.index.size, version: app.knowledge.index.version, source: app.knowledge.indexSource },
+        channels: {
+          web: 'on',
+          telegram: telegram ? telegram.status() : 'off',
+          wecomCallback: wecom ? 'on' : 'off',
+          wecomApp: wecomClient ? 'on' : 'off',
+          wecomRobot: on.wecomRobot ? 'on' : 'off',
+        },
+      };
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(config.HTTP_PORT, config.HTTP_HOST, resolve));
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.HTTP_HOST}:${address.port}`;
+
+  if (telegram) await telegram.start();
+  const scheduler =
+    config.JOBS_ENABLED && opts.scheduler !== false
+      ? startScheduler(app.db, jobs.schedule({ reminders: config.REMINDER_CRON, digest: config.DIGEST_CRON, dispatch: config.DISPATCH_CRON }, senders), (l) => log(l, 'error'))
+      : null;
+
+  return {
+    app,
+    jobs,
+    url,
+    senders,
+    telegram,
+    wecom,
+    async stop() {
+      await scheduler?.stop();
+      await telegram?.stop();
+      await wecom?.idle();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      app.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.env);
+  } catch (e) {
+    process.stderr.write(`整改助手无法启动 / cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const running = await startAssistant(config, { log });
+  const on = channelsOf(config);
+  log(`整改助手已启动：本地聊天 ${running.url}/ （Telegram ${on.telegram ? '开' : '关'}，企业微信 ${on.wecomCallback ? '开' : '关'}）`);
+  process.stdout.write(`\n整改助手已启动。在浏览器打开 ${running.url}/ 即可提问或举报；终端聊天：npm run chat\n按 Ctrl+C 停止。\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`收到 ${signal}，正在停止…`);
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((e) => {
+    process.stderr.write(`整改助手出错退出 / fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}
