@@ -3,10 +3,11 @@
  * the knowledge module, the case service and the dialog core. Channels, the HTTP server and the
  * scheduler are started by main.ts on top of this.
  */
-import { loadCategories, type Category } from '../cases/categories.js';
+import { type Category, loadCategories } from '../cases/categories.js';
 import { type Area, loadArea } from '../cases/geo.js';
 import { type CaseService, createCaseService } from '../cases/service.js';
 import { projectPath } from '../core/paths.js';
+import type { MilestoneDesk } from '../jobs/desk.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { type CaseStore, createCaseStore } from '../store/cases.js';
 import { type ContactStore, createContactStore } from '../store/contacts.js';
@@ -15,7 +16,6 @@ import { createDialogStore, type DialogStore } from '../store/dialogs.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
 import { createPeopleStore, type PeopleStore } from '../store/people.js';
 import type { Config } from './config.js';
-import type { MilestoneDesk } from '../jobs/desk.js';
 import { createDialog, type Dialog } from './dialog/dialog.js';
 
 /** The assembled program, without its network parts. */

@@ -22,84 +22,122 @@ const dateList = z.preprocess(
   z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates must be YYYY-MM-DD, comma-separated'))),
 );
 // Five or six cron fields; node-cron validates the meaning when the scheduler starts.
 const cronExpr = (def: string) =>
-  z.preprocess(blankToUndefined, z.string().regex(/^\S+( \S+){4,5}$/, 'must be a cron expression of 5 or 6 fields').default(def));
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^\S+( \S+){4,5}$/, 'must be a cron expression of 5 or 6 fields')
+      .default(def),
+  );
 
-const schema = z
-  .object({
-    DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/rectify.db')),
-    CORPUS_DIR: optionalString,
-    LEXICON_DIR: optionalString,
-    INDEX_SNAPSHOT_PATH: z.preprocess(blankToUndefined, z.string().default('./data/index-snapshot.json')),
-    HTTP_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
-    HTTP_PORT: int(8080, 0, 65535),
-    PUBLIC_BASE_URL: z.preprocess(blankToUndefined, z.url().optional()),
-    LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+const base = z.object({
+  DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/rectify.db')),
+  CORPUS_DIR: optionalString,
+  LEXICON_DIR: optionalString,
+  INDEX_SNAPSHOT_PATH: z.preprocess(blankToUndefined, z.string().default('./data/index-snapshot.json')),
+  HTTP_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  HTTP_PORT: int(8080, 0, 65535),
+  PUBLIC_BASE_URL: z.preprocess(blankToUndefined, z.url().optional()),
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
 
-    TELEGRAM_BOT_TOKEN: z.preprocess(blankToUndefined, z.string().regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC…').optional()),
-    TELEGRAM_API_ROOT: z.preprocess(blankToUndefined, z.url().default('https://api.telegram.org')),
-    TELEGRAM_WEBHOOK_URL: z.preprocess(blankToUndefined, z.url().optional()),
-    TELEGRAM_WEBHOOK_SECRET: z.preprocess(
-      blankToUndefined,
-      z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A-Z a-z 0-9 _ -').optional(),
-    ),
+  TELEGRAM_BOT_TOKEN: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC…')
+      .optional(),
+  ),
+  TELEGRAM_API_ROOT: z.preprocess(blankToUndefined, z.url().default('https://api.telegram.org')),
+  TELEGRAM_WEBHOOK_URL: z.preprocess(blankToUndefined, z.url().optional()),
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A-Z a-z 0-9 _ -')
+      .optional(),
+  ),
 
-    WECOM_CORP_ID: optionalString,
-    WECOM_AGENT_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
-    WECOM_SECRET: optionalString,
-    WECOM_TOKEN: optionalString,
-    WECOM_ENCODING_AES_KEY: z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey').optional()),
-    WECOM_API_BASE: z.preprocess(blankToUndefined, z.url().default('https://qyapi.weixin.qq.com')),
-    WECOM_WEBHOOK_KEY: optionalString,
+  WECOM_CORP_ID: optionalString,
+  WECOM_AGENT_ID: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
+  WECOM_SECRET: optionalString,
+  WECOM_TOKEN: optionalString,
+  WECOM_ENCODING_AES_KEY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
+      .optional(),
+  ),
+  WECOM_API_BASE: z.preprocess(blankToUndefined, z.url().default('https://qyapi.weixin.qq.com')),
+  WECOM_WEBHOOK_KEY: optionalString,
 
-    CASE_ACCEPT_DAYS: int(15, 1, 365),
-    CASE_COMPLETE_DAYS: int(60, 1, 3650),
-    REPORTS_PER_HOUR: int(5, 1, 1000),
-    CASE_CATEGORIES_FILE: optionalString,
+  CASE_ACCEPT_DAYS: int(15, 1, 365),
+  CASE_COMPLETE_DAYS: int(60, 1, 3650),
+  REPORTS_PER_HOUR: int(5, 1, 1000),
+  CASE_CATEGORIES_FILE: optionalString,
 
-    JOBS_ENABLED: bool(true),
-    REMINDER_CRON: cronExpr('7 9 * * *'),
-    DIGEST_CRON: cronExpr('17 9 * * 1'),
-    DISPATCH_CRON: cronExpr('*/20 * * * * *'),
-    REMINDER_LEAD_DAYS: z.preprocess(
-      blankToUndefined,
-      z
-        .string()
-        .default('90,30,7,1')
-        .transform((s) => s.split(',').map((x) => Number(x.trim())))
-        .pipe(z.array(z.number().int().min(0).max(3650)).min(1)),
-    ),
-    HOLIDAYS: dateList,
-    WORKDAYS: dateList,
-  })
-  .superRefine((c, ctx) => {
-    if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
-    }
-    const wecom = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET'] as const;
-    const set = wecom.filter((k) => c[k] !== undefined);
-    if (set.length > 0 && set.length < wecom.length) {
-      for (const k of wecom.filter((x) => c[x] === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [k], message: `is required with ${set.join(', ')}` });
-      }
-    }
-    if ((c.WECOM_TOKEN === undefined) !== (c.WECOM_ENCODING_AES_KEY === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [c.WECOM_TOKEN ? 'WECOM_ENCODING_AES_KEY' : 'WECOM_TOKEN'], message: 'WECOM_TOKEN and WECOM_ENCODING_AES_KEY go together' });
-    }
-  });
+  JOBS_ENABLED: bool(true),
+  REMINDER_CRON: cronExpr('7 9 * * *'),
+  DIGEST_CRON: cronExpr('17 9 * * 1'),
+  DISPATCH_CRON: cronExpr('*/20 * * * * *'),
+  REMINDER_LEAD_DAYS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('90,30,7,1')
+      .transform((s) => s.split(',').map((x) => Number(x.trim())))
+      .pipe(z.array(z.number().int().min(0).max(3650)).min(1)),
+  ),
+  HOLIDAYS: dateList,
+  WORKDAYS: dateList,
+});
+
+/** Settings that only make sense together; checked on the raw values so every problem is reported at once. */
+function crossChecks(env: Record<string, string | undefined>): Array<{ name: string; message: string }> {
+  const has = (k: string) => (env[k] ?? '').trim() !== '';
+  const out: Array<{ name: string; message: string }> = [];
+  if (has('TELEGRAM_WEBHOOK_URL') && !has('TELEGRAM_WEBHOOK_SECRET')) {
+    out.push({ name: 'TELEGRAM_WEBHOOK_SECRET', message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+  const app = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET'];
+  const set = app.filter(has);
+  if (set.length > 0 && set.length < app.length) {
+    for (const k of app.filter((x) => !has(x))) out.push({ name: k, message: `is required with ${set.join(', ')}` });
+  }
+  if (has('WECOM_TOKEN') !== has('WECOM_ENCODING_AES_KEY')) {
+    out.push({
+      name: has('WECOM_TOKEN') ? 'WECOM_ENCODING_AES_KEY' : 'WECOM_TOKEN',
+      message: 'WECOM_TOKEN and WECOM_ENCODING_AES_KEY go together',
+    });
+  }
+  return out;
+}
 
 /** The parsed settings. */
-export type Config = z.infer<typeof schema>;
+export type Config = z.infer<typeof base>;
+
+/** The names of all settings. */
+export const SETTING_NAMES = Object.keys(base.shape) as Array<keyof Config>;
 
 /** Parses the settings from an environment; throws a RectifyError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const r = schema.safeParse(env);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+  const r = base.safeParse(env);
+  const problems = [
+    ...(r.success ? [] : r.error.issues.map((i) => ({ name: String(i.path[0] ?? '?'), message: i.message }))),
+    ...crossChecks(env),
+  ];
+  if (r.success && problems.length === 0) return r.data;
+  const lines = problems.map((p) => `${p.name}: ${p.message}`);
   throw new RectifyError('config', 'invalid', `bad settings:\n  ${lines.join('\n  ')}`);
 }
 

@@ -3,8 +3,8 @@
  * (when configured) and the WeCom callback, on one port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { CallbackRequest, CallbackResponse } from './channels/wecom/channel.js';
 import type { WebRequest, WebResponse } from './channels/web/web.js';
+import type { CallbackRequest, CallbackResponse } from './channels/wecom/channel.js';
 
 /** What the server serves. */
 export interface HttpParts {

@@ -8,15 +8,15 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { UserFromGetMe } from 'grammy/types';
 import { createLogger, type Logger } from '../core/log.js';
-import { createJobs, type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
+import { createJobs, type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
 import { schemaVersion } from '../store/db.js';
 import { type App, createApp } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
-import { createRobot, createWeComClient } from './channels/wecom/client.js';
 import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
-import { channelsOf, type Config, parseConfig } from './config.js';
+import { createRobot, createWeComClient } from './channels/wecom/client.js';
+import { type Config, channelsOf, parseConfig } from './config.js';
 import { createHttpServer } from './http.js';
 
 /** A running assistant. */
@@ -68,7 +68,9 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     ? createTelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN as string,
         apiRoot: config.TELEGRAM_API_ROOT,
-        webhook: config.TELEGRAM_WEBHOOK_URL ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET as string } : null,
+        webhook: config.TELEGRAM_WEBHOOK_URL
+          ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET as string }
+          : null,
         dialog: app.dialog,
         people: app.people,
         clock,
@@ -79,7 +81,12 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   if (telegram) senders.telegram = telegram.sender;
 
   const wecomClient = on.wecomApp
-    ? createWeComClient({ apiBase: config.WECOM_API_BASE, corpId: config.WECOM_CORP_ID as string, secret: config.WECOM_SECRET as string, agentId: config.WECOM_AGENT_ID as number })
+    ? createWeComClient({
+        apiBase: config.WECOM_API_BASE,
+        corpId: config.WECOM_CORP_ID as string,
+        secret: config.WECOM_SECRET as string,
+        agentId: config.WECOM_AGENT_ID as number,
+      })
     : null;
   const wecom = on.wecomCallback
     ? createWeComChannel({
@@ -96,7 +103,12 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   if (wecom) senders.wecom = wecom.sender;
   if (on.wecomRobot) senders['wecom-robot'] = robotSender(createRobot(config.WECOM_API_BASE), config.WECOM_WEBHOOK_KEY);
 
-  const web = createWebChannel({ dialog: app.dialog, outbox: app.outbox, uploadDir: join(dirname(config.DATABASE_PATH), 'uploads'), clock });
+  const web = createWebChannel({
+    dialog: app.dialog,
+    outbox: app.outbox,
+    uploadDir: join(dirname(config.DATABASE_PATH), 'uploads'),
+    clock,
+  });
   const server = createHttpServer({
     web,
     telegram: telegram?.webhookHandler && telegram.webhookPath ? { path: telegram.webhookPath, handler: telegram.webhookHandler } : null,
@@ -111,7 +123,11 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
       }
       return {
         ok: store === 'ok',
-        store: { status: store, schema: store === 'ok' ? schemaVersion(app.db) : null, pendingOutbox: app.outbox.list({ status: 'pending' }).length },
+        store: {
+          status: store,
+          schema: store === 'ok' ? schemaVersion(app.db) : null,
+          pendingOutbox: app.outbox.list({ status: 'pending' }).length,
+        },
         index: { passages: app.knowledge.index.size, version: app.knowledge.index.version, source: app.knowledge.indexSource },
         channels: {
           web: 'on',
@@ -130,7 +146,11 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   if (telegram) await telegram.start();
   const scheduler =
     config.JOBS_ENABLED && opts.scheduler !== false
-      ? startScheduler(app.db, jobs.schedule({ reminders: config.REMINDER_CRON, digest: config.DIGEST_CRON, dispatch: config.DISPATCH_CRON }, senders), (l) => log(l, 'error'))
+      ? startScheduler(
+          app.db,
+          jobs.schedule({ reminders: config.REMINDER_CRON, digest: config.DIGEST_CRON, dispatch: config.DISPATCH_CRON }, senders),
+          (l) => log(l, 'error'),
+        )
       : null;
 
   return {

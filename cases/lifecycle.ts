@@ -21,7 +21,17 @@ export const STATUS = {
 export type Status = (typeof STATUS)[keyof typeof STATUS];
 
 /** Actions on a case. */
-export type Action = 'accept' | 'dispatch' | 'progress' | 'close' | 'refuse' | 'duplicate' | 'satisfied' | 'unsatisfied' | 'expire' | 'recategorize';
+export type Action =
+  | 'accept'
+  | 'dispatch'
+  | 'progress'
+  | 'close'
+  | 'refuse'
+  | 'duplicate'
+  | 'satisfied'
+  | 'unsatisfied'
+  | 'expire'
+  | 'recategorize';
 
 /** Who takes an action. */
 export type Role = 'citizen' | 'official' | 'admin' | 'system';
@@ -58,7 +68,7 @@ export function checkAction(action: Action, status: Status, role: Role, note: st
   const rule = RULES[action];
   if (!rule.by.includes(role)) return '您没有权限进行这个操作。';
   if (!rule.from.includes(status)) return `当前状态为“${status}”，不能进行这个操作。`;
-  if (rule.needs && !(note && note.trim())) return `请说明${rule.needs}。`;
+  if (rule.needs && !note?.trim()) return `请说明${rule.needs}。`;
   return null;
 }
 

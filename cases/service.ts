@@ -121,7 +121,13 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     for (const t of targets) outbox.enqueue({ dedupeKey: `${key}:${t.channel}:${t.chatId}`, ...t, unit, kind: 'unit', text }, now);
   }
 
-  function notifyCitizen(c: CaseRecord, key: string, text: string, now: Date, choices?: Array<Array<{ label: string; value: string }>>): void {
+  function notifyCitizen(
+    c: CaseRecord,
+    key: string,
+    text: string,
+    now: Date,
+    choices?: Array<Array<{ label: string; value: string }>>,
+  ): void {
     outbox.enqueue({ dedupeKey: key, channel: c.channel, chatId: c.chatId, kind: 'citizen', text, choices: choices ?? null }, now);
   }
 
@@ -196,7 +202,12 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       if (actor.role === 'citizen' && !(actor.channel === c.channel && actor.userId === c.userId)) {
         return { ok: false, code: 'forbidden', message: '只能评价您自己提交的举报。' };
       }
-      const why = checkAction(action, c.status as never, actor.role, action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note);
+      const why = checkAction(
+        action,
+        c.status as never,
+        actor.role,
+        action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note,
+      );
       if (why) return { ok: false, code: 'not_allowed', message: why };
       const to = nextStatus(action, c.status as never);
       const fields: Parameters<CaseStore['update']>[1] = { status: to };
@@ -248,17 +259,32 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
             `case:${ticket}:ev${eventNo}:citizen`,
             `您的举报 ${ticket} 已办结。\n办理结果：${note}\n请问您对处理结果满意吗？`,
             now,
-            [[{ label: '满意', value: `rate:${ticket}:yes` }, { label: '不满意', value: `rate:${ticket}:no` }]],
+            [
+              [
+                { label: '满意', value: `rate:${ticket}:yes` },
+                { label: '不满意', value: `rate:${ticket}:no` },
+              ],
+            ],
           );
         } else if (action !== 'recategorize' || fields.unit !== c.unit) {
-          notifyCitizen(updated, `case:${ticket}:ev${eventNo}:citizen`, `您的举报 ${ticket} 状态更新为「${to}」${noteText ? `：${noteText}` : ''}。`, now);
+          notifyCitizen(
+            updated,
+            `case:${ticket}:ev${eventNo}:citizen`,
+            `您的举报 ${ticket} 状态更新为「${to}」${noteText ? `：${noteText}` : ''}。`,
+            now,
+          );
         }
       }
       if (action === 'recategorize' && fields.unit !== c.unit) {
         notifyUnit(updated.unit, `case:${ticket}:ev${eventNo}:reroute`, summaryForUnit(updated), now);
       }
       if (action === 'unsatisfied') {
-        notifyUnit(updated.unit, `case:${ticket}:ev${eventNo}:reopen`, `【重新办理】${ticket}：举报人对办理结果不满意${note ? `（${note}）` : ''}，请重新办理。发送 /case ${ticket} 查看。`, now);
+        notifyUnit(
+          updated.unit,
+          `case:${ticket}:ev${eventNo}:reopen`,
+          `【重新办理】${ticket}：举报人对办理结果不满意${note ? `（${note}）` : ''}，请重新办理。发送 /case ${ticket} 查看。`,
+          now,
+        );
       }
       return { ok: true, case: updated };
     },
@@ -282,14 +308,20 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       if (c.lat !== null && c.lon !== null) {
         // 250 m is about 0.0023° of latitude; the box is widened, the distance decides.
         for (const o of cases.near(c.category, c.lat, c.lon, 0.005, '0000')) {
-          if (o.id !== c.id && o.lat !== null && o.lon !== null && distanceM({ lat: c.lat, lon: c.lon }, { lat: o.lat, lon: o.lon }) <= duplicateRules.radiusM) {
+          if (
+            o.id !== c.id &&
+            o.lat !== null &&
+            o.lon !== null &&
+            distanceM({ lat: c.lat, lon: c.lon }, { lat: o.lat, lon: o.lon }) <= duplicateRules.radiusM
+          ) {
             found.set(o.id, o);
           }
         }
       }
       if (c.town) {
         for (const o of cases.inTown(c.town, since)) {
-          if (o.id !== c.id && o.createdAt <= c.createdAt && similarity(o.description, c.description) >= duplicateRules.textOverlap) found.set(o.id, o);
+          if (o.id !== c.id && o.createdAt <= c.createdAt && similarity(o.description, c.description) >= duplicateRules.textOverlap)
+            found.set(o.id, o);
         }
       }
       return [...found.values()];
@@ -298,7 +330,9 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       return cases
         .list({ unit, status: OPEN_STATUSES })
         .map((c) => ({ ...c, overdue: isOverdue(c, now) }))
-        .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.completeDue ?? a.acceptDue).localeCompare(b.completeDue ?? b.acceptDue));
+        .sort(
+          (a, b) => Number(b.overdue) - Number(a.overdue) || (a.completeDue ?? a.acceptDue).localeCompare(b.completeDue ?? b.acceptDue),
+        );
     },
     unitFor,
     categoryName,

@@ -117,25 +117,49 @@ async function main(): Promise<void> {
         if (command === 'export') {
           const file = sub;
           if (!file) fail(new Error('请给出导出文件名，例如：npm run admin -- export cases.csv'));
-          const header = ['编号', '状态', '类别', '办理单位', '镇街', '地址', '纬度', '经度', '情况', '开始时间', '照片数', '电话', '提交时间', '受理时限', '办结时限', '逾期', '评价'];
+          const header = [
+            '编号',
+            '状态',
+            '类别',
+            '办理单位',
+            '镇街',
+            '地址',
+            '纬度',
+            '经度',
+            '情况',
+            '开始时间',
+            '照片数',
+            '电话',
+            '提交时间',
+            '受理时限',
+            '办结时限',
+            '逾期',
+            '评价',
+          ];
           const lines = [header.join(','), ...rows.map((r) => Object.values(r).map(csvCell).join(','))];
           writeFileSync(file, `\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
           out(`已导出 ${rows.length} 件到 ${file}`);
         } else if (flags.json) out(JSON.stringify(rows));
         else if (rows.length === 0) out('没有符合条件的举报。');
-        else for (const r of rows) out(`${r.overdue ? '⚠️' : '  '}${r.ticket}\t${r.status}\t${r.category}\t${r.unit}\t${r.town ?? r.address ?? ''}\t${r.description.slice(0, 30)}`);
+        else
+          for (const r of rows)
+            out(
+              `${r.overdue ? '⚠️' : '  '}${r.ticket}\t${r.status}\t${r.category}\t${r.unit}\t${r.town ?? r.address ?? ''}\t${r.description.slice(0, 30)}`,
+            );
         break;
       }
       case 'routing': {
         if (sub === 'set') {
           const cat = need('category', '类别 id，如 aquaculture');
-          if (!app.categories.some((c) => c.id === cat)) fail(new Error(`没有类别 ${cat}；可用：${app.categories.map((c) => c.id).join(', ')}`));
+          if (!app.categories.some((c) => c.id === cat))
+            fail(new Error(`没有类别 ${cat}；可用：${app.categories.map((c) => c.id).join(', ')}`));
           app.cases.setRoute(cat, str('town') ?? null, need('unit', '办理单位'));
           out('已保存。');
         } else if (sub === 'remove') {
           out(`已删除 ${app.cases.removeRoute(need('category', '类别 id'), str('town') ?? null)} 条。`);
         } else {
-          for (const r of app.cases.routes()) out(`${r.category}（${app.service.categoryName(r.category)}）\t${r.town === '*' ? '全区' : r.town}\t→ ${r.unit}`);
+          for (const r of app.cases.routes())
+            out(`${r.category}（${app.service.categoryName(r.category)}）\t${r.town === '*' ? '全区' : r.town}\t→ ${r.unit}`);
         }
         break;
       }

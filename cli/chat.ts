@@ -4,8 +4,9 @@
  * `--jsonl` reads one inbound message (JSON) per line and writes one JSON line of replies: the
  * machine interface used by the crash test.
  */
-import { createInterface } from 'node:readline';
+
 import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline';
 import { createApp } from '../bot/app.js';
 import type { Choice, Reply } from '../bot/dialog/types.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
@@ -66,13 +67,14 @@ async function main(): Promise<void> {
     const n = Number(text);
     const loc = /^\/loc\s+(-?[\d.]+)[\s,，]+(-?[\d.]+)/.exec(text);
     const photo = /^\/photo\s+(.+)$/.exec(text);
-    const message = Number.isInteger(n) && n >= 1 && n <= choices.length
-      ? { choice: (choices[n - 1] as Choice).value }
-      : loc
-        ? { location: { lat: Number(loc[1]), lon: Number(loc[2]) } }
-        : photo
-          ? { photos: [`terminal:${photo[1]}`] }
-          : { text };
+    const message =
+      Number.isInteger(n) && n >= 1 && n <= choices.length
+        ? { choice: (choices[n - 1] as Choice).value }
+        : loc
+          ? { location: { lat: Number(loc[1]), lon: Number(loc[2]) } }
+          : photo
+            ? { photos: [`terminal:${photo[1]}`] }
+            : { text };
     show(app.dialog.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, new Date()).replies);
   }
   app.close();

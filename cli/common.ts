@@ -4,7 +4,7 @@
  */
 import { type Config, parseConfig } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
-import { openKnowledge, type Knowledge } from '../knowledge/mod.js';
+import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
 import { type Db, openDb } from '../store/db.js';
 

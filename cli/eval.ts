@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   for (const [intent, b] of Object.entries(report.byIntent).sort()) {
     process.stdout.write(`  ${intent.padEnd(13)} ${String(b.passed).padStart(3)}/${String(b.total).padEnd(3)} ${pct(b.rate)}\n`);
   }
-  process.stdout.write(`  ${'total'.padEnd(13)} ${String(report.passed).padStart(3)}/${String(report.total).padEnd(3)} ${pct(report.rate)}\n`);
+  process.stdout.write(
+    `  ${'total'.padEnd(13)} ${String(report.passed).padStart(3)}/${String(report.total).padEnd(3)} ${pct(report.rate)}\n`,
+  );
   if (flags.verbose) {
     for (const o of report.outcomes.filter((x) => !x.pass)) {
       process.stdout.write(`\n✗ ${o.case.q}\n  ${o.why.join('; ')}\n  → [${o.answer.intent}/${o.answer.found}] ${o.answer.answer}\n`);

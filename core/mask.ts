@@ -3,7 +3,8 @@
  * their first three and last two digits.
  */
 
-const PHONE = /(?<!\d)(\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{2})(\d{2})(?!\d)|(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{2})[- ]?(\d{2})?(?!\d)/g;
+const PHONE =
+  /(?<!\d)(\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{2})(\d{2})(?!\d)|(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{2})[- ]?(\d{2})?(?!\d)/g;
 
 /** Masks one phone number: 13812345678 → 138******78. */
 export function maskPhone(phone: string): string {

@@ -56,7 +56,8 @@ export function createMilestoneDesk(db: Db, kb: KnowledgeBase): MilestoneDesk {
       return `已暂缓提醒至 ${until}：#${id} ${m.title}`;
     },
     add(actor, dueDate, title, now) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(dueDate) || Number.isNaN(Date.parse(dueDate))) return '日期格式应为 YYYY-MM-DD，例如：/addmilestone 2027-06-30 完成石蟆镇养殖场粪污设施验收';
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(dueDate) || Number.isNaN(Date.parse(dueDate)))
+        return '日期格式应为 YYYY-MM-DD，例如：/addmilestone 2027-06-30 完成石蟆镇养殖场粪污设施验收';
       if (title.trim().length < 4) return '请写上节点内容（至少4个字）。';
       if (!actor.unit) return '管理员请用命令行为指定单位添加节点。';
       const m = store.add({ title: title.trim(), dueDate, unit: actor.unit }, who(actor), now);

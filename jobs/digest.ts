@@ -2,8 +2,9 @@
  * The weekly digest of each unit: its open complaint cases by status, those past their time limit,
  * and its milestones due in the next 90 days (plus how many are overdue).
  */
-import { addDays, daysBetween, shanghaiDate } from '../core/clock.js';
+
 import type { CaseService } from '../cases/service.js';
+import { addDays, daysBetween, shanghaiDate } from '../core/clock.js';
 import type { Db } from '../store/db.js';
 import type { MilestoneStore } from '../store/milestones.js';
 import type { OutboxStore } from '../store/outbox.js';
@@ -39,12 +40,14 @@ export function digestText(unit: string, deps: DigestDeps, now: Date): string {
   });
   const late = ms.filter((m) => m.dueDate < today);
   const lines = [`【每周汇总】${unit}（${weekOf(today)}周）`];
-  lines.push(
-    open.length
-      ? `待办举报 ${open.length} 件：${[...byStatus].map(([s, n]) => `${s} ${n}`).join('，')}`
-      : '待办举报：无',
-  );
-  if (overdue.length) lines.push(`超过时限 ${overdue.length} 件：${overdue.slice(0, 10).map((c) => c.ticket).join('、')}${overdue.length > 10 ? '……' : ''}`);
+  lines.push(open.length ? `待办举报 ${open.length} 件：${[...byStatus].map(([s, n]) => `${s} ${n}`).join('，')}` : '待办举报：无');
+  if (overdue.length)
+    lines.push(
+      `超过时限 ${overdue.length} 件：${overdue
+        .slice(0, 10)
+        .map((c) => c.ticket)
+        .join('、')}${overdue.length > 10 ? '……' : ''}`,
+    );
   lines.push(soon.length ? `未来90天到期的整改节点 ${soon.length} 项：` : '未来90天没有到期的整改节点。');
   for (const m of soon.slice(0, 10)) lines.push(`[#${m.id}] ${m.title}（截止 ${m.dueDate}）`);
   if (late.length) lines.push(`已逾期未销号的整改节点 ${late.length} 项，发送 /milestones 查看。`);
@@ -57,7 +60,10 @@ export function runDigest(deps: DigestDeps, now: Date, dryRun = false): PlannedM
   const units = new Set<string>();
   for (const c of deps.people.allUnitChats()) units.add(c.unit);
   for (const m of deps.milestones.list({ status: 'open' })) for (const u of unitsOf(m)) if (u !== '管理员') units.add(u);
-  const openCases = deps.db.prepare("SELECT DISTINCT unit FROM cases WHERE status NOT IN ('已评价','已关闭','不予受理','重复','已办结')").pluck().all() as string[];
+  const openCases = deps.db
+    .prepare("SELECT DISTINCT unit FROM cases WHERE status NOT IN ('已评价','已关闭','不予受理','重复','已办结')")
+    .pluck()
+    .all() as string[];
   for (const u of openCases) units.add(u);
   const out: PlannedMessage[] = [];
   const tx = deps.db.transaction(() => {

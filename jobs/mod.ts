@@ -62,7 +62,13 @@ export function createJobs(deps: JobsDeps, now: Date): Jobs {
       let expired = 0;
       for (const c of deps.cases.list({ status: [STATUS.done] })) {
         if (c.closedAt && c.closedAt < cutoff) {
-          const r = deps.service.act(c.ticket, 'expire', { channel: 'system', userId: 'jobs', role: 'system', unit: null }, `${deps.rateWithinDays}天内未评价，自动关闭`, at);
+          const r = deps.service.act(
+            c.ticket,
+            'expire',
+            { channel: 'system', userId: 'jobs', role: 'system', unit: null },
+            `${deps.rateWithinDays}天内未评价，自动关闭`,
+            at,
+          );
           if (r.ok) expired++;
         }
       }

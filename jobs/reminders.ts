@@ -47,7 +47,12 @@ export interface PlannedMessage {
 
 /** The units a milestone names ("区农业农村委、区生态环境局" is two). */
 export function unitsOf(m: MilestoneRow): string[] {
-  return m.unit ? m.unit.split(/[、,，;；]/).map((u) => u.trim()).filter(Boolean) : [ADMINS];
+  return m.unit
+    ? m.unit
+        .split(/[、,，;；]/)
+        .map((u) => u.trim())
+        .filter(Boolean)
+    : [ADMINS];
 }
 
 /** The nudges due today for the milestones, before removing those already sent. Pure. */
@@ -92,7 +97,8 @@ export function itemLine(i: ReminderItem, documentTitle: (id: string) => string)
 
 /** The text of one unit's reminder message. */
 export function reminderText(unit: string, items: ReminderItem[], documentTitle: (id: string) => string): string {
-  const head = unit === ADMINS ? `【整改节点提醒】以下节点未指定责任单位（${items.length}项）` : `【整改节点提醒】${unit}（${items.length}项）`;
+  const head =
+    unit === ADMINS ? `【整改节点提醒】以下节点未指定责任单位（${items.length}项）` : `【整改节点提醒】${unit}（${items.length}项）`;
   const tail =
     unit === ADMINS
       ? '请用 npm run admin -- milestone assign 编号 单位 指定责任单位。'
@@ -136,7 +142,14 @@ export function runReminders(deps: ReminderDeps, now: Date, opts: ReminderOption
         out.push({ unit, channel: t.channel, chatId: t.chatId, kind: 'reminder', milestones, text });
         if (!dryRun) {
           deps.outbox.enqueue(
-            { dedupeKey: `reminder:${today}:${unit}:${t.channel}:${t.chatId}:${batch}`, channel: t.channel, chatId: t.chatId, unit, kind: 'reminder', text },
+            {
+              dedupeKey: `reminder:${today}:${unit}:${t.channel}:${t.chatId}:${batch}`,
+              channel: t.channel,
+              chatId: t.chatId,
+              unit,
+              kind: 'reminder',
+              text,
+            },
             now,
           );
         }

@@ -24,7 +24,8 @@ export interface Scheduler {
 /** Validates a cron expression, saying which setting is wrong. */
 export function checkExpression(name: string, expression: string): void {
   const v = cron.validateDetailed(expression);
-  if (!v.valid) throw new Error(`scheduler: ${name} has a bad cron expression "${expression}": ${v.errors.map((e) => e.message).join('; ')}`);
+  if (!v.valid)
+    throw new Error(`scheduler: ${name} has a bad cron expression "${expression}": ${v.errors.map((e) => e.message).join('; ')}`);
 }
 
 /** Starts the jobs. */
@@ -41,7 +42,14 @@ export function startScheduler(db: Db, jobs: Job[], log: (line: string) => void,
           log(`scheduler: ${job.name} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
       },
-      { name: job.name, timezone: 'Asia/Shanghai', noOverlap: true, distributed: true, runCoordinator: coordinator, distributedLease: 10 * 60_000 },
+      {
+        name: job.name,
+        timezone: 'Asia/Shanghai',
+        noOverlap: true,
+        distributed: true,
+        runCoordinator: coordinator,
+        distributedLease: 10 * 60_000,
+      },
     );
     return task;
   });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { RectifyError } from '../core/errors.js';
 import { type Milestone, paragraphLocator, planMilestones, recordMilestones } from './parse/milestones.js';
 import { type Indicator, type Plan, parsePlan } from './parse/plan.js';
-import { type RecordsTable, parseRecords } from './parse/records.js';
+import { parseRecords, type RecordsTable } from './parse/records.js';
 
 /** A document of the corpus, as its manifest describes it. */
 export interface DocumentInfo {
@@ -90,9 +90,7 @@ export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<stri
   const recordsDoc = documents.find((d) => d.kind === 'records') ?? null;
   const planDoc = documents.find((d) => d.kind === 'plan') ?? null;
   const records = recordsDoc ? parseRecords(texts[recordsDoc.id] ?? '') : { columns: [], records: [] };
-  const plan = planDoc
-    ? parsePlan(texts[planDoc.id] ?? '')
-    : parsePlan('');
+  const plan = planDoc ? parsePlan(texts[planDoc.id] ?? '') : parsePlan('');
   const passages: Passage[] = [];
   const add = (p: Omit<Passage, 'id'>) => passages.push({ ...p, id: passages.length });
 

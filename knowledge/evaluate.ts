@@ -66,7 +66,8 @@ export function evaluate(answerer: Answerer, cases: EvalCase[], now: Date): Eval
   const byIntent: EvalReport['byIntent'] = {};
   for (const o of outcomes) {
     const k = o.case.intent ?? (o.case.found ? 'answerable' : 'unanswerable');
-    const b = (byIntent[k] ??= { total: 0, passed: 0, rate: 0 });
+    const b = byIntent[k] ?? { total: 0, passed: 0, rate: 0 };
+    byIntent[k] = b;
     b.total++;
     if (o.pass) b.passed++;
   }

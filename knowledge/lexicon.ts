@@ -44,7 +44,12 @@ export function parseLexicon(files: Record<(typeof LEXICON_FILES)[number], strin
       return [normalize(a ?? ''), normalize(b ?? '')] as [string, string];
     });
   return {
-    synonyms: lines(files['synonyms.txt']).map((l) => l.split('|').map((t) => normalize(t.trim())).filter(Boolean)),
+    synonyms: lines(files['synonyms.txt']).map((l) =>
+      l
+        .split('|')
+        .map((t) => normalize(t.trim()))
+        .filter(Boolean),
+    ),
     stopwords: lines(files['stopwords.txt'])
       .map((w) => normalize(w))
       .sort((a, b) => b.length - a.length),

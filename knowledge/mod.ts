@@ -10,14 +10,14 @@ import { openIndex, type SearchIndex } from './search/index.js';
 
 export type { Answer, Answerer, Contact, ContactDirectory, Source } from './answer/answer.js';
 export { createAnswerer, defaultAnswerOptions } from './answer/answer.js';
-export { classify, type Intent, INTENTS } from './answer/intent.js';
+export { classify, INTENTS, type Intent } from './answer/intent.js';
 export type { DocumentInfo, KnowledgeBase, Passage } from './base.js';
 export { buildKnowledgeBase, loadCorpus, loadKnowledgeBase } from './base.js';
 export type { Lexicon } from './lexicon.js';
 export { loadLexicon, parseLexicon } from './lexicon.js';
 export type { Milestone } from './parse/milestones.js';
 export type { Indicator, Plan } from './parse/plan.js';
-export type { RectificationRecord, RecordsTable } from './parse/records.js';
+export type { RecordsTable, RectificationRecord } from './parse/records.js';
 export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, type SearchIndex } from './search/index.js';
 export { prepareQuery } from './search/query.js';
 export { TOKENIZER_VERSION, tokenize } from './search/tokenizer.js';

@@ -70,7 +70,16 @@ export interface CaseStore {
   forUser(channel: string, userId: string, limit: number): CaseRecord[];
   list(filter: CaseFilter): CaseRecord[];
   countSince(channel: string, userId: string, since: Date): number;
-  update(id: number, fields: Partial<Pick<CaseRecord, 'status' | 'category' | 'unit' | 'completeDue' | 'closedAt' | 'duplicateOf' | 'refuseReason' | 'referTo' | 'satisfaction'>>, now: Date): void;
+  update(
+    id: number,
+    fields: Partial<
+      Pick<
+        CaseRecord,
+        'status' | 'category' | 'unit' | 'completeDue' | 'closedAt' | 'duplicateOf' | 'refuseReason' | 'referTo' | 'satisfaction'
+      >
+    >,
+    now: Date,
+  ): void;
   addEvent(caseId: number, e: CaseEvent): void;
   events(caseId: number): CaseEvent[];
   /** Cases of a category created since a date, with coordinates inside a box around a point. */
@@ -181,17 +190,15 @@ export function createCaseStore(db: Db): CaseStore {
     `${SELECT} WHERE c.category = ? AND c.lat BETWEEN ? AND ? AND c.lon BETWEEN ? AND ? AND c.created_at >= ? ORDER BY c.created_at DESC LIMIT 50`,
   );
   const townQ = db.prepare(`${SELECT} WHERE c.town = ? AND c.created_at >= ? ORDER BY c.created_at DESC LIMIT 50`);
-  const routeQ = db.prepare('SELECT unit FROM routing WHERE category = ? AND town IN (?, \'*\') ORDER BY town = \'*\' LIMIT 1').pluck();
+  const routeQ = db.prepare("SELECT unit FROM routing WHERE category = ? AND town IN (?, '*') ORDER BY town = '*' LIMIT 1").pluck();
   const setRouteQ = db.prepare('INSERT OR REPLACE INTO routing (category, town, unit) VALUES (?, ?, ?)');
   const delRouteQ = db.prepare('DELETE FROM routing WHERE category = ? AND town = ?');
   const routesQ = db.prepare('SELECT category, town, unit FROM routing ORDER BY category, town');
 
   return {
     insert(c) {
-      const id = Number(
-        ins.run({ ...c, anonymous: c.anonymous ? 1 : 0 }).lastInsertRowid,
-      );
-      c.photos.forEach((ref, i) => insPhoto.run(id, i, c.channel, ref));
+      const id = Number(ins.run({ ...c, anonymous: c.anonymous ? 1 : 0 }).lastInsertRowid);
+      for (const [i, ref] of c.photos.entries()) insPhoto.run(id, i, c.channel, ref);
       return toCase(byIdQ.get(id) as Row);
     },
     byTicket: (t) => {
@@ -248,7 +255,8 @@ export function createCaseStore(db: Db): CaseStore {
         args[k] = v;
       }
       if ('duplicateOf' in fields && fields.duplicateOf) {
-        args.duplicateOf = (db.prepare('SELECT id FROM cases WHERE ticket = ?').pluck().get(fields.duplicateOf) as number | undefined) ?? null;
+        args.duplicateOf =
+          (db.prepare('SELECT id FROM cases WHERE ticket = ?').pluck().get(fields.duplicateOf) as number | undefined) ?? null;
       }
       db.prepare(`UPDATE cases SET ${sets.join(', ')} WHERE id = @id`).run(args);
     },
@@ -256,8 +264,7 @@ export function createCaseStore(db: Db): CaseStore {
       evIns.run(caseId, e.at, e.actorRole, e.actor, e.fromStatus, e.toStatus, e.note);
     },
     events: (caseId) => evQ.all(caseId) as CaseEvent[],
-    near: (category, lat, lon, d, since) =>
-      (nearQ.all(category, lat - d, lat + d, lon - d, lon + d, since) as Row[]).map(toCase),
+    near: (category, lat, lon, d, since) => (nearQ.all(category, lat - d, lat + d, lon - d, lon + d, since) as Row[]).map(toCase),
     inTown: (town, since) => (townQ.all(town, since) as Row[]).map(toCase),
     route: (category, town) => (routeQ.get(category, town ?? '*') as string | undefined) ?? null,
     setRoute: (category, town, unit) => {

@@ -70,9 +70,7 @@ export function createPeopleStore(db: Db): PeopleStore {
   );
   const byUnit = db.prepare("SELECT * FROM identities WHERE role = 'official' AND unit = ?");
   const adminsQ = db.prepare("SELECT * FROM identities WHERE role = 'admin'");
-  const bind = db.prepare(
-    'INSERT OR REPLACE INTO unit_chats (unit, channel, chat_id, bound_by, bound_at) VALUES (?, ?, ?, ?, ?)',
-  );
+  const bind = db.prepare('INSERT OR REPLACE INTO unit_chats (unit, channel, chat_id, bound_by, bound_at) VALUES (?, ?, ?, ?, ?)');
   const chatsQ = db.prepare('SELECT unit, channel, chat_id AS chatId FROM unit_chats WHERE unit = ? ORDER BY channel, chat_id');
   const allChatsQ = db.prepare('SELECT unit, channel, chat_id AS chatId FROM unit_chats ORDER BY unit, channel');
   const listQ = db.prepare('SELECT * FROM identities ORDER BY role, unit, channel, user_id');
@@ -89,14 +87,16 @@ export function createPeopleStore(db: Db): PeopleStore {
       return code;
     },
     redeem(code, channel, userId, name, now) {
-      return db.transaction(() => {
-        const r = useInvite.get(now.toISOString(), `${channel}:${userId}`, code.trim().toUpperCase(), now.toISOString()) as
-          | { role: 'official' | 'admin'; unit: string | null }
-          | undefined;
-        if (!r) return null;
-        putId.run(channel, userId, r.role, r.unit, name, now.toISOString());
-        return { channel, userId, role: r.role, unit: r.unit, name };
-      }).immediate();
+      return db
+        .transaction(() => {
+          const r = useInvite.get(now.toISOString(), `${channel}:${userId}`, code.trim().toUpperCase(), now.toISOString()) as
+            | { role: 'official' | 'admin'; unit: string | null }
+            | undefined;
+          if (!r) return null;
+          putId.run(channel, userId, r.role, r.unit, name, now.toISOString());
+          return { channel, userId, role: r.role, unit: r.unit, name };
+        })
+        .immediate();
     },
     officials: (unit) => (byUnit.all(unit) as IdRow[]).map(toIdentity),
     admins: () => (adminsQ.all() as IdRow[]).map(toIdentity),
@@ -107,7 +107,8 @@ export function createPeopleStore(db: Db): PeopleStore {
     targets(unit) {
       const t = new Map<string, { channel: string; chatId: string }>();
       for (const c of chatsQ.all(unit) as UnitChat[]) t.set(`${c.channel}:${c.chatId}`, { channel: c.channel, chatId: c.chatId });
-      for (const o of (byUnit.all(unit) as IdRow[]).map(toIdentity)) t.set(`${o.channel}:${o.userId}`, { channel: o.channel, chatId: o.userId });
+      for (const o of (byUnit.all(unit) as IdRow[]).map(toIdentity))
+        t.set(`${o.channel}:${o.userId}`, { channel: o.channel, chatId: o.userId });
       return [...t.values()];
     },
     adminTargets: () => (adminsQ.all() as IdRow[]).map((a) => ({ channel: a.channel, chatId: a.user_id })),

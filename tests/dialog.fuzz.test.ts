@@ -45,7 +45,29 @@ const SAMPLES = [
   '臭'.repeat(3000),
   'NaN',
 ];
-const CHOICES = ['cat:livestock', 'cat:nope', 'town:石蟆镇', 'town:火星', 'loc:ok', 'loc:retry', 'skip', 'done', 'anon', 'contact', 'confirm', 'edit', 'edit:photos', 'edit:zzz', 'cancel', 'rate:JJ-1:yes', 'act:accept:JJ-20261122-ABCDE', 'case:', 'status:', ':::', ''];
+const CHOICES = [
+  'cat:livestock',
+  'cat:nope',
+  'town:石蟆镇',
+  'town:火星',
+  'loc:ok',
+  'loc:retry',
+  'skip',
+  'done',
+  'anon',
+  'contact',
+  'confirm',
+  'edit',
+  'edit:photos',
+  'edit:zzz',
+  'cancel',
+  'rate:JJ-1:yes',
+  'act:accept:JJ-20261122-ABCDE',
+  'case:',
+  'status:',
+  ':::',
+  '',
+];
 
 function randomMessage(r: () => number): Record<string, unknown> {
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)] as T;
@@ -60,7 +82,14 @@ function randomMessage(r: () => number): Record<string, unknown> {
     case 3:
       return { photos: Array.from({ length: Math.floor(r() * 15) }, (_, i) => `p${i}`) };
     case 4: // wrong types
-      return pick([{ text: 42 }, { choice: { a: 1 } }, { location: 'here' }, { photos: 'one' }, { location: { lat: Number.NaN, lon: Infinity } }, { text: null, choice: null }]);
+      return pick([
+        { text: 42 },
+        { choice: { a: 1 } },
+        { location: 'here' },
+        { photos: 'one' },
+        { location: { lat: Number.NaN, lon: Infinity } },
+        { text: null, choice: null },
+      ]);
     case 5:
       return { text: String.fromCodePoint(...Array.from({ length: Math.floor(r() * 40) }, () => Math.floor(r() * 0x2ffff))) };
     case 6:
@@ -74,7 +103,8 @@ function validReply(x: Reply): boolean {
   if (typeof x.text !== 'string' || x.text.length === 0 || x.text.length > 10_000) return false;
   if (x.choices !== undefined) {
     if (!Array.isArray(x.choices)) return false;
-    for (const row of x.choices) for (const c of row) if (typeof c.label !== 'string' || typeof c.value !== 'string' || !c.label) return false;
+    for (const row of x.choices)
+      for (const c of row) if (typeof c.label !== 'string' || typeof c.value !== 'string' || !c.label) return false;
   }
   return true;
 }
@@ -93,10 +123,42 @@ describe('dialog fuzzing', () => {
       [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }],
       [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }],
       [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }, { choice: 'skip' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }, { choice: 'skip' }, { choice: 'skip' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }, { choice: 'skip' }, { choice: 'skip' }, { choice: 'contact' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }, { choice: 'skip' }, { choice: 'skip' }, { choice: 'anon' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }, { choice: 'skip' }, { choice: 'skip' }, { choice: 'anon' }, { choice: 'edit' }],
+      [
+        { text: '举报' },
+        { choice: 'cat:livestock' },
+        { choice: 'town:石蟆镇' },
+        { text: '养猪场往河里排粪水' },
+        { choice: 'skip' },
+        { choice: 'skip' },
+      ],
+      [
+        { text: '举报' },
+        { choice: 'cat:livestock' },
+        { choice: 'town:石蟆镇' },
+        { text: '养猪场往河里排粪水' },
+        { choice: 'skip' },
+        { choice: 'skip' },
+        { choice: 'contact' },
+      ],
+      [
+        { text: '举报' },
+        { choice: 'cat:livestock' },
+        { choice: 'town:石蟆镇' },
+        { text: '养猪场往河里排粪水' },
+        { choice: 'skip' },
+        { choice: 'skip' },
+        { choice: 'anon' },
+      ],
+      [
+        { text: '举报' },
+        { choice: 'cat:livestock' },
+        { choice: 'town:石蟆镇' },
+        { text: '养猪场往河里排粪水' },
+        { choice: 'skip' },
+        { choice: 'skip' },
+        { choice: 'anon' },
+        { choice: 'edit' },
+      ],
     ];
     const official = talker(app, 'fuzz-official');
     official.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
@@ -107,7 +169,13 @@ describe('dialog fuzzing', () => {
       const t = talker(app, user);
       t.say('取消');
       for (const m of setup) t.send(m as never);
-      const message = { channel: 'test', userId: r() < 0.1 ? 'fuzz-official' : user, chatId: user, messageId: `z${i}`, ...randomMessage(r) };
+      const message = {
+        channel: 'test',
+        userId: r() < 0.1 ? 'fuzz-official' : user,
+        chatId: user,
+        messageId: `z${i}`,
+        ...randomMessage(r),
+      };
       let result: ReturnType<typeof app.dialog.handle> | undefined;
       expect(() => {
         result = app.dialog.handle(message as never, NOW);

@@ -31,7 +31,15 @@ describe('report intake', () => {
     const ticket = ticketIn(t.last());
     expect(ticket).toMatch(/^JJ-20261122-[2-9A-HJ-NP-TV-Z]{5}$/);
     const c = app.cases.byTicket(ticket as string);
-    expect(c).toMatchObject({ category: 'livestock', town: '石蟆镇', phone: '13812345678', anonymous: false, status: '待受理', unit: '区农业农村委', since: '一个多月了' });
+    expect(c).toMatchObject({
+      category: 'livestock',
+      town: '石蟆镇',
+      phone: '13812345678',
+      anonymous: false,
+      status: '待受理',
+      unit: '区农业农村委',
+      since: '一个多月了',
+    });
     expect(c?.description).toContain('养猪场');
     expect(app.cases.events(c?.id as number)).toHaveLength(1);
   });
@@ -223,7 +231,12 @@ describe('status and satisfaction', () => {
     expect(closing?.choices?.[0]?.map((c) => c.value)).toEqual([`rate:${ticket}:yes`, `rate:${ticket}:no`]);
     citizen.choose(`rate:${ticket}:no`);
     expect(app.cases.byTicket(ticket)).toMatchObject({ status: '重新办理', satisfaction: '不满意' });
-    expect(app.outbox.list({ kind: 'unit' }).map((m) => m.text).join()).toContain('重新办理');
+    expect(
+      app.outbox
+        .list({ kind: 'unit' })
+        .map((m) => m.text)
+        .join(),
+    ).toContain('重新办理');
     official.say(`/close ${ticket} 复查后已清运全部粪污`);
     citizen.say('满意');
     expect(app.cases.byTicket(ticket)).toMatchObject({ status: '已评价', satisfaction: '满意' });

@@ -78,7 +78,10 @@ describe('dueItems', () => {
     expect(dueItems('2026-01-05', [ms({ status: 'done' }), ms({ status: 'cancelled' })], opts)).toEqual([]);
     expect(dueItems('2026-01-05', [ms({ snoozedUntil: '2026-01-10' })], opts)).toEqual([]);
     expect(dueItems('2026-01-05', [ms({ unit: null })], opts)[0]?.unit).toBe('管理员');
-    expect(dueItems('2026-01-05', [ms({ unit: '区农业农村委、区生态环境局' })], opts).map((i) => i.unit)).toEqual(['区农业农村委', '区生态环境局']);
+    expect(dueItems('2026-01-05', [ms({ unit: '区农业农村委、区生态环境局' })], opts).map((i) => i.unit)).toEqual([
+      '区农业农村委',
+      '区生态环境局',
+    ]);
   });
 });
 
@@ -105,9 +108,12 @@ describe('Jobs.reminders', () => {
   it('sends the lead-time nudge in the wording of the issue', () => {
     const app = makeApp();
     const jobs = jobsFor(app, at('2025-12-01T09:07:00+08:00'));
-    for (const m of jobs.milestones.list()) if (m.dueDate < '2025-12-31') jobs.milestones.setStatus(m.id, 'done', 'test', null, at('2025-11-01T00:00:00Z'));
+    for (const m of jobs.milestones.list())
+      if (m.dueDate < '2025-12-31') jobs.milestones.setStatus(m.id, 'done', 'test', null, at('2025-11-01T00:00:00Z'));
     const sent = jobs.reminders(at('2025-12-01T09:07:00+08:00'));
-    expect(sent.find((m) => m.unit === '江津区')?.text).toMatch(/距「到2025年实现养殖尾水有效治理」还有30天（截止 2025-12-31；责任单位：江津区；来源：整改台账第2行·整改目标（2））/);
+    expect(sent.find((m) => m.unit === '江津区')?.text).toMatch(
+      /距「到2025年实现养殖尾水有效治理」还有30天（截止 2025-12-31；责任单位：江津区；来源：整改台账第2行·整改目标（2））/,
+    );
   });
 
   it('never sends twice: not after a restart, not from a second process on the same store', () => {
@@ -193,7 +199,10 @@ describe('Jobs.digest', () => {
 
 describe('render', () => {
   it('splits long WeCom markdown under 4,096 bytes at line ends', () => {
-    const long = ['【整改节点提醒】江津区', ...Array.from({ length: 200 }, (_, i) => `[#${i}] 「到2025年实现养殖尾水有效治理」已逾期 ${i} 天`)].join('\n');
+    const long = [
+      '【整改节点提醒】江津区',
+      ...Array.from({ length: 200 }, (_, i) => `[#${i}] 「到2025年实现养殖尾水有效治理」已逾期 ${i} 天`),
+    ].join('\n');
     const parts = toWeComMarkdown(long);
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts) expect(utf8Bytes(p)).toBeLessThanOrEqual(4096);

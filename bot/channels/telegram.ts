@@ -131,7 +131,8 @@ export function createTelegramChannel(o: TelegramOptions) {
   bot.errorBoundary(
     (err) => {
       const e = err.error;
-      const what = e instanceof GrammyError ? `Telegram said ${e.error_code} ${e.description}` : e instanceof HttpError ? 'network error' : String(e);
+      const what =
+        e instanceof GrammyError ? `Telegram said ${e.error_code} ${e.description}` : e instanceof HttpError ? 'network error' : String(e);
       log(`telegram: update ${err.ctx.update.update_id} failed: ${what}`);
     },
     async (ctx) => {
@@ -175,7 +176,10 @@ export function createTelegramChannel(o: TelegramOptions) {
       await bot.init();
       await bot.api.setMyCommands(CITIZEN_COMMANDS);
       if (o.webhook) {
-        await bot.api.setWebhook(o.webhook.url, { secret_token: o.webhook.secret, allowed_updates: ['message', 'edited_message', 'callback_query'] });
+        await bot.api.setWebhook(o.webhook.url, {
+          secret_token: o.webhook.secret,
+          allowed_updates: ['message', 'edited_message', 'callback_query'],
+        });
         mode = 'webhook';
         return;
       }

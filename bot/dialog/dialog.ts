@@ -5,27 +5,20 @@
  * is recorded as seen together with every change it causes, so a redelivered message does nothing
  * twice and a crash loses nothing that was confirmed.
  */
-import { shanghaiDateTime } from '../../core/clock.js';
-import { maskPhonesIn } from '../../core/mask.js';
+
 import type { Category } from '../../cases/categories.js';
 import type { Area } from '../../cases/geo.js';
-import { type Actor, type CaseService } from '../../cases/service.js';
+import type { Actor, CaseService } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
+import { shanghaiDateTime } from '../../core/clock.js';
+import { maskPhonesIn } from '../../core/mask.js';
 import type { MilestoneDesk } from '../../jobs/desk.js';
 import type { Answerer } from '../../knowledge/mod.js';
 import type { CaseStore } from '../../store/cases.js';
 import type { Db } from '../../store/db.js';
 import type { DialogStore } from '../../store/dialogs.js';
 import type { PeopleStore } from '../../store/people.js';
-import {
-  actionPrompt,
-  COMMAND_ACTIONS,
-  listUnitCases,
-  type OfficialState,
-  showCase,
-  showHistory,
-  takeAction,
-} from './officials.js';
+import { actionPrompt, COMMAND_ACTIONS, listUnitCases, type OfficialState, showCase, showHistory, takeAction } from './officials.js';
 import { looksLikeQuestion, prompt, type ReportContext, type ReportState, startReport, stepReport } from './report.js';
 import { type DialogResult, type Inbound, inboundSchema, type Reply, type ValidInbound } from './types.js';
 
@@ -96,8 +89,18 @@ export function createDialog(deps: DialogDeps): Dialog {
       const c = deps.service.visibleTo(ticket, actor);
       if (!c) return { text: `没有找到您提交的编号为 ${ticket} 的举报。请核对编号（如 JJ-20261122-7KQ4M）。` };
       const history = showHistory(ticket, actor, officials, actor.role === 'citizen').text;
-      const due = c.status === '待受理' ? `受理时限：${shanghaiDateTime(new Date(c.acceptDue)).slice(0, 10)}` : c.completeDue ? `办结时限：${shanghaiDateTime(new Date(c.completeDue)).slice(0, 10)}` : '';
-      return { text: `${c.ticket} 当前状态：${c.status}\n类别：${deps.service.categoryName(c.category)}；办理单位：${c.unit}\n${due}\n${history}`.replace(/\n\n/g, '\n') };
+      const due =
+        c.status === '待受理'
+          ? `受理时限：${shanghaiDateTime(new Date(c.acceptDue)).slice(0, 10)}`
+          : c.completeDue
+            ? `办结时限：${shanghaiDateTime(new Date(c.completeDue)).slice(0, 10)}`
+            : '';
+      return {
+        text: `${c.ticket} 当前状态：${c.status}\n类别：${deps.service.categoryName(c.category)}；办理单位：${c.unit}\n${due}\n${history}`.replace(
+          /\n\n/g,
+          '\n',
+        ),
+      };
     }
     const mine = deps.cases.forUser(m.channel, m.userId, 5);
     if (mine.length === 0) return { text: '您还没有提交过举报。发送“举报”即可开始。' };
@@ -113,7 +116,13 @@ export function createDialog(deps: DialogDeps): Dialog {
       deps.cases.forUser(m.channel, m.userId, 20).find((c) => c.status === '已办结') ??
       null;
     if (!target) return { text: '没有需要评价的举报。' };
-    const r = deps.service.act(target.ticket, satisfied ? 'satisfied' : 'unsatisfied', actor, note ?? (satisfied ? null : '举报人对办理结果不满意'), now);
+    const r = deps.service.act(
+      target.ticket,
+      satisfied ? 'satisfied' : 'unsatisfied',
+      actor,
+      note ?? (satisfied ? null : '举报人对办理结果不满意'),
+      now,
+    );
     if (!r.ok) return { text: r.message };
     return satisfied
       ? { text: `感谢您的评价！举报 ${target.ticket} 已完结。` }
@@ -122,7 +131,9 @@ export function createDialog(deps: DialogDeps): Dialog {
 
   function answer(text: string, now: Date): Reply {
     const a = deps.answerer.answer(text, now);
-    const src = a.sources.length ? `\n\n${a.lang === 'en' ? 'Source' : '来源'}：${a.sources.map((s) => `${s.document} ${s.locator}`).join('；')}` : '';
+    const src = a.sources.length
+      ? `\n\n${a.lang === 'en' ? 'Source' : '来源'}：${a.sources.map((s) => `${s.document} ${s.locator}`).join('；')}`
+      : '';
     return { text: `${a.answer}${src}` };
   }
 
@@ -165,7 +176,7 @@ export function createDialog(deps: DialogDeps): Dialog {
     const actor = actorOf(m);
     const text = (m.text ?? '').trim().slice(0, MAX_TEXT);
     const choice = m.choice ?? null;
-    let state = deps.dialogs.get<State>(m.channel, m.userId) ?? { flow: 'idle' };
+    const state = deps.dialogs.get<State>(m.channel, m.userId) ?? { flow: 'idle' };
 
     // Commands work from any state.
     const cmd = /^\/([a-z]+)(?:@\w+)?\s*([\s\S]*)$/i.exec(text);

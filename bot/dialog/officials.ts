@@ -3,10 +3,11 @@
  * actions that move a case through its lifecycle. A citizen never reaches these: the router checks
  * the role bound to the chat identity by an invite code.
  */
-import { shanghaiDateTime } from '../../core/clock.js';
+
 import type { Action } from '../../cases/lifecycle.js';
 import { type Actor, type CaseService, phoneFor } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
+import { shanghaiDateTime } from '../../core/clock.js';
 import type { CaseRecord, CaseStore } from '../../store/cases.js';
 import type { Choice, Reply } from './types.js';
 
@@ -57,7 +58,9 @@ function fmtDue(iso: string | null): string {
 /** One line of a case in a listing. */
 export function caseLine(c: CaseRecord & { overdue?: boolean }, service: CaseService): string {
   const due = c.status === '待受理' ? `受理时限 ${fmtDue(c.acceptDue)}` : `办结时限 ${fmtDue(c.completeDue)}`;
-  return `${c.overdue ? '⚠️逾期 ' : ''}${c.ticket} ${c.status} ${service.categoryName(c.category)} ${c.town ?? c.address ?? ''} ${due}`.replace(/\s+/g, ' ').trim();
+  return `${c.overdue ? '⚠️逾期 ' : ''}${c.ticket} ${c.status} ${service.categoryName(c.category)} ${c.town ?? c.address ?? ''} ${due}`
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The unit's open cases, overdue first. */
@@ -115,10 +118,16 @@ export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext,
   const c = ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: `没有找到 ${ticket}，或您无权查看。` };
   const events = ctx.cases.events(c.id);
-  const who = (role: string) => (forCitizen ? ({ citizen: '您', official: '办理单位', admin: '管理员', system: '系统' } as Record<string, string>)[role] ?? role : role);
+  const who = (role: string) =>
+    forCitizen
+      ? (({ citizen: '您', official: '办理单位', admin: '管理员', system: '系统' } as Record<string, string>)[role] ?? role)
+      : role;
   return {
     text: `${c.ticket} 处理记录：\n${events
-      .map((e) => `${shanghaiDateTime(new Date(e.at))} ${who(e.actorRole)} ${e.fromStatus ? `${e.fromStatus}→` : ''}${e.toStatus}${e.note ? `：${e.note}` : ''}`)
+      .map(
+        (e) =>
+          `${shanghaiDateTime(new Date(e.at))} ${who(e.actorRole)} ${e.fromStatus ? `${e.fromStatus}→` : ''}${e.toStatus}${e.note ? `：${e.note}` : ''}`,
+      )
       .join('\n')}`,
   };
 }

@@ -3,12 +3,13 @@
  * anonymous, then a summary to confirm. Its state is plain JSON kept in the store, so a half-filed
  * report survives a restart and resumes where it stopped.
  */
-import { hanLength } from '../../core/text.js';
+
 import { type Category, classifyReport, findCategory } from '../../cases/categories.js';
 import { type Area, kmOutside } from '../../cases/geo.js';
 import type { Draft } from '../../cases/service.js';
 import { descriptionSchema, firstMessage, parseCoordinates, phoneSchema, reportLimits } from '../../cases/validate.js';
 import { maskPhone } from '../../core/mask.js';
+import { hanLength } from '../../core/text.js';
 import { type Choice, type Reply, rows, type ValidInbound } from './types.js';
 
 /** The steps of the intake, in order. */
@@ -118,7 +119,14 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
       if (d.guessed) {
         return {
           text: `看起来是「${categoryName(ctx, d.guessed)}」问题，对吗？不对请选择正确的类别：`,
-          choices: [[{ label: `✅ 是的，${categoryName(ctx, d.guessed)}`, value: `cat:${d.guessed}` }], ...rows(cats.filter((c) => c.value !== `cat:${d.guessed}`), 3), [{ label: '取消', value: 'cancel' }]],
+          choices: [
+            [{ label: `✅ 是的，${categoryName(ctx, d.guessed)}`, value: `cat:${d.guessed}` }],
+            ...rows(
+              cats.filter((c) => c.value !== `cat:${d.guessed}`),
+              3,
+            ),
+            [{ label: '取消', value: 'cancel' }],
+          ],
         };
       }
       return { text: '请选择问题类别：', choices: [...rows(cats, 3), [{ label: '取消', value: 'cancel' }]] };
@@ -126,13 +134,24 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
     case 'location':
       return {
         text: '问题发生在哪里？可以发送定位📍，或点选所在镇街，或直接输入详细地址（如“石蟆镇××村×组”）。',
-        choices: [...rows(ctx.towns.map((t) => ({ label: t, value: `town:${t}` })), 4), [{ label: '取消', value: 'cancel' }]],
+        choices: [
+          ...rows(
+            ctx.towns.map((t) => ({ label: t, value: `town:${t}` })),
+            4,
+          ),
+          [{ label: '取消', value: 'cancel' }],
+        ],
         requestLocation: true,
       };
     case 'location_confirm':
       return {
         text: `您发送的位置距江津区约${Math.round(kmOutside(ctx.area, d.pending ?? { lat: 0, lon: 0 }))}公里，不在本区范围内。确定是这个位置吗？`,
-        choices: [[{ label: '确定是这里', value: 'loc:ok' }, { label: '重新发送', value: 'loc:retry' }]],
+        choices: [
+          [
+            { label: '确定是这里', value: 'loc:ok' },
+            { label: '重新发送', value: 'loc:retry' },
+          ],
+        ],
       };
     case 'description':
       return { text: '请描述现场情况（至少5个汉字）：是什么单位或什么人、在做什么、造成了什么影响。' };
@@ -141,12 +160,22 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
     case 'photos':
       return {
         text: `如有现场照片，现在可以发送（最多${reportLimits.maxPhotos}张）${d.photos.length ? `，已收到${d.photos.length}张` : ''}。发完点“完成”，没有照片点“跳过”。`,
-        choices: [[{ label: '完成', value: 'done' }, { label: '跳过', value: 'skip' }]],
+        choices: [
+          [
+            { label: '完成', value: 'done' },
+            { label: '跳过', value: 'skip' },
+          ],
+        ],
       };
     case 'contact':
       return {
         text: '是否留下联系电话，方便核实情况和告知结果？您的号码只有负责办理此件的单位工作人员能看到，不会公开；也可以匿名举报（匿名无法回访）。',
-        choices: [[{ label: '留下电话', value: 'contact' }, { label: '匿名举报', value: 'anon' }]],
+        choices: [
+          [
+            { label: '留下电话', value: 'contact' },
+            { label: '匿名举报', value: 'anon' },
+          ],
+        ],
       };
     case 'phone':
       return { text: '请输入您的手机号或带区号的座机号：' };
@@ -169,7 +198,13 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
     case 'confirm':
       return {
         text: `请确认举报内容：\n${summary(s, ctx)}`,
-        choices: [[{ label: '确认提交', value: 'confirm' }, { label: '修改', value: 'edit' }, { label: '取消', value: 'cancel' }]],
+        choices: [
+          [
+            { label: '确认提交', value: 'confirm' },
+            { label: '修改', value: 'edit' },
+            { label: '取消', value: 'cancel' },
+          ],
+        ],
       };
   }
 }
@@ -177,7 +212,9 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
 /** The draft in words, for the confirmation. */
 export function summary(s: ReportState, ctx: ReportContext): string {
   const d = s.draft;
-  const where = [d.town, d.address, d.lat !== null && d.lon !== null ? `定位 ${d.lat.toFixed(5)}, ${d.lon.toFixed(5)}` : null].filter(Boolean).join('，');
+  const where = [d.town, d.address, d.lat !== null && d.lon !== null ? `定位 ${d.lat.toFixed(5)}, ${d.lon.toFixed(5)}` : null]
+    .filter(Boolean)
+    .join('，');
   return [
     `类别：${categoryName(ctx, d.category)}`,
     `地点：${where || '未提供'}`,
@@ -271,7 +308,9 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
         d.town ??= ctx.towns.find((t) => label?.includes(t)) ?? null;
         return advance(s, ctx);
       }
-      const town = choice?.startsWith('town:') ? choice.slice(5) : ctx.towns.find((t) => text === t || text === t.replace(/(镇|街道)$/, ''));
+      const town = choice?.startsWith('town:')
+        ? choice.slice(5)
+        : ctx.towns.find((t) => text === t || text === t.replace(/(镇|街道)$/, ''));
       if (town && ctx.towns.includes(town)) {
         d.town = town;
         return advance(s, ctx);
@@ -307,7 +346,8 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
         const taken = msg.photos.slice(0, Math.max(0, room));
         d.photos.push(...taken);
         const dropped = msg.photos.length - taken.length;
-        const note = dropped > 0 ? `最多只能附${reportLimits.maxPhotos}张照片，多出的${dropped}张没有保存。` : `已收到第${d.photos.length}张照片。`;
+        const note =
+          dropped > 0 ? `最多只能附${reportLimits.maxPhotos}张照片，多出的${dropped}张没有保存。` : `已收到第${d.photos.length}张照片。`;
         return { state: s, replies: [{ text: note }, prompt(s, ctx)] };
       }
       if (choice === 'done' || choice === 'skip' || DONE.test(text) || SKIP.test(text)) {

@@ -29,9 +29,7 @@ export const inboundSchema = z.object({
   name: z.string().max(256).nullish(),
   text: z.string().nullish(),
   choice: z.string().max(512).nullish(),
-  location: z
-    .object({ lat: z.number(), lon: z.number(), label: z.string().max(500).nullish() })
-    .nullish(),
+  location: z.object({ lat: z.number(), lon: z.number(), label: z.string().max(500).nullish() }).nullish(),
   photos: z.array(z.string().min(1).max(512)).max(50).nullish(),
 });
 

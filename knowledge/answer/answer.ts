@@ -4,14 +4,9 @@
  * do not hold the answer. Structured records (table rows, indicators, milestones) answer first;
  * otherwise the best sentences of the best passages do.
  */
+import { uniqueBy } from '../../core/collections.js';
 import { clip, hanLength, normalize, sentences } from '../../core/text.js';
-import {
-  type DocumentInfo,
-  indicatorName,
-  indicatorValue,
-  type KnowledgeBase,
-  type Passage,
-} from '../base.js';
+import { type DocumentInfo, indicatorName, indicatorValue, type KnowledgeBase, type Passage } from '../base.js';
 import type { Lexicon } from '../lexicon.js';
 import type { Milestone } from '../parse/milestones.js';
 import { UNIT_PATTERN } from '../parse/milestones.js';
@@ -112,20 +107,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   const cite = (p: { document: string; locator: string }, lang: Lang) =>
     `${docShort(p.document, lang)}${lang === 'en' ? ' ' : ''}${p.locator}`;
 
-  function result(
-    q: PreparedQuery,
-    intent: Intent,
-    found: boolean,
-    text: string,
-    sources: Source[],
-  ): Answer {
-    const seen = new Set<string>();
-    const unique = sources.filter((s) => {
-      const k = `${s.document}|${s.locator}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
+  function result(q: PreparedQuery, intent: Intent, found: boolean, text: string, sources: Source[]): Answer {
+    const unique = uniqueBy(sources, (s) => `${s.document}|${s.locator}`);
     return {
       question: q.question,
       intent,
@@ -195,7 +178,12 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   /** Milestones that match the question, best first. */
   function milestonesFor(q: PreparedQuery, hits: Hit[]): Milestone[] {
     const terms = q.terms.filter((t) => index.has(t) && !/^\d/.test(t));
-    const hitRows = new Set(hits.slice(0, 3).map((h) => h.passage.row).filter((r) => r !== undefined));
+    const hitRows = new Set(
+      hits
+        .slice(0, 3)
+        .map((h) => h.passage.row)
+        .filter((r) => r !== undefined),
+    );
     const scored = kb.milestones
       .filter((m) => q.years.length === 0 || q.years.includes(m.year))
       .map((m) => {
@@ -223,10 +211,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     }
     for (const h of hits.slice(0, 3)) {
       const rec = h.passage.row ? kb.records.records[h.passage.row - 1] : undefined;
-      if (rec?.unit) out.push({ unit: rec.unit, from: { ...source(h.passage), locator: `第${rec.row}行·整改责任单位`, excerpt: rec.unit } });
+      if (rec?.unit)
+        out.push({ unit: rec.unit, from: { ...source(h.passage), locator: `第${rec.row}行·整改责任单位`, excerpt: rec.unit } });
     }
-    const seen = new Set<string>();
-    return out.filter((u) => (seen.has(u.unit) ? false : (seen.add(u.unit), true)));
+    return uniqueBy(out, (u) => u.unit);
   }
 
   // ── composers, one per kind of answer ─────────────────────────────────────────────────────────
@@ -239,18 +227,27 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       if (p) sources.push(source(p));
       const name = indicatorName(ind);
       const parts: string[] = [];
-      if (ind.current) parts.push(say(lang, `${ind.current.year}年现状值${indicatorValue(ind, ind.current.value)}`, `${ind.current.year} value ${indicatorValue(ind, ind.current.value)}`));
+      if (ind.current)
+        parts.push(
+          say(
+            lang,
+            `${ind.current.year}年现状值${indicatorValue(ind, ind.current.value)}`,
+            `${ind.current.year} value ${indicatorValue(ind, ind.current.value)}`,
+          ),
+        );
       for (const [y, v] of Object.entries(ind.targets)) {
         if (v === '*') parts.push(say(lang, `${y}年目标表中未列具体值（*）`, `no ${y} target value given (*)`));
         else parts.push(say(lang, `${y}年目标${indicatorValue(ind, v)}`, `${y} target ${indicatorValue(ind, v)}`));
       }
       if (ind.type) parts.push(say(lang, `${ind.type}指标`, `${ind.type === '约束性' ? 'binding' : 'expected'} indicator (${ind.type})`));
-      if (ind.departments.length) parts.push(say(lang, `责任部门：${ind.departments.join('、')}`, `responsible: ${ind.departments.join('、')}`));
+      if (ind.departments.length)
+        parts.push(say(lang, `责任部门：${ind.departments.join('、')}`, `responsible: ${ind.departments.join('、')}`));
       if (ind.completion) parts.push(say(lang, `完成情况：${ind.completion}`, `status: ${ind.completion}`));
       const where = say(lang, `（规划${ind.table}）`, ` (plan, ${ind.table})`);
-      const lead = intent === 'unit' && ind.departments.length
-        ? say(lang, `${name}的责任部门是${ind.departments.join('、')}`, `${name} is the responsibility of ${ind.departments.join('、')}`)
-        : name;
+      const lead =
+        intent === 'unit' && ind.departments.length
+          ? say(lang, `${name}的责任部门是${ind.departments.join('、')}`, `${name} is the responsibility of ${ind.departments.join('、')}`)
+          : name;
       lines.push(lang === 'en' ? `${lead}${where}: ${parts.join(', ')}. ` : `${lead}${where}：${parts.join('，')}。`);
     }
     // Values the running text states for the same indicator: show them, and say so if they differ.
@@ -276,7 +273,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       sources.push(source(g.passage, g.clause));
       lines.push(say(lang, `目标表述（${cite(g.passage, lang)}）：${g.clause}。`, `Goal (${cite(g.passage, lang)}): ${g.clause}.`));
     }
-    return result(q, intent === 'unit' || intent === 'target' || intent === 'deadline' ? intent : 'indicator', true, lines.join(''), sources);
+    return result(
+      q,
+      intent === 'unit' || intent === 'target' || intent === 'deadline' ? intent : 'indicator',
+      true,
+      lines.join(''),
+      sources,
+    );
   }
 
   function answerContact(q: PreparedQuery, hits: Hit[], inds: Indicator[], lang: Lang): Answer {
@@ -300,14 +303,28 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         q,
         'contact',
         true,
-        say(lang, `${text}。（联系人由管理员录入，不是台账原文。）`, `${text}. (Entered by the administrators; the records themselves list no contact.)`),
+        say(
+          lang,
+          `${text}。（联系人由管理员录入，不是台账原文。）`,
+          `${text}. (Entered by the administrators; the records themselves list no contact.)`,
+        ),
         units.map((u) => u.from),
       );
     }
     if (contactCells.length > 0 && hits[0]?.passage.row) {
       const rec = kb.records.records[hits[0].passage.row - 1];
       if (rec?.contact) {
-        return result(q, 'contact', true, say(lang, `社会监督联系人及电话：${rec.contact}（整改台账第${rec.row}行）。`, `Public supervision contact: ${rec.contact} (records row ${rec.row}).`), [source(hits[0].passage)]);
+        return result(
+          q,
+          'contact',
+          true,
+          say(
+            lang,
+            `社会监督联系人及电话：${rec.contact}（整改台账第${rec.row}行）。`,
+            `Public supervision contact: ${rec.contact} (records row ${rec.row}).`,
+          ),
+          [source(hits[0].passage)],
+        );
       }
     }
     const unitText = units.length ? units.map((u) => u.unit).join('、') : null;
@@ -316,7 +333,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       `整改台账的“社会监督联系人及电话”一栏为空，记录中没有联系人或电话。${unitText ? `责任单位：${unitText}。` : ''}如需反映污染问题，可以直接在这里举报（发送“举报”）。`,
       `The records' "public supervision contact and phone" (社会监督联系人及电话) column is empty: they list no contact person or phone.${unitText ? ` Responsible: ${unitText}.` : ''} To report pollution, send "report" here.`,
     );
-    return result(q, 'contact', false, text, units.map((u) => u.from));
+    return result(
+      q,
+      'contact',
+      false,
+      text,
+      units.map((u) => u.from),
+    );
   }
 
   function answerUnit(q: PreparedQuery, hits: Hit[], _inds: Indicator[], lang: Lang): Answer | null {
@@ -330,11 +353,23 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       const ind = p.indicator !== undefined ? kb.indicators[p.indicator] : undefined;
       if (rec?.unit && !said.has(`row${rec.row}`)) {
         said.add(`row${rec.row}`);
-        parts.push(say(lang, `整改台账第${rec.row}行（${clip(rec.overview ?? '', 24)}）的责任单位：${rec.unit}。`, `Records row ${rec.row} (${clip(rec.overview ?? '', 24)}): responsible unit ${rec.unit}.`));
+        parts.push(
+          say(
+            lang,
+            `整改台账第${rec.row}行（${clip(rec.overview ?? '', 24)}）的责任单位：${rec.unit}。`,
+            `Records row ${rec.row} (${clip(rec.overview ?? '', 24)}): responsible unit ${rec.unit}.`,
+          ),
+        );
         sources.push({ ...source(p), locator: `第${rec.row}行·整改责任单位`, excerpt: rec.unit });
-      } else if (ind && ind.departments.length && !said.has(ind.name)) {
+      } else if (ind?.departments.length && !said.has(ind.name)) {
         said.add(ind.name);
-        parts.push(say(lang, `${indicatorName(ind)}（规划${ind.table}）的责任部门：${ind.departments.join('、')}。`, `${indicatorName(ind)} (plan ${ind.table}): responsible ${ind.departments.join('、')}.`));
+        parts.push(
+          say(
+            lang,
+            `${indicatorName(ind)}（规划${ind.table}）的责任部门：${ind.departments.join('、')}。`,
+            `${indicatorName(ind)} (plan ${ind.table}): responsible ${ind.departments.join('、')}.`,
+          ),
+        );
         sources.push(source(p));
       } else if (p.kind === 'paragraph' && parts.length === 0) {
         // The plan names leading departments in its running text ("区农业农村委联合区生态环境局…").
@@ -364,12 +399,29 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       const passed = today && m.dueDate < today ? say(lang, '（该期限已过）', ' (this deadline has passed)') : '';
       const unit = m.unit ? say(lang, `，责任单位：${m.unit}`, `; responsible: ${m.unit}`) : '';
       const what = m.title.startsWith(m.dueLabel) ? m.title : `${m.dueLabel}：${m.title}`;
-      return say(lang, `${what}${passed}${unit}（${cite(m, lang)}）`, `By ${m.year} (${m.dueLabel}): ${m.title}${passed}${unit} (${cite(m, lang)})`);
+      return say(
+        lang,
+        `${what}${passed}${unit}（${cite(m, lang)}）`,
+        `By ${m.year} (${m.dueLabel}): ${m.title}${passed}${unit} (${cite(m, lang)})`,
+      );
     });
     const rec = ms.find((m) => /^第\d+行/.test(m.locator));
     const recRow = rec ? kb.records.records[Number(/^第(\d+)行/.exec(rec.locator)?.[1]) - 1] : undefined;
-    const note = recRow && recRow.time === null ? say(lang, '台账“整改时间”一栏为空，期限取自原文。', ' The records\' 整改时间 column is empty; the deadline is taken from the text.') : '';
-    return result(q, 'deadline', true, clip(`${lines.join(say(lang, '；', '; '))}${say(lang, '。', '.')}${note}`, defaultAnswerOptions.maxLength), ms.map(milestoneSource));
+    const note =
+      recRow && recRow.time === null
+        ? say(
+            lang,
+            '台账“整改时间”一栏为空，期限取自原文。',
+            " The records' 整改时间 column is empty; the deadline is taken from the text.",
+          )
+        : '';
+    return result(
+      q,
+      'deadline',
+      true,
+      clip(`${lines.join(say(lang, '；', '; '))}${say(lang, '。', '.')}${note}`, defaultAnswerOptions.maxLength),
+      ms.map(milestoneSource),
+    );
   }
 
   function answerProgress(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
@@ -382,13 +434,27 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     // A table's effect item is short and whole: give all of it (its figures belong together).
     const lead =
       first.passage.kind === 'effect'
-        ? { ...first, text: sentences(first.passage.text).filter((x) => !/以下/.test(x)).join('') }
+        ? {
+            ...first,
+            text: sentences(first.passage.text)
+              .filter((x) => !/以下/.test(x))
+              .join(''),
+          }
         : first;
     const rec = lead.passage.row ? kb.records.records[lead.passage.row - 1] : undefined;
-    const more = best.slice(1).filter((b) => b.passage.id !== lead.passage.id && /\d/.test(b.text)).slice(0, 1);
+    const more = best
+      .slice(1)
+      .filter((b) => b.passage.id !== lead.passage.id && /\d/.test(b.text))
+      .slice(0, 1);
     const unit = rec?.unit ? say(lang, `责任单位：${rec.unit}。`, ` Responsible unit: ${rec.unit}.`) : '';
     const text = `${clip(lead.text, 180)}${say(lang, `（${cite(lead.passage, lang)}）`, ` (${cite(lead.passage, lang)})`)}${more.map((m) => `${clip(m.text, 90)}（${cite(m.passage, lang)}）`).join('')}${unit}`;
-    return result(q, 'progress', true, clip(text, defaultAnswerOptions.maxLength), [lead, ...more].map((b) => source(b.passage, b.text)));
+    return result(
+      q,
+      'progress',
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      [lead, ...more].map((b) => source(b.passage, b.text)),
+    );
   }
 
   function answerMeasures(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
@@ -419,9 +485,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
               .map((x) => clip(x.replace(/[。；]$/, ''), 40))
               .slice(0, 4)
           : [];
-      const detail = points.length || items.length > 2
-        ? null
-        : bestSentences(items, q, 3).find((d) => !heads.some((hd) => d.text.startsWith(hd.slice(0, 10))));
+      const detail =
+        points.length || items.length > 2
+          ? null
+          : bestSentences(items, q, 3).find((d) => !heads.some((hd) => d.text.startsWith(hd.slice(0, 10))));
       const rec = row ? kb.records.records[row - 1] : undefined;
       const body = points.length ? points.join('；') : heads.join('；');
       const text = say(
@@ -429,12 +496,24 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         `主要措施（整改台账第${row}行）：${points.length ? `${heads[0]}：` : ''}${body}。${detail ? `其中：${clip(detail.text, 100)}` : ''}${rec?.unit ? `责任单位：${rec.unit}。` : ''}`,
         `Main measures (records row ${row}): ${points.length ? `${heads[0]}: ` : ''}${body}.${detail ? ` For example: ${clip(detail.text, 100)}` : ''}${rec?.unit ? ` Responsible unit: ${rec.unit}.` : ''}`,
       );
-      return result(q, 'measure', true, clip(text, defaultAnswerOptions.maxLength), items.map((h) => source(h.passage)));
+      return result(
+        q,
+        'measure',
+        true,
+        clip(text, defaultAnswerOptions.maxLength),
+        items.map((h) => source(h.passage)),
+      );
     }
     const best = bestSentences(hits, q, 2);
     if (best.length === 0) return null;
     const text = best.map((b) => `${clip(b.text, 130)}（${cite(b.passage, lang)}）`).join('');
-    return result(q, 'measure', true, text, best.map((b) => source(b.passage, b.text)));
+    return result(
+      q,
+      'measure',
+      true,
+      text,
+      best.map((b) => source(b.passage, b.text)),
+    );
   }
 
   function answerTargets(q: PreparedQuery, hits: Hit[], lang: Lang, now?: Date): Answer | null {
@@ -452,7 +531,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         `整改目标（整改台账第${row}行）：${list.map((t) => clip(t.passage.text, 110)).join('；')}。${rec?.unit ? `责任单位：${rec.unit}。` : ''}`,
         `Targets (records row ${row}): ${list.map((t) => clip(t.passage.text, 110)).join('; ')}.${rec?.unit ? ` Responsible unit: ${rec.unit}.` : ''}`,
       );
-      return result(q, 'target', true, clip(text, defaultAnswerOptions.maxLength), list.map((t) => source(t.passage)));
+      return result(
+        q,
+        'target',
+        true,
+        clip(text, defaultAnswerOptions.maxLength),
+        list.map((t) => source(t.passage)),
+      );
     }
     const d = answerDeadline(q, hits, lang, now);
     return d ? { ...d, intent: 'target' } : null;
@@ -463,27 +548,38 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const all = citations(kb.passages);
     if (numbers.length > 0) {
       const keys = numbers.map(docNumberKey);
-      const found = all.filter((c) => c.number && keys.some((k) => docNumberKey(c.number as string).endsWith(k) || k.endsWith(docNumberKey(c.number as string))));
+      const found = all.filter(
+        (c) => c.number && keys.some((k) => docNumberKey(c.number as string).endsWith(k) || k.endsWith(docNumberKey(c.number as string))),
+      );
       if (found.length === 0) return null;
       const c = found[0] as (typeof found)[number];
       return result(
         q,
         'document',
         true,
-        say(lang, `${c.number}是《${c.title}》，见${cite(c.passage, lang)}。`, `${c.number} is 《${c.title}》, cited in ${cite(c.passage, lang)}.`),
+        say(
+          lang,
+          `${c.number}是《${c.title}》，见${cite(c.passage, lang)}。`,
+          `${c.number} is 《${c.title}》, cited in ${cite(c.passage, lang)}.`,
+        ),
         found.slice(0, 2).map((f) => source(f.passage)),
       );
     }
     const cited = citations(hits.slice(0, 4).map((h) => h.passage));
     if (cited.length === 0) return null;
-    const seen = new Set<string>();
-    const list = cited.filter((c) => (seen.has(c.title) ? false : (seen.add(c.title), true))).slice(0, 4);
+    const list = uniqueBy(cited, (c) => c.title).slice(0, 4);
     const text = say(
       lang,
       `相关文件：${list.map((c) => `《${c.title}》${c.number ? `（${c.number}）` : ''}`).join('、')}。`,
       `Documents cited: ${list.map((c) => `《${c.title}》${c.number ? ` (${c.number})` : ''}`).join(', ')}.`,
     );
-    return result(q, 'document', true, clip(text, defaultAnswerOptions.maxLength), list.map((c) => source(c.passage)));
+    return result(
+      q,
+      'document',
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      list.map((c) => source(c.passage)),
+    );
   }
 
   function answerPlace(q: PreparedQuery, places: string[], lang: Lang): Answer {
@@ -493,7 +589,11 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         q,
         'place',
         false,
-        say(lang, `整改台账和规划中没有提到${places.join('、')}的具体内容。`, `The records and the plan say nothing specific about ${places.join('、')}.`),
+        say(
+          lang,
+          `整改台账和规划中没有提到${places.join('、')}的具体内容。`,
+          `The records and the plan say nothing specific about ${places.join('、')}.`,
+        ),
         [],
       );
     }
@@ -507,7 +607,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     withPlace.sort((a, b) => scoreOf(b.text) - scoreOf(a.text));
     const top = withPlace.slice(0, 2);
     const text = top.map((t) => `${clip(t.text, 130)}（${cite(t.passage, lang)}）`).join('');
-    return result(q, 'place', true, clip(text, defaultAnswerOptions.maxLength), top.map((t) => source(t.passage, t.text)));
+    return result(
+      q,
+      'place',
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      top.map((t) => source(t.passage, t.text)),
+    );
   }
 
   /** The best sentence that states a figure. */
@@ -518,7 +624,11 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const best = bestSentences(hits, q, 8, prefer).filter((b) => /\d/.test(b.text));
     const lead = best[0];
     if (!lead) return null;
-    const text = say(lang, `${clip(lead.text, 200)}（${cite(lead.passage, lang)}）`, `${clip(lead.text, 200)} (${cite(lead.passage, lang)})`);
+    const text = say(
+      lang,
+      `${clip(lead.text, 200)}（${cite(lead.passage, lang)}）`,
+      `${clip(lead.text, 200)} (${cite(lead.passage, lang)})`,
+    );
     return result(q, intent, true, text, [source(lead.passage, lead.text)]);
   }
 
@@ -526,13 +636,21 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const best = bestSentences(hits, q, 2);
     if (best.length === 0) return null;
     const text = best.map((b) => `${clip(b.text, 140)}（${cite(b.passage, lang)}）`).join('');
-    return result(q, intent, true, clip(text, defaultAnswerOptions.maxLength), best.map((b) => source(b.passage, b.text)));
+    return result(
+      q,
+      intent,
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      best.map((b) => source(b.passage, b.text)),
+    );
   }
 
   /** "专栏2有哪些约束性指标": a list of indicators by table or type. */
   function listIndicators(q: PreparedQuery, lang: Lang): Answer | null {
     const table = /专栏\s*(\d+)/.exec(q.normalized)?.[1];
-    const type = /约束性|预期性/.exec(q.normalized)?.[0] ?? (/binding/.test(q.normalized) ? '约束性' : /expected/.test(q.normalized) ? '预期性' : null);
+    const type =
+      /约束性|预期性/.exec(q.normalized)?.[0] ??
+      (/binding/.test(q.normalized) ? '约束性' : /expected/.test(q.normalized) ? '预期性' : null);
     const asksList = /哪些|哪几|有几|几个|多少个|列出|全部|所有|which|list|all/.test(q.normalized);
     if (!asksList || (!table && !type)) return null;
     const list = kb.indicators.filter((i) => (!table || i.table === `专栏${table}`) && (!type || i.type === type));
@@ -543,7 +661,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       `${list.length} ${type ? `${type === '约束性' ? 'binding' : 'expected'} ` : ''}indicators${table ? ` in 专栏${table}` : ''}: ${list.map((i) => indicatorName(i)).join('; ')}.`,
     );
     const sources = kb.passages.filter((p) => p.kind === 'indicator' && list.includes(kb.indicators[p.indicator ?? -1] as Indicator));
-    return result(q, 'indicator', true, clip(text, defaultAnswerOptions.maxLength), sources.map((p) => source(p)));
+    return result(
+      q,
+      'indicator',
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      sources.map((p) => source(p)),
+    );
   }
 
   /** The intent of a question without cue words: what its best passage is. */
@@ -563,8 +687,16 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
 
   function notFound(q: PreparedQuery, intent: Intent, what: string | null, lang: Lang): Answer {
     const text = what
-      ? say(lang, `整改台账和“十四五”规划中没有关于“${what}”的记录，我不能给出这方面的数字或结论。`, `The records and the plan contain nothing about "${what}", so I cannot give figures or conclusions on it.`)
-      : say(lang, '整改台账和“十四五”规划中没有找到能回答这个问题的内容。', 'The records and the plan do not contain an answer to this question.');
+      ? say(
+          lang,
+          `整改台账和“十四五”规划中没有关于“${what}”的记录，我不能给出这方面的数字或结论。`,
+          `The records and the plan contain nothing about "${what}", so I cannot give figures or conclusions on it.`,
+        )
+      : say(
+          lang,
+          '整改台账和“十四五”规划中没有找到能回答这个问题的内容。',
+          'The records and the plan do not contain an answer to this question.',
+        );
     return result(q, intent, false, text, []);
   }
 
@@ -622,7 +754,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           'offtopic',
           false,
           '抱歉，这个问题不在我的范围内。我只回答江津区农业农村污染整改台账和“十四五”土壤污染防治规划的问题（目标、期限、责任单位、进展、指标、措施等），也可以受理污染举报。',
-          'Sorry, that is outside what I cover. I answer questions about Jiangjin\'s rural pollution rectification records and its 14th Five-Year soil plan (targets, deadlines, units, progress, indicators, measures), and I take pollution reports.',
+          "Sorry, that is outside what I cover. I answer questions about Jiangjin's rural pollution rectification records and its 14th Five-Year soil plan (targets, deadlines, units, progress, indicators, measures), and I take pollution reports.",
         );
       }
       const intent: Intent = cued ?? fallbackIntent(hits);
@@ -671,7 +803,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
       const specific = byIntent();
       if (specific) return specific;
-      if (intent === 'document' && docNumbersIn(q.question).length > 0) return notFound(q, 'document', docNumbersIn(q.question).join('、'), lang);
+      if (intent === 'document' && docNumbersIn(q.question).length > 0)
+        return notFound(q, 'document', docNumbersIn(q.question).join('、'), lang);
       return answerGeneral(q, intent, hits, lang) ?? notFound(q, intent, null, lang);
     },
   };

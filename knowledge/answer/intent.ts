@@ -38,7 +38,9 @@ export const INTENTS: Intent[] = [
 ];
 
 const CUES: Partial<Record<Intent, RegExp[]>> = {
-  greeting: [/^(你好|您好|嗨|哈喽|在吗|在不在|早上好|上午好|中午好|下午好|晚上好|hi|hello|hey|good (morning|afternoon|evening))[\s!！。.,，~～]*$/i],
+  greeting: [
+    /^(你好|您好|嗨|哈喽|在吗|在不在|早上好|上午好|中午好|下午好|晚上好|hi|hello|hey|good (morning|afternoon|evening))[\s!！。.,，~～]*$/i,
+  ],
   help: [
     /帮助|怎么用|如何使用|使用说明|你能做什么|你会什么|你能干什么|能帮我什么|你是谁|功能有哪些|^菜单$|^help$|what can you do|how (do i|to) use|who are you/i,
   ],
@@ -57,7 +59,9 @@ const CUES: Partial<Record<Intent, RegExp[]>> = {
   progress: [
     /(减少|降低|降|增加|提高|整改|完成|建成|投入|创建|划定|治理|验收)了?(多少|几)|完成了?(没|吗|没有)|完成了吗|完成没|完成得|完成情况|进展|进度|成效|效果|怎么样了|做得怎么样|整改了吗|整改好了|达到了吗|达标了吗|搞完|弄完|实现了吗|已经|成果|现状|progress|achieved|accomplished|completed|how (much|many).*(done|completed|finished)|result|status/i,
   ],
-  indicator: [/指标|约束性|预期性|现状值|目标值|利用率|覆盖率|处理率|治理率|普及率|回收率|配套率|比例|百分之|indicator|rate|ratio|percentage|binding|expected/i],
+  indicator: [
+    /指标|约束性|预期性|现状值|目标值|利用率|覆盖率|处理率|治理率|普及率|回收率|配套率|比例|百分之|indicator|rate|ratio|percentage|binding|expected/i,
+  ],
   measure: [
     /(怎么|如何|怎样)(?!样|办理|联系)[\u4e00-\u9fa5]|措施|怎么做|怎么治理|怎么整改|如何整改|如何治理|如何推进|怎样治理|做法|办法|采取了|采取哪些|手段|模式|工作机制|怎么管|如何管|how (did|do|does|will|to|are|is)|measure|what (was|were|is) done|action/i,
   ],

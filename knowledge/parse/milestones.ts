@@ -109,7 +109,11 @@ function indicatorMilestones(ind: Indicator, document: string): Milestone[] {
     .map(([year, value]) => {
       const y = Number(year);
       return milestone(
-        { clause: `到${y}年${ind.name.replace(/[（(]%[）)]$/, '')}${/^[\d.]+%?$/.test(value) ? '达到' : ''}${value}`, year: y, label: `到${y}年` },
+        {
+          clause: `到${y}年${ind.name.replace(/[（(]%[）)]$/, '')}${/^[\d.]+%?$/.test(value) ? '达到' : ''}${value}`,
+          year: y,
+          label: `到${y}年`,
+        },
         ind.departments.length ? ind.departments.join('、') : null,
         document,
         `${ind.table}第${ind.number}项`,
@@ -117,12 +121,7 @@ function indicatorMilestones(ind: Indicator, document: string): Milestone[] {
     });
 }
 
-function milestone(
-  d: { clause: string; year: number; label: string },
-  unit: string | null,
-  document: string,
-  locator: string,
-): Milestone {
+function milestone(d: { clause: string; year: number; label: string }, unit: string | null, document: string, locator: string): Milestone {
   return {
     key: keyOf(document, `${locator}\u0000${d.clause}`),
     title: d.clause,

@@ -92,7 +92,12 @@ export function parsePlan(text: string): Plan {
   for (const raw of lines) {
     if (table && raw.startsWith('\t')) {
       row ??= [];
-      row.push(...raw.slice(1).split('\t').map((c) => squash(c)));
+      row.push(
+        ...raw
+          .slice(1)
+          .split('\t')
+          .map((c) => squash(c)),
+      );
       continue;
     }
     if (table && raw.trim() === '') {
@@ -136,7 +141,10 @@ export function parsePlan(text: string): Plan {
 
 function splitDepartments(cell: string | undefined): string[] {
   if (!cell || cell === '*') return [];
-  return cell.split(/[、,，;；/]/).map((d) => d.trim()).filter(Boolean);
+  return cell
+    .split(/[、,，;；/]/)
+    .map((d) => d.trim())
+    .filter(Boolean);
 }
 
 /** Reads a 专栏 table's rows as indicators, finding each column by its header's words. */

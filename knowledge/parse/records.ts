@@ -99,7 +99,11 @@ export function splitTargets(cell: string): NumberedItem[] {
   if (paras.some((p) => labelOf(p))) {
     return paras.map((p, i) => ({ label: labelOf(p) ?? String(i + 1), text: p.replace(/[;；]$/, '') }));
   }
-  const clauses = paras.join('').split(/[;；]/).map((c) => c.trim()).filter(Boolean);
+  const clauses = paras
+    .join('')
+    .split(/[;；]/)
+    .map((c) => c.trim())
+    .filter(Boolean);
   return clauses.map((c, i) => ({ label: String(i + 1), text: c.replace(/。$/, '') }));
 }
 
@@ -160,10 +164,7 @@ export function parseRecords(text: string): RecordsTable {
   if (!header) return { columns: [], records: [] };
   const columns = header.map((c) => squash(c));
   const colOf = (key: string) => columns.findIndex((c) => c.includes(key));
-  const idx = Object.fromEntries(Object.entries(COLUMN_KEYS).map(([k, v]) => [k, colOf(v)])) as Record<
-    keyof typeof COLUMN_KEYS,
-    number
-  >;
+  const idx = Object.fromEntries(Object.entries(COLUMN_KEYS).map(([k, v]) => [k, colOf(v)])) as Record<keyof typeof COLUMN_KEYS, number>;
   const records = rows.slice(1).map((cells, i): RectificationRecord => {
     const cell = (at: number): string | null => {
       if (at < 0) return null;

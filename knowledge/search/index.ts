@@ -94,9 +94,7 @@ function wrap(ms: MiniSearch<Passage>, passages: Passage[], df: Map<string, numb
       // never pruned, and weighted up.
       const expanded = new Set(query.expansions.flatMap((e) => tokenize(e)));
       const byRarity = [...known].sort((a, b) => (df.get(a) ?? 0) - (df.get(b) ?? 0));
-      const kept = byRarity.filter(
-        (t, i) => i < defaultIndexOptions.keepRarest || expanded.has(t) || (df.get(t) ?? 0) <= maxDf,
-      );
+      const kept = byRarity.filter((t, i) => i < defaultIndexOptions.keepRarest || expanded.has(t) || (df.get(t) ?? 0) <= maxDf);
       if (kept.length === 0) return [];
       const results: SearchResult[] = ms.search(kept.join(' '), {
         fuzzy: (term) => (/^[a-z]{5,}$/.test(term) && !df.has(term) ? 1 : false),

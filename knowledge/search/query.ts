@@ -140,13 +140,16 @@ export function prepareQuery(question: string, lexicon: Lexicon, known: Vocabula
     })
     .join('');
   const terms = [...new Set(tokensOfNormalized(`${english ? expansions.join(' ') : cleaned} ${expansions.join(' ')}`))];
-  const unknown = english
-    ? []
-    : unknownRuns(cleaned, known, (i) => coveredSpans.some(([a, b]) => i >= a && i < b));
+  const unknown = english ? [] : unknownRuns(cleaned, known, (i) => coveredSpans.some(([a, b]) => i >= a && i < b));
   const years = [...new Set([...normalized.matchAll(/(?<!\d)(20\d{2})(?!\d)/g)].map((m) => Number(m[1])))];
   return {
     question,
     english,
     normalized,
-    cleaned: cleaned.replace(/[^\p{L}\p{N}.%]+/gu, ' ').trim(), expansions, terms, unknown, years };
+    cleaned: cleaned.replace(/[^\p{L}\p{N}.%]+/gu, ' ').trim(),
+    expansions,
+    terms,
+    unknown,
+    years,
+  };
 }

@@ -28,7 +28,11 @@ export interface WebResponse {
 }
 
 const chatSchema = z.object({
-  session: z.string().min(8).max(64).regex(/^[\w-]+$/),
+  session: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[\w-]+$/),
   messageId: z.string().max(128).optional(),
   text: z.string().max(10_000).optional(),
   choice: z.string().max(512).optional(),
@@ -36,7 +40,11 @@ const chatSchema = z.object({
   photos: z.array(z.string().max(200)).max(9).optional(),
 });
 
-const json = (status: number, body: unknown): WebResponse => ({ status, type: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+const json = (status: number, body: unknown): WebResponse => ({
+  status,
+  type: 'application/json; charset=utf-8',
+  body: JSON.stringify(body),
+});
 
 /** Limits of the web chat. */
 export const webLimits = { photoBytes: 5 * 1024 * 1024 };
@@ -47,7 +55,8 @@ export function createWebChannel(o: { dialog: Dialog; outbox: OutboxStore; uploa
   const page = readFileSync(projectPath('bot', 'channels', 'web', 'chat.html'), 'utf8');
   return {
     handle(req: WebRequest): WebResponse | null {
-      if (req.method === 'GET' && (req.path === '/' || req.path === '/chat')) return { status: 200, type: 'text/html; charset=utf-8', body: page };
+      if (req.method === 'GET' && (req.path === '/' || req.path === '/chat'))
+        return { status: 200, type: 'text/html; charset=utf-8', body: page };
       if (req.path === '/api/chat' && req.method === 'POST') {
         let parsed: z.infer<typeof chatSchema>;
         try {
@@ -67,7 +76,11 @@ export function createWebChannel(o: { dialog: Dialog; outbox: OutboxStore; uploa
         return json(200, { notifications: mine.map((m) => ({ text: m.text, choices: m.choices })) });
       }
       if (req.path === '/api/photo' && req.method === 'POST') {
-        const ext = req.contentType.includes('png') ? 'png' : req.contentType.includes('jpeg') || req.contentType.includes('jpg') ? 'jpg' : null;
+        const ext = req.contentType.includes('png')
+          ? 'png'
+          : req.contentType.includes('jpeg') || req.contentType.includes('jpg')
+            ? 'jpg'
+            : null;
         if (!ext) return json(415, { error: '只支持 JPG 或 PNG 照片。' });
         if (req.body.length === 0 || req.body.length > webLimits.photoBytes) return json(413, { error: '照片不能超过5MB。' });
         mkdirSync(o.uploadDir, { recursive: true });

@@ -7,11 +7,11 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { Dialog } from '../../dialog/dialog.js';
-import type { Choice, Inbound, Reply } from '../../dialog/types.js';
 import type { Sender } from '../../../jobs/dispatch.js';
 import { toWeComMarkdown } from '../../../jobs/render.js';
 import type { OutboxStore } from '../../../store/outbox.js';
+import type { Dialog } from '../../dialog/dialog.js';
+import type { Choice, Inbound, Reply } from '../../dialog/types.js';
 import type { WeComClient, WeComTarget } from './client.js';
 import { decrypt, verifySignature } from './crypto.js';
 

@@ -97,7 +97,12 @@ export function createWeComClient(o: WeComClientOptions): WeComClient {
 }
 
 /** A sliding-window limiter: at most `limit` takes per `windowMs`; `take` waits for a slot. */
-export function createLimiter(limit: number, windowMs: number, clock: () => number = Date.now, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))) {
+export function createLimiter(
+  limit: number,
+  windowMs: number,
+  clock: () => number = Date.now,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+) {
   const stamps: number[] = [];
   let chain = Promise.resolve();
   return {
@@ -119,7 +124,11 @@ export function createLimiter(limit: number, windowMs: number, clock: () => numb
 }
 
 /** The group robot webhook (send only), batched within its 20 messages a minute. */
-export function createRobot(apiBase: string, http: AxiosInstance = axios.create({ baseURL: apiBase, timeout: 10_000 }), limiter = createLimiter(20, 60_000)) {
+export function createRobot(
+  apiBase: string,
+  http: AxiosInstance = axios.create({ baseURL: apiBase, timeout: 10_000 }),
+  limiter = createLimiter(20, 60_000),
+) {
   return {
     async send(key: string, markdown: string): Promise<void> {
       await limiter.take();

@@ -25,7 +25,11 @@ function keyOf(encodingAesKey: string): Buffer {
 }
 
 /** Decrypts a callback payload; throws when the padding, length or receive id is wrong. */
-export function decrypt(encodingAesKey: string, encrypted: string, expectedReceiveId: string | null): { message: string; receiveId: string } {
+export function decrypt(
+  encodingAesKey: string,
+  encrypted: string,
+  expectedReceiveId: string | null,
+): { message: string; receiveId: string } {
   const key = keyOf(encodingAesKey);
   let plain: Buffer;
   try {

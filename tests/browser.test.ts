@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestAssistant } from './assistant.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+type Running = Awaited<ReturnType<typeof startTestAssistant>>;
+let running: Running;
+
+beforeAll(async () => {
+  running = await startTestAssistant();
+});
+afterAll(async () => {
+  await running.stop();
+});
+
+// .ci/run installs Debian's chromium; on a machine without it this test says so instead of passing.
+describe.runIf(existsSync(CHROMIUM) || process.env.CI)('local chat page in a real browser', () => {
+  it('asks a question, files a report and shows the ticket number', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${running.url}/`);
+      await page.fill('#text', '尾水整改完成了多少？');
+      await page.click('#send');
+      await page.locator('.bot .bubble', { hasText: '978万吨' }).waitFor();
+      await page.fill('#text', '举报');
+      await page.click('#send');
+      await page.locator('.choices button', { hasText: '水产养殖尾水' }).last().click();
+      await page.locator('.choices button', { hasText: '吴滩镇' }).last().click();
+      await page.locator('.bot .bubble', { hasText: '描述现场情况' }).waitFor();
+      await page.fill('#text', '养鱼场清塘的浑水直接排进小河');
+      await page.click('#send');
+      await page.locator('.choices button', { hasText: '跳过' }).last().click();
+      await page.locator('.bot .bubble', { hasText: '现场照片' }).waitFor();
+      await page.locator('.choices button', { hasText: '跳过' }).last().click();
+      await page.locator('.choices button', { hasText: '匿名举报' }).last().click();
+      await page.locator('.choices button', { hasText: '确认提交' }).last().click();
+      const done = page.locator('.bot .bubble', { hasText: '受理编号' });
+      await done.waitFor();
+      const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec((await done.textContent()) ?? '')?.[0];
+      expect(ticket).toBeDefined();
+      expect(running.app.cases.byTicket(ticket as string)).toMatchObject({ channel: 'web', category: 'aquaculture', town: '吴滩镇' });
+      await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/rectify-chat.png`, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWeComClient, WeComApiError } from '../bot/channels/wecom/client.js';
+import { decrypt, encrypt, signature, verifySignature } from '../bot/channels/wecom/crypto.js';
+import { startTestAssistant } from './assistant.js';
+import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } from './fakes/wecom.js';
+
+type Running = Awaited<ReturnType<typeof startTestAssistant>>;
+let fake: FakeWeCom | null = null;
+let running: Running | null = null;
+
+afterEach(async () => {
+  await running?.stop();
+  await fake?.close();
+  running = null;
+  fake = null;
+});
+
+describe('WeCom crypto', () => {
+  it('verifies and decrypts the sample URL check of WeCom’s documentation', () => {
+    const echostr = 'P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==';
+    expect(verifySignature('5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3', SAMPLE.token, '1409659589', '263014780', echostr)).toBe(true);
+    expect(decrypt(SAMPLE.encodingAesKey, echostr, SAMPLE.corpId)).toEqual({ message: '1616140317555161061', receiveId: SAMPLE.corpId });
+  });
+
+  it('verifies and decrypts the sample message of WeCom’s documentation', () => {
+    const enc =
+      'RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==';
+    expect(verifySignature('477715d11cdb4164915debcba66cb864d751f3e6', SAMPLE.token, '1409659813', '1372623149', enc)).toBe(true);
+    const { message } = decrypt(SAMPLE.encodingAesKey, enc, SAMPLE.corpId);
+    expect(message).toContain('<Content><![CDATA[hello]]></Content>');
+    expect(message).toContain('<MsgId>4561255354251345929</MsgId>');
+  });
+
+  it('rejects another corp’s payload and a wrong signature', () => {
+    const enc = encrypt(SAMPLE.encodingAesKey, '<xml/>', 'other-corp');
+    expect(() => decrypt(SAMPLE.encodingAesKey, enc, SAMPLE.corpId)).toThrow(/another corp/);
+    expect(verifySignature('0'.repeat(40), SAMPLE.token, '1', '2', enc)).toBe(false);
+    expect(signature(SAMPLE.token, '1', '2', enc)).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('WeComClient', () => {
+  it('caches the token, refreshes it once on 42001 and types other errors', async () => {
+    fake = await startFakeWeCom();
+    const client = createWeComClient({ apiBase: fake.url, corpId: SAMPLE.corpId, secret: 's', agentId: 1000002 });
+    await Promise.all([client.sendText({ touser: 'a' }, '1'), client.sendText({ touser: 'b' }, '2')]);
+    expect(fake.tokensIssued).toBe(1);
+    fake.failNext(42001);
+    await client.sendText({ touser: 'c' }, '3');
+    expect(fake.tokensIssued).toBe(2);
+    fake.failNext(81013);
+    await expect(client.sendText({ touser: 'd' }, '4')).rejects.toBeInstanceOf(WeComApiError);
+    fake.failNext(40014, 2);
+    await expect(client.sendText({ touser: 'e' }, '5')).rejects.toMatchObject({ errcode: 40014 });
+  });
+});
+
+describe('WeCom channel', () => {
+  const env = (url: string) => ({
+    WECOM_CORP_ID: SAMPLE.corpId,
+    WECOM_AGENT_ID: '1000002',
+    WECOM_SECRET: 'app-secret',
+    WECOM_TOKEN: SAMPLE.token,
+    WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
+    WECOM_API_BASE: url,
+  });
+
+  it('answers the URL verification with the decrypted echo', async () => {
+    fake = await startFakeWeCom();
+    running = await startTestAssistant(env(fake.url));
+    const q =
+      'msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D';
+    const r = await fetch(`${running.url}/wecom/callback?${q}`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('1616140317555161061');
+    const bad = await fetch(`${running.url}/wecom/callback?${q.replace('5c45', '0000')}`);
+    expect(bad.status).toBe(403);
+  });
+
+  it('runs a whole conversation from signed, encrypted callbacks', async () => {
+    fake = await startFakeWeCom();
+    running = await startTestAssistant(env(fake.url));
+    const f = fake;
+    const r = running;
+    const sentTo = (user: string) => f.calls.filter((c) => c.path === '/cgi-bin/message/send' && c.body.touser === user);
+    const say = async (user: string, fields: Record<string, string>, expectText?: RegExp): Promise<string> => {
+      const before = sentTo(user).length;
+      const req = callbackRequest(messageXml(user, fields));
+      const t0 = Date.now();
+      const res = await fetch(`${r.url}/wecom/callback?${req.query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: req.body,
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('success');
+      expect(Date.now() - t0).toBeLessThan(5000);
+      await f.waitFor(() =>
+        sentTo(user)
+          .slice(before)
+          .some((c) => !expectText || expectText.test(String((c.body.text as { content: string }).content))),
+      );
+      return sentTo(user)
+        .slice(before)
+        .map((c) => String((c.body.text as { content: string }).content))
+        .join('\n');
+    };
+    expect(await say('zhangsan', { MsgType: 'text', Content: '尾水整改完成了多少？' }, /978/)).toContain('978万吨');
+    const cats = await say('zhangsan', { MsgType: 'text', Content: '举报' }, /类别/);
+    const n = cats
+      .split('\n')
+      .find((l) => l.includes('水产养殖尾水'))
+      ?.split('.')[0] as string;
+    expect(await say('zhangsan', { MsgType: 'text', Content: n }, /哪里/)).toContain('发送位置');
+    await say(
+      'zhangsan',
+      { MsgType: 'location', Location_X: '29.2', Location_Y: '106.3', Scale: '15', Label: '重庆市江津区几江街道' },
+      /描述/,
+    );
+    await say('zhangsan', { MsgType: 'text', Content: '鱼塘放水清塘，浑水直接排进江里' }, /什么时候/);
+    await say('zhangsan', { MsgType: 'text', Content: '跳过' }, /照片/);
+    await say('zhangsan', { MsgType: 'image', PicUrl: 'https://wework.qpic.cn/x?token=SECRET', MediaId: 'MEDIA_ID_1' }, /已收到/);
+    await say('zhangsan', { MsgType: 'text', Content: '完成' }, /联系电话/);
+    await say('zhangsan', { MsgType: 'text', Content: '13812345678' }, /请确认/);
+    const done = await say('zhangsan', { MsgType: 'text', Content: '确认提交' }, /受理编号/);
+    const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
+    expect(r.app.cases.byTicket(ticket)).toMatchObject({
+      channel: 'wecom',
+      photos: ['MEDIA_ID_1'],
+      lat: 29.2,
+      lon: 106.3,
+      phone: '13812345678',
+    });
+    expect(JSON.stringify(r.app.cases.byTicket(ticket))).not.toContain('qpic');
+    expect(await say('zhangsan', { MsgType: 'text', Content: `查询 ${ticket}` }, /待受理/)).toContain(ticket);
+
+    const code = r.app.people.invite('official', '区农业农村委', new Date());
+    await say('lisi', { MsgType: 'text', Content: `/join ${code}` }, /已绑定/);
+    expect(await say('lisi', { MsgType: 'text', Content: `/case ${ticket}` }, /13812345678/)).toContain('水产养殖尾水');
+    expect(await say('lisi', { MsgType: 'text', Content: `/accept ${ticket}` }, /已办理/)).toContain('已受理');
+    // Logs never show the phone.
+    expect(r.logs.join('\n')).not.toContain('13812345678');
+  });
+
+  it('handles a message delivered twice (same MsgId) only once', async () => {
+    fake = await startFakeWeCom();
+    running = await startTestAssistant(env(fake.url));
+    const req = callbackRequest(messageXml('wangwu', { MsgType: 'text', Content: '你好' }));
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${running.url}/wecom/callback?${req.query}`, { method: 'POST', body: req.body });
+      expect(await res.text()).toBe('success');
+    }
+    await running.wecom?.idle();
+    expect(fake.calls.filter((c) => c.body.touser === 'wangwu')).toHaveLength(1);
+  });
+
+  it('refuses a forged callback', async () => {
+    fake = await startFakeWeCom();
+    running = await startTestAssistant(env(fake.url));
+    const req = callbackRequest(messageXml('evil', { MsgType: 'text', Content: '举报' }), { ...SAMPLE, token: 'not-the-token' });
+    const res = await fetch(`${running.url}/wecom/callback?${req.query}`, { method: 'POST', body: req.body });
+    expect(res.status).toBe(403);
+    const garbage = await fetch(`${running.url}/wecom/callback?${req.query}`, { method: 'POST', body: '<xml><nope/>' });
+    expect(garbage.status).toBe(400);
+  });
+
+  it('sends unit pushes as markdown to a department, and through the group robot', async () => {
+    fake = await startFakeWeCom();
+    running = await startTestAssistant({ ...env(fake.url), WECOM_WEBHOOK_KEY: 'robot-key' });
+    const now = new Date('2026-11-23T01:07:00Z');
+    running.app.people.bindChat('江津区', 'wecom', 'party:7', 'test', now);
+    running.app.people.bindChat('区农业农村委', 'wecom-robot', 'default', 'test', now);
+    running.jobs.reminders(now);
+    const rep = await running.jobs.dispatch(running.senders, now);
+    expect(rep.sent).toBeGreaterThanOrEqual(2);
+    const md = fake.calls.find((c) => c.body.toparty === '7');
+    expect(md?.body.msgtype).toBe('markdown');
+    expect((md?.body.markdown as { content: string } | undefined)?.content).toMatch(/^\*\*【整改节点提醒】江津区/);
+    const robot = fake.calls.find((c) => c.path === '/cgi-bin/webhook/send');
+    expect(robot?.query.key).toBe('robot-key');
+  });
+});

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { channelsOf, parseConfig, SETTING_NAMES } from '../bot/config.js';
+
+const example = readFileSync(join(import.meta.dirname, '..', '.env.example'), 'utf8');
+const documented = Object.fromEntries(
+  example
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+
+describe('parseConfig', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({ DATABASE_PATH: './data/rectify.db', HTTP_HOST: '127.0.0.1', HTTP_PORT: 8080, CASE_ACCEPT_DAYS: 15, REMINDER_LEAD_DAYS: [90, 30, 7, 1] });
+    expect(channelsOf(c)).toEqual({ telegram: false, wecomApp: false, wecomCallback: false, wecomRobot: false });
+  });
+
+  it('documents every setting in .env.example, and the example parses', () => {
+    expect(Object.keys(documented).sort()).toEqual([...SETTING_NAMES].sort());
+    expect(() => parseConfig(documented)).not.toThrow();
+  });
+
+  it('names each bad variable and says why', () => {
+    let message = '';
+    try {
+      parseConfig({ HTTP_PORT: 'abc', TELEGRAM_WEBHOOK_URL: 'https://bot.example/hook', WECOM_CORP_ID: 'x', WECOM_ENCODING_AES_KEY: 'short', HOLIDAYS: '2025/10/01' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^config: /);
+    for (const name of ['HTTP_PORT', 'TELEGRAM_WEBHOOK_SECRET', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_ENCODING_AES_KEY', 'HOLIDAYS']) {
+      expect(message).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * A fake Telegram Bot API on 127.0.0.1: enough of getMe, getUpdates (with offsets), webhooks,
+ * sendMessage, sendPhoto, getFile, setMyCommands and answerCallbackQuery for grammY's real client
+ * to run whole conversations against it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A recorded API call. */
+export interface ApiCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+export const BOT_INFO = {
+  id: 42,
+  is_bot: true as const,
+  first_name: '整改助手',
+  username: 'rectify_test_bot',
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
+};
+
+/** The fake server. */
+export interface FakeTelegram {
+  url: string;
+  calls: ApiCall[];
+  push(update: Record<string, unknown>): number;
+  /** Waits until a call matches. */
+  waitFor(pred: (c: ApiCall) => boolean, ms?: number): Promise<ApiCall>;
+  /** Makes the next n calls of a method fail with 429 retry_after 1. */
+  flood(method: string, n: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts the fake on a free port. */
+export async function startFakeTelegram(): Promise<FakeTelegram> {
+  const calls: ApiCall[] = [];
+  const updates: Array<Record<string, unknown> & { update_id: number }> = [];
+  const floods = new Map<string, number>();
+  let nextUpdate = 1;
+  let nextMessage = 1000;
+  const waiters: Array<() => void> = [];
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const m = /^\/bot[^/]+\/(\w+)/.exec(req.url ?? '');
+      const method = m?.[1] ?? '';
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let payload: Record<string, unknown> = {};
+      try {
+        payload = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        payload = { raw };
+      }
+      const reply = (result: unknown) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, result }));
+      };
+      const left = floods.get(method) ?? 0;
+      if (left > 0) {
+        floods.set(method, left - 1);
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }),
+        );
+        return;
+      }
+      if (method !== 'getUpdates') {
+        calls.push({ method, payload });
+        for (const w of waiters.splice(0)) w();
+      }
+      switch (method) {
+        case 'getMe':
+          return reply(BOT_INFO);
+        case 'getUpdates': {
+          const offset = Number(payload.offset ?? 0);
+          while (updates.length && (updates[0] as { update_id: number }).update_id < offset) updates.shift();
+          if (updates.length === 0) await new Promise((r) => setTimeout(r, 30));
+          return reply(updates.filter((u) => u.update_id >= offset).slice(0, 100));
+        }
+        case 'sendMessage':
+        case 'sendPhoto':
+          return reply({
+            message_id: nextMessage++,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: payload.chat_id, type: 'private' },
+            text: payload.text,
+          });
+        case 'getFile':
+          return reply({ file_id: payload.file_id, file_unique_id: 'u', file_path: `photos/${String(payload.file_id)}.jpg` });
+        default:
+          return reply(true);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    calls,
+    push(update) {
+      const u = { update_id: nextUpdate++, ...update };
+      updates.push(u);
+      return u.update_id;
+    },
+    waitFor(pred, ms = 10_000) {
+      return new Promise((resolve, reject) => {
+        const start = Date.now();
+        const check = () => {
+          const hit = calls.find(pred);
+          if (hit) return resolve(hit);
+          if (Date.now() - start > ms) return reject(new Error(`fake telegram: timed out; calls: ${calls.map((c) => c.method).join(',')}`));
+          waiters.push(check);
+          setTimeout(check, 50);
+        };
+        check();
+      });
+    },
+    flood(method, n) {
+      floods.set(method, n);
+    },
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+let messageId = 1;
+
+/** A private-chat text message update from a user. */
+export function textUpdate(userId: number, text: string): Record<string, unknown> {
+  return {
+    message: {
+      message_id: messageId++,
+      date: 0,
+      chat: { id: userId, type: 'private', first_name: 'U' },
+      from: { id: userId, is_bot: false, first_name: 'U' },
+      text,
+    },
+  };
+}
+
+/** A private-chat location message update. */
+export function locationUpdate(userId: number, lat: number, lon: number): Record<string, unknown> {
+  return {
+    message: {
+      message_id: messageId++,
+      date: 0,
+      chat: { id: userId, type: 'private', first_name: 'U' },
+      from: { id: userId, is_bot: false, first_name: 'U' },
+      location: { latitude: lat, longitude: lon },
+    },
+  };
+}
+
+/** A private-chat photo message update. */
+export function photoUpdate(userId: number, fileId: string): Record<string, unknown> {
+  return {
+    message: {
+      message_id: messageId++,
+      date: 0,
+      chat: { id: userId, type: 'private', first_name: 'U' },
+      from: { id: userId, is_bot: false, first_name: 'U' },
+      photo: [
+        { file_id: `${fileId}-small`, file_unique_id: 's', width: 90, height: 90 },
+        { file_id: fileId, file_unique_id: 'b', width: 1280, height: 960 },
+      ],
+    },
+  };
+}
+
+/** An inline-button press. */
+export function callbackUpdate(userId: number, data: string): Record<string, unknown> {
+  return {
+    callback_query: {
+      id: `cq${messageId++}`,
+      from: { id: userId, is_bot: false, first_name: 'U' },
+      chat_instance: 'ci',
+      data,
+      message: { message_id: 1, date: 0, chat: { id: userId, type: 'private', first_name: 'U' } },
+    },
+  };
+}
