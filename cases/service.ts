@@ -168,7 +168,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       // A ticket collision is astronomically rare but must not lose the report: draw again.
       for (let attempt = 0; attempt < 5 && !created; attempt++) {
         const ticket = newTicket(now, deps.random);
-        if (cases.byTicket(ticket)) continue;
+        if (cases.hasTicket(ticket)) continue;
         created = cases.insert({ ...base, ticket });
       }
       if (!created) return { ok: false, code: 'ticket', message: '系统繁忙，请稍后再试（您填写的内容已保留）。' };

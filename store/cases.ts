@@ -65,6 +65,8 @@ export interface CaseFilter {
 export interface CaseStore {
   insert(c: NewCase): CaseRecord;
   byTicket(ticket: string): CaseRecord | null;
+  /** Whether a ticket number is taken (cheaper than byTicket). */
+  hasTicket(ticket: string): boolean;
   byId(id: number): CaseRecord | null;
   bySourceKey(key: string): CaseRecord | null;
   forUser(channel: string, userId: string, limit: number): CaseRecord[];
@@ -177,7 +179,8 @@ export function createCaseStore(db: Db): CaseStore {
   const insPhoto = db.prepare('INSERT INTO case_photos (case_id, position, channel, file_ref) VALUES (?, ?, ?, ?)');
   const byTicketQ = db.prepare(`${SELECT} WHERE c.ticket = ?`);
   const byIdQ = db.prepare(`${SELECT} WHERE c.id = ?`);
-  const bySourceQ = db.prepare(`${SELECT} WHERE c.source_key = ?`);
+  const bySourceQ = db.prepare('SELECT id FROM cases WHERE source_key = ?').pluck();
+  const hasTicketQ = db.prepare('SELECT 1 FROM cases WHERE ticket = ?').pluck();
   const forUserQ = db.prepare(`${SELECT} WHERE c.channel = ? AND c.user_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ?`);
   const countQ = db.prepare('SELECT count(*) FROM cases WHERE channel = ? AND user_id = ? AND created_at >= ?').pluck();
   const evIns = db.prepare(
@@ -210,9 +213,10 @@ export function createCaseStore(db: Db): CaseStore {
       return r ? toCase(r) : null;
     },
     bySourceKey: (k) => {
-      const r = bySourceQ.get(k) as Row | undefined;
-      return r ? toCase(r) : null;
+      const id = bySourceQ.get(k) as number | undefined;
+      return id === undefined ? null : toCase(byIdQ.get(id) as Row);
     },
+    hasTicket: (t) => hasTicketQ.get(t) !== undefined,
     forUser: (channel, userId, limit) => (forUserQ.all(channel, userId, limit) as Row[]).map(toCase),
     list(f) {
       const where: string[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../bot/config.js';
 import { type Running, startAssistant } from '../bot/main.js';
-import { BOT_INFO } from './fakes/telegram.js';
+import { BOT_INFO } from '../fakes/telegram.js';
 
 /** A running assistant and the lines it logged. */
 export async function startTestAssistant(env: Record<string, string> = {}): Promise<Running & { logs: string[] }> {

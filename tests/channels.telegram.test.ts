@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { callbackUpdate, type FakeTelegram, locationUpdate, photoUpdate, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
 import { startTestAssistant } from './assistant.js';
-import { callbackUpdate, type FakeTelegram, locationUpdate, photoUpdate, startFakeTelegram, textUpdate } from './fakes/telegram.js';
 
 const TOKEN = '123456:TEST-token-abcdefghijklmnopqrstuvwxyz';
 const CITIZEN = 111;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWeComClient, WeComApiError } from '../bot/channels/wecom/client.js';
 import { decrypt, encrypt, signature, verifySignature } from '../bot/channels/wecom/crypto.js';
+import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } from '../fakes/wecom.js';
 import { startTestAssistant } from './assistant.js';
-import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } from './fakes/wecom.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
 let fake: FakeWeCom | null = null;

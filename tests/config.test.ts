@@ -14,7 +14,13 @@ const documented = Object.fromEntries(
 describe('parseConfig', () => {
   it('runs on embedded defaults with nothing set', () => {
     const c = parseConfig({});
-    expect(c).toMatchObject({ DATABASE_PATH: './data/rectify.db', HTTP_HOST: '127.0.0.1', HTTP_PORT: 8080, CASE_ACCEPT_DAYS: 15, REMINDER_LEAD_DAYS: [90, 30, 7, 1] });
+    expect(c).toMatchObject({
+      DATABASE_PATH: './data/rectify.db',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: 8080,
+      CASE_ACCEPT_DAYS: 15,
+      REMINDER_LEAD_DAYS: [90, 30, 7, 1],
+    });
     expect(channelsOf(c)).toEqual({ telegram: false, wecomApp: false, wecomCallback: false, wecomRobot: false });
   });
 
@@ -26,7 +32,13 @@ describe('parseConfig', () => {
   it('names each bad variable and says why', () => {
     let message = '';
     try {
-      parseConfig({ HTTP_PORT: 'abc', TELEGRAM_WEBHOOK_URL: 'https://bot.example/hook', WECOM_CORP_ID: 'x', WECOM_ENCODING_AES_KEY: 'short', HOLIDAYS: '2025/10/01' });
+      parseConfig({
+        HTTP_PORT: 'abc',
+        TELEGRAM_WEBHOOK_URL: 'https://bot.example/hook',
+        WECOM_CORP_ID: 'x',
+        WECOM_ENCODING_AES_KEY: 'short',
+        HOLIDAYS: '2025/10/01',
+      });
     } catch (e) {
       message = (e as Error).message;
     }

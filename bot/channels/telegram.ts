@@ -139,14 +139,15 @@ export function createTelegramChannel(o: TelegramOptions) {
       const inbound = inboundOf(ctx);
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
       if (!inbound) return;
-      const before = o.people.identity('telegram', inbound.userId).role;
+      // Only a /join (or /start with a code) can turn a citizen into an official.
+      const joining = /^\/(join|start)\s+\S/.test(inbound.text ?? '');
+      const before = joining ? o.people.identity('telegram', inbound.userId).role : null;
       const result = o.dialog.handle(inbound, clock());
       const chat = ctx.chat;
       if (!chat) return;
       await send(chat.id, result.replies, chat.type === 'private');
       // A citizen who just joined as an official gets the officials' menu in this chat.
-      const after = o.people.identity('telegram', inbound.userId).role;
-      if (before === 'citizen' && after !== 'citizen') {
+      if (joining && before === 'citizen' && o.people.identity('telegram', inbound.userId).role !== 'citizen') {
         await bot.api.setMyCommands(OFFICIAL_COMMANDS, { scope: { type: 'chat', chat_id: chat.id } }).catch(() => {});
       }
     },

@@ -104,6 +104,41 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     locator: m.locator,
     excerpt: clip(m.title, 120),
   });
+  // Everything derived from the corpus alone is computed once, not per question.
+  const tokenCache = new Map<string, Set<string>>();
+  const tokenSet = (text: string): Set<string> => {
+    let t = tokenCache.get(text);
+    if (!t) {
+      t = new Set(tokensOfNormalized(normalize(text)));
+      tokenCache.set(text, t);
+    }
+    return t;
+  };
+  const sentenceCache = new Map<number, Array<{ text: string; toks: Set<string> }>>();
+  const sentencesOf = (p: Passage) => {
+    let s = sentenceCache.get(p.id);
+    if (!s) {
+      s = sentences(p.text).map((text) => ({ text, toks: tokenSet(text) }));
+      sentenceCache.set(p.id, s);
+    }
+    return s;
+  };
+  const numeral = (t: string) => /(?<![a-z])(i{1,3}|iv|v|vi)(?=类)/.exec(t)?.[1] ?? null;
+  const indicatorInfo = kb.indicators.map((ind) => {
+    const name = indicatorName(ind);
+    const bigrams = new Set(tokensOfNormalized(normalize(name)).filter((t) => /\p{Script=Han}{2}/u.test(t)));
+    return { ind, bigrams, numeral: numeral(normalize(name)) };
+  });
+  const statedCache = new Map<Indicator, ReturnType<typeof statedValues>>();
+  const statedFor = (ind: Indicator) => {
+    let v = statedCache.get(ind);
+    if (!v) {
+      v = statedValues(kb, ind);
+      statedCache.set(ind, v);
+    }
+    return v;
+  };
+  const allCitations = citations(kb.passages);
   const cite = (p: { document: string; locator: string }, lang: Lang) =>
     `${docShort(p.document, lang)}${lang === 'en' ? ' ' : ''}${p.locator}`;
 
@@ -124,9 +159,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const terms = q.terms.filter((t) => index.has(t));
     const scored: Array<{ text: string; passage: Passage; score: number }> = [];
     hits.slice(0, 6).forEach((h, rank) => {
-      for (const s of sentences(h.passage.text)) {
+      for (const { text: s, toks } of sentencesOf(h.passage)) {
         if (q.years.length > 0 && !q.years.some((y) => s.includes(String(y)))) continue;
-        const toks = new Set(tokensOfNormalized(normalize(s)));
         let score = 0;
         for (const t of terms) if (toks.has(t)) score += idf(index, t);
         if (score === 0) continue;
@@ -147,17 +181,15 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
 
   /** Indicators the question names, best first. */
   function indicatorsIn(q: PreparedQuery): Indicator[] {
-    const text = `${q.cleaned} ${q.expansions.join(' ')}`;
-    const scored = kb.indicators
-      .map((ind) => {
-        const name = indicatorName(ind);
-        const share = overlap(name, text);
-        const bigrams = new Set(tokensOfNormalized(normalize(name))).size;
-        // Roman numerals ("III类", "V类") tell two indicators apart: a question naming one excludes the other.
-        const numeral = (t: string) => /(?<![a-z])(i{1,3}|iv|v|vi)(?=类)/.exec(t)?.[1] ?? null;
-        const asked = numeral(q.normalized);
-        const latinOk = asked === null || asked === numeral(normalize(name));
-        return { ind, share, hits: Math.round(share * bigrams), latinOk };
+    const asked = new Set(tokensOfNormalized(`${q.cleaned} ${q.expansions.join(' ')}`));
+    // Roman numerals ("III类", "V类") tell two indicators apart: a question naming one excludes the other.
+    const askedNumeral = numeral(q.normalized);
+    const scored = indicatorInfo
+      .map(({ ind, bigrams, numeral: own }) => {
+        let hits = 0;
+        for (const b of bigrams) if (asked.has(b)) hits++;
+        const share = bigrams.size ? hits / bigrams.size : 0;
+        return { ind, share, hits, latinOk: askedNumeral === null || askedNumeral === own };
       })
       .filter(
         (s) =>
@@ -187,7 +219,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const scored = kb.milestones
       .filter((m) => q.years.length === 0 || q.years.includes(m.year))
       .map((m) => {
-        const toks = new Set(tokensOfNormalized(normalize(m.title)));
+        const toks = tokenSet(m.title);
         let score = 0;
         for (const t of terms) if (toks.has(t)) score += idf(index, t);
         const row = /^第(\d+)行/.exec(m.locator)?.[1];
@@ -253,7 +285,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     // Values the running text states for the same indicator: show them, and say so if they differ.
     const main = inds[0] as Indicator;
     const tableValue = main.current ? indicatorValue(main, main.current.value) : null;
-    const stated = statedValues(kb, main);
+    const stated = statedFor(main);
     const achieved = stated.filter((s) => !s.isTarget);
     const differing = achieved.filter((s) => s.value !== tableValue);
     for (const s of differing.slice(0, 2)) {
@@ -545,7 +577,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
 
   function answerDocument(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
     const numbers = docNumbersIn(q.question);
-    const all = citations(kb.passages);
+    const all = allCitations;
     if (numbers.length > 0) {
       const keys = numbers.map(docNumberKey);
       const found = all.filter(
@@ -565,7 +597,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         found.slice(0, 2).map((f) => source(f.passage)),
       );
     }
-    const cited = citations(hits.slice(0, 4).map((h) => h.passage));
+    const top = new Set(hits.slice(0, 4).map((h) => h.passage.id));
+    const cited = allCitations.filter((c) => top.has(c.passage.id)).sort((a, b) => a.passage.id - b.passage.id);
     if (cited.length === 0) return null;
     const list = uniqueBy(cited, (c) => c.title).slice(0, 4);
     const text = say(

@@ -53,6 +53,20 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
+      if (req.url === '/__stats') {
+        const counts: Record<string, number> = {};
+        for (const c of calls) counts[c.method] = (counts[c.method] ?? 0) + 1;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(counts));
+        return;
+      }
+      if (req.url === '/__push') {
+        for (const u of JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<Record<string, unknown>>) {
+          updates.push({ update_id: nextUpdate++, ...u });
+        }
+        res.writeHead(200).end('{}');
+        return;
+      }
       const m = /^\/bot[^/]+\/(\w+)/.exec(req.url ?? '');
       const method = m?.[1] ?? '';
       const raw = Buffer.concat(chunks).toString('utf8');

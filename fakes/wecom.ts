@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encrypt, signature } from '../../bot/channels/wecom/crypto.js';
+import { encrypt, signature } from '../bot/channels/wecom/crypto.js';
 
 /** The official sample settings of WeCom's documentation. */
 export const SAMPLE = {
@@ -48,6 +48,7 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(d));
       };
+      if (url.pathname === '/__stats') return send({ calls: calls.length, tokens: state.tokensIssued });
       if (url.pathname === '/cgi-bin/gettoken') {
         state.tokensIssued++;
         return send({ errcode: 0, errmsg: 'ok', access_token: `TOKEN${state.tokensIssued}`, expires_in: 7200 });
@@ -93,7 +94,8 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
   };
 }
 
-let msgId = 7_000_000_000_000_000_000n;
+// MsgIds are unique across processes too (the benchmark runs several load generators).
+let msgId = 7_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n + BigInt(process.pid % 1000) * 1_000_000_000_000n;
 
 /** The XML of a message from a WeCom user, as WeCom builds it. */
 export function messageXml(from: string, fields: Record<string, string>, corpId = SAMPLE.corpId): string {

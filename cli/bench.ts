@@ -1,0 +1,387 @@
+/**
+ * `npm run bench`: speed and memory in one run, as medians over repetitions (this 2-core machine is
+ * noisy; compare ratios within one run, not absolute numbers across runs).
+ *   knowledge: parse + index build, snapshot load, cold start to first answer, warm answer
+ *              latency p50/p99, RSS, hit-rate and latency against MiniSearch's default options,
+ *              and a synthetic corpus grown to ~20 MB;
+ *   cases:     durable case writes per second, status-query latency;
+ *   channels:  updates per second through the Telegram pipeline (grammY) against a local fake,
+ *              WeCom callbacks per second through decrypt + dispatch.
+ * `--quick` skips the 20 MB corpus; `--json` prints the figures as one JSON object at the end.
+ */
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import MiniSearch from 'minisearch';
+import { createApp } from '../bot/app.js';
+import { parseConfig } from '../bot/config.js';
+import { startAssistant } from '../bot/main.js';
+import { projectPath } from '../core/paths.js';
+import { BOT_INFO } from '../fakes/telegram.js';
+import { SAMPLE } from '../fakes/wecom.js';
+import { type EvalCase, parseQuestionSet } from '../knowledge/evaluate.js';
+import {
+  buildIndex,
+  type KnowledgeBase,
+  loadIndex,
+  loadKnowledgeBase,
+  loadLexicon,
+  openKnowledge,
+  type Passage,
+  prepareQuery,
+} from '../knowledge/mod.js';
+import { indexVersion } from '../knowledge/search/index.js';
+import { openDb } from '../store/db.js';
+import { parseArgs } from './common.js';
+
+const execFileAsync = promisify(execFile);
+const figures: Record<string, unknown> = {};
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const ms = (x: number) => `${x < 10 ? x.toFixed(3) : x.toFixed(1)} ms`;
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+function time<T>(fn: () => T): [T, number] {
+  const t = process.hrtime.bigint();
+  const r = fn();
+  return [r, Number(process.hrtime.bigint() - t) / 1e6];
+}
+
+function record(key: string, value: unknown, line: string): void {
+  figures[key] = value;
+  out(`  ${line}`);
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Whether one of the top passages holds the first expected string of an answerable case. */
+function hit(passages: Array<{ text: string }>, c: EvalCase): boolean {
+  const first = c.expect[0];
+  const any = Array.isArray(first) ? first : first ? [first] : [];
+  return any.length > 0 && passages.some((p) => any.some((s) => p.text.includes(s)));
+}
+
+/** A synthetic corpus of about `bytes`, made by recombining the real passages' sentences and figures. */
+function synthetic(kb: KnowledgeBase, bytes: number): Passage[] {
+  const sentences = kb.passages.flatMap((p) => p.text.split(/(?<=[。；])/)).filter((s) => s.length > 8);
+  const towns = loadLexicon(projectPath('knowledge', 'lexicon')).towns;
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const out: Passage[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const n = 3 + Math.floor(rnd() * 5);
+    let text = '';
+    for (let i = 0; i < n; i++) text += sentences[Math.floor(rnd() * sentences.length)];
+    text = text
+      .replace(/\d+(\.\d+)?/g, () => String(Math.floor(rnd() * 1000)))
+      .replace(/[\u4e00-\u9fa5]{2,3}镇/g, () => towns[Math.floor(rnd() * towns.length)] ?? '');
+    const p: Passage = {
+      id: out.length,
+      document: 'synthetic',
+      kind: 'paragraph',
+      locator: `第${out.length + 1}段`,
+      title: towns[out.length % towns.length] ?? '',
+      text,
+    };
+    out.push(p);
+    size += Buffer.byteLength(text);
+  }
+  return out;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startFake(which: 'telegram' | 'wecom'): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [projectPath('dist', 'fakes', 'serve.js'), which], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) =>
+    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).once('line', resolve),
+  );
+  return { url, proc };
+}
+
+async function stats(url: string): Promise<Record<string, number>> {
+  return (await (await fetch(`${url}/__stats`)).json()) as Record<string, number>;
+}
+
+async function waitUntil(pred: () => Promise<boolean>, limitMs: number): Promise<void> {
+  const start = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - start > limitMs) throw new Error('bench: timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function knowledgeBench(quick: boolean, cases: EvalCase[]): Promise<void> {
+  out('\n知识库 / knowledge');
+  const corpus = projectPath('knowledge', 'corpus');
+  const lexicon = loadLexicon(projectPath('knowledge', 'lexicon'));
+  const builds: number[] = [];
+  let kb = loadKnowledgeBase(corpus);
+  for (let i = 0; i < 7; i++) {
+    const [, t] = time(() => {
+      kb = loadKnowledgeBase(corpus);
+      buildIndex(kb.passages, indexVersion(kb, lexicon));
+    });
+    builds.push(t);
+  }
+  record('parseAndBuildMs', median(builds), `parse + index build (median of 7): ${ms(median(builds))}  (${kb.passages.length} passages)`);
+  const version = indexVersion(kb, lexicon);
+  const snapshot = JSON.stringify(buildIndex(kb.passages, version).toJSON());
+  const loads = Array.from({ length: 7 }, () => time(() => loadIndex(JSON.parse(snapshot), kb.passages, version))[1]);
+  record('snapshotLoadMs', median(loads), `snapshot load (median of 7): ${ms(median(loads))}  (${mb(snapshot.length)} JSON)`);
+
+  // Cold start: a new process that opens the store and the snapshot and prints one answer.
+  const dir = mkdtempSync(join(tmpdir(), 'rectify-bench-'));
+  const env = { ...process.env, DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 'snap.json') };
+  execFileSync(process.execPath, [projectPath('dist', 'cli', 'ask.js'), '你好'], { env });
+  const colds: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t = Date.now();
+    execFileSync(process.execPath, [projectPath('dist', 'cli', 'ask.js'), '尾水整改完成了多少？'], { env });
+    colds.push(Date.now() - t);
+  }
+  record(
+    'coldStartMs',
+    median(colds),
+    `cold start to first answer, node dist/cli/ask.js (median of 7, max ${Math.max(...colds)} ms): ${median(colds)} ms  [target ≤ 400 ms]`,
+  );
+
+  const k = openKnowledge({ snapshotPath: null });
+  const questions = cases.map((c) => c.q);
+  for (const q of questions) k.answerer.answer(q); // warm-up
+  const lat: number[] = [];
+  while (lat.length < 5000) for (const q of questions) lat.push(time(() => k.answerer.answer(q))[1]);
+  record(
+    'answerP50Ms',
+    quantile(lat, 0.5),
+    `answer latency over ${lat.length} questions: p50 ${ms(quantile(lat, 0.5))}, p99 ${ms(quantile(lat, 0.99))}  [target p99 ≤ 1 ms]`,
+  );
+  figures.answerP99Ms = quantile(lat, 0.99);
+  gc();
+  record('rssMb', process.memoryUsage().rss / 1048576, `RSS after answering: ${mb(process.memoryUsage().rss)}`);
+
+  // The same passages and questions with MiniSearch's default options.
+  const answerable = cases.filter((c) => c.found && c.expect.length > 0 && !c.lang);
+  const ours = answerable.filter((c) =>
+    hit(
+      k.index.search(prepareQuery(c.q, k.lexicon, k.index.has), { limit: 5 }).map((h) => h.passage),
+      c,
+    ),
+  ).length;
+  const plain = new MiniSearch<Passage>({ fields: ['title', 'text'], storeFields: ['text'] });
+  plain.addAll(kb.passages);
+  const base = answerable.filter((c) =>
+    hit(
+      plain
+        .search(c.q)
+        .slice(0, 5)
+        .map((r) => ({ text: String(r.text) })),
+      c,
+    ),
+  ).length;
+  const ourLat: number[] = [];
+  const baseLat: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    for (const c of answerable) {
+      ourLat.push(time(() => k.index.search(prepareQuery(c.q, k.lexicon, k.index.has), { limit: 5 }))[1]);
+      baseLat.push(time(() => plain.search(c.q))[1]);
+    }
+  }
+  const ratio = base === 0 ? '∞ (the default finds none)' : `${(ours / base).toFixed(1)}×`;
+  record(
+    'hitRate',
+    { ours: ours / answerable.length, default: base / answerable.length },
+    `top-5 hit rate on ${answerable.length} answerable questions: ours ${ours} (${((100 * ours) / answerable.length).toFixed(0)}%), MiniSearch defaults ${base} (${((100 * base) / answerable.length).toFixed(0)}%) → ${ratio}  [target ≥ 5×]`,
+  );
+  record(
+    'searchLatency',
+    { ours: median(ourLat), default: median(baseLat) },
+    `search latency p50: ours ${ms(median(ourLat))} (p99 ${ms(quantile(ourLat, 0.99))}), defaults ${ms(median(baseLat))} (p99 ${ms(quantile(baseLat, 0.99))})`,
+  );
+
+  out('\n语料增长 / growth (synthetic corpus from recombined real sentences)');
+  const sizes = quick ? [1, 5] : [1, 5, 20];
+  for (const size of sizes) {
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const passages = synthetic(kb, size * 1024 * 1024);
+    const [idx, build] = time(() => buildIndex(passages, `synthetic-${size}`));
+    gc();
+    const heap = process.memoryUsage().heapUsed - heap0;
+    const qs = questions.slice(0, 100).map((q) => prepareQuery(q, k.lexicon, idx.has));
+    const l: number[] = [];
+    for (let r = 0; r < 5; r++) for (const q of qs) l.push(time(() => idx.search(q, { limit: 5 }))[1]);
+    record(
+      `growth${size}MB`,
+      { passages: passages.length, buildMs: build, heapMb: heap / 1048576, p50: quantile(l, 0.5), p99: quantile(l, 0.99) },
+      `${String(size).padStart(2)} MB: ${passages.length} passages, build ${ms(build)}, heap +${mb(heap)}, search p50 ${ms(quantile(l, 0.5))} p99 ${ms(quantile(l, 0.99))}`,
+    );
+  }
+}
+
+function casesBench(): void {
+  out('\n举报 / cases');
+  const dir = mkdtempSync(join(tmpdir(), 'rectify-bench-cases-'));
+  const config = parseConfig({ DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 's.json'), REPORTS_PER_HOUR: '1000' });
+  const app = createApp(config, { db: openDb(config.DATABASE_PATH) });
+  const now = new Date();
+  const draft = {
+    category: 'livestock',
+    town: '石蟆镇',
+    address: null,
+    lat: 29.05,
+    lon: 105.95,
+    description: '养猪场每天往小河里排放粪水，河水发黑发臭',
+    since: null,
+    anonymous: false,
+    phone: '13812345678',
+    photos: ['a', 'b'],
+  };
+  const rates: number[] = [];
+  const tickets: string[] = [];
+  for (let round = 0; round < 5; round++) {
+    const n = 2000;
+    const [, t] = time(() => {
+      for (let i = 0; i < n; i++) {
+        const r = app.service.file(draft, { channel: 'bench', userId: `u${round}-${i}`, chatId: `u${i}` }, `bench:${round}:${i}`, now);
+        if (r.ok && i % 50 === 0) tickets.push(r.case.ticket);
+      }
+    });
+    rates.push((n / t) * 1000);
+  }
+  record(
+    'caseWritesPerSec',
+    median(rates),
+    `durable case writes (each its own transaction: case, photos, history, outbox; WAL): ${Math.round(median(rates))}/s median of 5×2000  [target ≥ 3,000/s]`,
+  );
+  const viewer = { channel: 'bench', userId: 'u0-0', role: 'citizen' as const, unit: null };
+  const lat = tickets.flatMap((t) =>
+    Array.from(
+      { length: 20 },
+      () => time(() => app.dialog.handle({ channel: 'bench', userId: 'u0-0', chatId: 'u0', text: `查询 ${t}` }, now))[1],
+    ),
+  );
+  const direct = tickets.flatMap((t) => Array.from({ length: 20 }, () => time(() => app.service.visibleTo(t, viewer))[1]));
+  record(
+    'statusQuery',
+    { dialogP50: quantile(lat, 0.5), dialogP99: quantile(lat, 0.99), storeP50: quantile(direct, 0.5) },
+    `status query over ${app.cases.list({}).length} cases: through the dialog p50 ${ms(quantile(lat, 0.5))} p99 ${ms(quantile(lat, 0.99))}; store lookup p50 ${ms(quantile(direct, 0.5))}`,
+  );
+  app.close();
+}
+
+async function channelsBench(): Promise<void> {
+  out('\n通道 / channels (fakes in their own process on 127.0.0.1)');
+  const dir = mkdtempSync(join(tmpdir(), 'rectify-bench-ch-'));
+  const tg = await startFake('telegram');
+  const wc = await startFake('wecom');
+  const port = await freePort();
+  const secret = 'bench-secret';
+  const running = await startAssistant(
+    parseConfig({
+      DATABASE_PATH: join(dir, 'db.sqlite'),
+      INDEX_SNAPSHOT_PATH: join(dir, 's.json'),
+      HTTP_PORT: String(port),
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'error',
+      TELEGRAM_BOT_TOKEN: '123456:BENCH-token-abcdefghijklmnopqrstuv',
+      TELEGRAM_API_ROOT: tg.url,
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+      TELEGRAM_WEBHOOK_SECRET: secret,
+      WECOM_CORP_ID: SAMPLE.corpId,
+      WECOM_AGENT_ID: '1000002',
+      WECOM_SECRET: 'bench',
+      WECOM_TOKEN: SAMPLE.token,
+      WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
+      WECOM_API_BASE: wc.url,
+    }),
+    { log: () => {}, telegramBotInfo: BOT_INFO as never, scheduler: false },
+  );
+  try {
+    // The load generator is another process; the assistant keeps serving in this one meanwhile.
+    const load = async (args: string[]) =>
+      JSON.parse(
+        (await execFileAsync(process.execPath, [projectPath('dist', 'fakes', 'load.js'), ...args], { encoding: 'utf8' })).stdout,
+      ) as {
+        ok: number;
+        elapsedMs: number;
+      };
+    for (const [label, total, base] of [
+      ['warm-up', 300, 10_000],
+      ['run', 3000, 20_000],
+    ] as const) {
+      const before = (await stats(tg.url)).sendMessage ?? 0;
+      const t0 = Date.now();
+      const sent = await load(['telegram', running.url, String(total), '64', String(base), secret]);
+      await waitUntil(async () => ((await stats(tg.url)).sendMessage ?? 0) - before >= total, 60_000);
+      const rate = (total / (Date.now() - t0)) * 1000;
+      if (label === 'run') {
+        record(
+          'telegramUpdatesPerSec',
+          rate,
+          `Telegram: ${sent.ok}/${total} updates (webhook → grammY → dialog → sendMessage to the fake), 64 in flight: ${Math.round(rate)} updates/s  [target ≥ 2,000/s]`,
+        );
+      }
+    }
+    for (const [label, total, base] of [
+      ['warm-up', 200, 0],
+      ['run', 2000, 1000],
+    ] as const) {
+      const before = (await stats(wc.url)).calls ?? 0;
+      const t0 = Date.now();
+      const sent = await load(['wecom', running.url, String(total), '64', String(base)]);
+      await running.wecom?.idle();
+      await waitUntil(async () => ((await stats(wc.url)).calls ?? 0) - before >= total, 60_000);
+      const rate = (total / (Date.now() - t0)) * 1000;
+      if (label === 'run') {
+        const acked = (sent.ok / sent.elapsedMs) * 1000;
+        record(
+          'wecomCallbacksPerSec',
+          { acked, answered: rate },
+          `WeCom: ${sent.ok}/${total} signed, encrypted callbacks acknowledged at ${Math.round(acked)}/s; answered via message/send ${Math.round(rate)}/s`,
+        );
+      }
+    }
+  } finally {
+    await running.stop();
+    tg.proc.kill('SIGTERM');
+    wc.proc.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2));
+  out(`整改助手 benchmark — node ${process.version}, ${new Date().toISOString()}`);
+  const cases = parseQuestionSet(readFileSync(projectPath('tests', 'eval', 'questions.jsonl'), 'utf8'));
+  await knowledgeBench(flags.quick === true, cases);
+  casesBench();
+  await channelsBench();
+  if (flags.json) out(JSON.stringify(figures));
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
