@@ -21,6 +21,7 @@ import { createApp } from '../bot/app.js';
 import { parseConfig } from '../bot/config.js';
 import { startAssistant } from '../bot/main.js';
 import { projectPath } from '../core/paths.js';
+import { normalize as normalizeText } from '../core/text.js';
 import { BOT_INFO } from '../fakes/telegram.js';
 import { SAMPLE } from '../fakes/wecom.js';
 import { type EvalCase, parseQuestionSet } from '../knowledge/evaluate.js';
@@ -33,6 +34,7 @@ import {
   openKnowledge,
   type Passage,
   prepareQuery,
+  tokenize as tokenizeText,
 } from '../knowledge/mod.js';
 import { indexVersion } from '../knowledge/search/index.js';
 import { openDb } from '../store/db.js';
@@ -221,6 +223,8 @@ async function knowledgeBench(quick: boolean, cases: EvalCase[]): Promise<void> 
     `search latency p50: ours ${ms(median(ourLat))} (p99 ${ms(quantile(ourLat, 0.99))}), defaults ${ms(median(baseLat))} (p99 ${ms(quantile(baseLat, 0.99))})`,
   );
 
+  await tokenizerChoice(kb, k, answerable);
+
   out('\n语料增长 / growth (synthetic corpus from recombined real sentences)');
   const sizes = quick ? [1, 5] : [1, 5, 20];
   for (const size of sizes) {
@@ -237,6 +241,57 @@ async function knowledgeBench(quick: boolean, cases: EvalCase[]): Promise<void> 
       `growth${size}MB`,
       { passages: passages.length, buildMs: build, heapMb: heap / 1048576, p50: quantile(l, 0.5), p99: quantile(l, 0.99) },
       `${String(size).padStart(2)} MB: ${passages.length} passages, build ${ms(build)}, heap +${mb(heap)}, search p50 ${ms(quantile(l, 0.5))} p99 ${ms(quantile(l, 0.99))}`,
+    );
+  }
+}
+
+/**
+ * The measurement behind the tokenizer: the same passages and questions indexed with character
+ * bigrams (ours), with jieba word segmentation (cut_for_search, plus the lexicon's domain words)
+ * and with Intl.Segmenter — same MiniSearch settings, no pruning, so only the tokenizer differs.
+ */
+async function tokenizerChoice(kb: KnowledgeBase, k: ReturnType<typeof openKnowledge>, answerable: EvalCase[]): Promise<void> {
+  out('\n分词选择 / tokenizer choice (same index settings, no pruning)');
+  const jieba = await import('jieba-wasm');
+  for (const group of k.lexicon.synonyms) for (const w of group) if (/^\p{Script=Han}{2,}$/u.test(w)) jieba.add_word(w, 2000);
+  for (const ind of kb.indicators) jieba.add_word(ind.name.replace(/[（(]%[）)]$/, ''), 2000);
+  const seg = new Intl.Segmenter('zh', { granularity: 'word' });
+  const words = (ws: string[]) => ws.map((w) => w.trim().toLowerCase()).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  const tokenizers: Array<[string, (s: string) => string[]]> = [
+    ['bigram (ours)', (s) => tokenizeText(s)],
+    ['jieba cut_for_search + domain words', (s) => words(jieba.cut_for_search(normalizeText(s), true))],
+    ['Intl.Segmenter', (s) => words([...seg.segment(normalizeText(s))].map((x) => x.segment))],
+  ];
+  for (const [name, tok] of tokenizers) {
+    const [ms_, build] = time(() => {
+      const m = new MiniSearch<Passage>({
+        fields: ['title', 'text'],
+        storeFields: ['text'],
+        tokenize: tok,
+        searchOptions: { boost: { title: 1.5 } },
+      });
+      m.addAll(kb.passages);
+      return m;
+    });
+    const query = (c: EvalCase) => {
+      const q = prepareQuery(c.q, k.lexicon, k.index.has);
+      return `${q.cleaned} ${q.expansions.join(' ')}`;
+    };
+    const hits = answerable.filter((c) =>
+      hit(
+        ms_
+          .search(query(c))
+          .slice(0, 5)
+          .map((r) => ({ text: String(r.text) })),
+        c,
+      ),
+    ).length;
+    const lat: number[] = [];
+    for (let r = 0; r < 10; r++) for (const c of answerable) lat.push(time(() => ms_.search(query(c)))[1]);
+    record(
+      `tokenizer:${name}`,
+      { hits, buildMs: build, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) },
+      `${name.padEnd(36)} hits ${hits}/${answerable.length}, build ${ms(build)}, query p50 ${ms(quantile(lat, 0.5))} p99 ${ms(quantile(lat, 0.99))}`,
     );
   }
 }

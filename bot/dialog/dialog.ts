@@ -186,7 +186,21 @@ export function createDialog(deps: DialogDeps): Dialog {
     if (cmdName === 'start' || cmdName === 'help' || /^(帮助|菜单|help)$/i.test(text)) {
       if (cmdName === 'start' && /^[A-Z0-9]{6,16}$/i.test(cmdRest.trim())) return joinWith(cmdRest.trim());
       const draft = state.flow === 'report' ? '\n\n（您有一件举报正在填写，可继续回答上一个问题，或发送“取消”放弃。）' : '';
-      return [{ text: `${HELP_CITIZEN}${actor.role === 'citizen' ? '' : HELP_OFFICIAL}${draft}` }];
+      return [
+        {
+          text: `${HELP_CITIZEN}${actor.role === 'citizen' ? '' : HELP_OFFICIAL}${draft}`,
+          ...(state.flow === 'report'
+            ? {}
+            : {
+                choices: [
+                  [
+                    { label: '我要举报', value: 'report' },
+                    { label: '查询进度', value: 'status:' },
+                  ],
+                ],
+              }),
+        },
+      ];
     }
     if (cmdName === 'join' || /^(加入|绑定)\s+\S+$/.test(text)) {
       return joinWith((cmdName === 'join' ? cmdRest : text.replace(/^(加入|绑定)\s+/, '')).trim());
@@ -225,7 +239,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       const r = officialCommand(cmdName, cmdRest, m, actor, now);
       if (r) return r;
     }
-    if (cmdName === 'report' || /^(举报|我要举报|我想举报|投诉|我要投诉)$/.test(text)) {
+    if (cmdName === 'report' || choice === 'report' || /^(举报|我要举报|我想举报|投诉|我要投诉)$/.test(text)) {
       if (state.flow === 'report') return [{ text: '您有一件举报正在填写，我们接着来：' }, prompt(state as ReportState, ctx)];
       const s = startReport(ctx, cmdName === 'report' ? cmdRest : null);
       s.step = s.draft.category || s.draft.guessed ? s.step : 'category';
