@@ -8,6 +8,7 @@ import { type Area, loadArea } from '../cases/geo.js';
 import { type CaseService, createCaseService } from '../cases/service.js';
 import { projectPath } from '../core/paths.js';
 import type { MilestoneDesk } from '../jobs/desk.js';
+import { createJobs, type Jobs } from '../jobs/mod.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { type CaseStore, createCaseStore } from '../store/cases.js';
 import { type ContactStore, createContactStore } from '../store/contacts.js';
@@ -50,6 +51,27 @@ export function seedRouting(cases: CaseStore, categories: Category[]): void {
   const have = new Set(cases.routes().map((r) => `${r.category}|${r.town}`));
   for (const c of categories) if (!have.has(`${c.id}|*`)) cases.setRoute(c.id, null, c.unit);
 }
+
+/** The jobs of an assembled program, with the reminder settings of its config. */
+export function createAppJobs(app: Omit<App, 'dialog' | 'close'>, now: Date): Jobs {
+  return createJobs(
+    {
+      db: app.db,
+      kb: app.knowledge.kb,
+      people: app.people,
+      outbox: app.outbox,
+      cases: app.cases,
+      service: app.service,
+      dialogs: app.dialogs,
+      reminders: { leadDays: app.config.REMINDER_LEAD_DAYS, calendar: { holidays: app.config.HOLIDAYS, workdays: app.config.WORKDAYS } },
+      rateWithinDays: RATE_WITHIN_DAYS,
+    },
+    now,
+  );
+}
+
+/** Days a citizen has to rate a closed case before it is closed without a rating. */
+export const RATE_WITHIN_DAYS = 7;
 
 /** Builds the program from its settings. */
 export function createApp(config: Config, options: AppOptions = {}): App {

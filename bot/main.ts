@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import type { UserFromGetMe } from 'grammy/types';
 import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
-import { createJobs, type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
+import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
 import { schemaVersion } from '../store/db.js';
-import { type App, createApp } from './app.js';
+import { type App, createApp, createAppJobs } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
 import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
@@ -47,20 +47,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb),
     onError: (e) => log(`dialog: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 'error'),
   });
-  const jobs = createJobs(
-    {
-      db: app.db,
-      kb: app.knowledge.kb,
-      people: app.people,
-      outbox: app.outbox,
-      cases: app.cases,
-      service: app.service,
-      dialogs: app.dialogs,
-      reminders: { leadDays: config.REMINDER_LEAD_DAYS, calendar: { holidays: config.HOLIDAYS, workdays: config.WORKDAYS } },
-      rateWithinDays: 7,
-    },
-    clock(),
-  );
+  const jobs = createAppJobs(app, clock());
   const on = channelsOf(config);
   const senders: Senders = {};
 

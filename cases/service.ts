@@ -14,19 +14,11 @@ import { distanceM } from './geo.js';
 import { type Action, checkAction, isOverdue, nextStatus, OPEN_STATUSES, STATUS } from './lifecycle.js';
 import { newTicket } from './ticket.js';
 
-/** A report ready to be filed. */
-export interface Draft {
-  category: string;
-  town: string | null;
-  address: string | null;
-  lat: number | null;
-  lon: number | null;
-  description: string;
-  since: string | null;
-  anonymous: boolean;
-  phone: string | null;
-  photos: string[];
-}
+/** A report ready to be filed: what the citizen says of it. */
+export type Draft = Pick<
+  CaseRecord,
+  'category' | 'town' | 'address' | 'lat' | 'lon' | 'description' | 'since' | 'anonymous' | 'phone' | 'photos'
+>;
 
 /** Who acts. */
 export interface Actor {

@@ -14,10 +14,9 @@
  *   backup FILE                              (SQLite online backup)
  */
 import { writeFileSync } from 'node:fs';
-import { createApp } from '../bot/app.js';
+import { createApp, createAppJobs } from '../bot/app.js';
 import { isOverdue } from '../cases/lifecycle.js';
 import { phoneFor } from '../cases/service.js';
-import { createJobs } from '../jobs/mod.js';
 import type { CaseRecord } from '../store/cases.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 
@@ -164,20 +163,7 @@ async function main(): Promise<void> {
         break;
       }
       case 'milestone': {
-        const jobs = createJobs(
-          {
-            db: app.db,
-            kb: app.knowledge.kb,
-            people: app.people,
-            outbox: app.outbox,
-            cases: app.cases,
-            service: app.service,
-            dialogs: app.dialogs,
-            reminders: { leadDays: config.REMINDER_LEAD_DAYS, calendar: { holidays: config.HOLIDAYS, workdays: config.WORKDAYS } },
-            rateWithinDays: 7,
-          },
-          now,
-        );
+        const jobs = createAppJobs(app, now);
         const ms = jobs.milestones;
         const id = Number(rest[0]);
         if (sub === 'assign') {

@@ -4,8 +4,7 @@
  * `npm run jobs -- run --now …`: decides and records what is due and puts it in the outbox for
  * the running assistant to send (it sends at once when channels are configured here).
  */
-import { createApp } from '../bot/app.js';
-import { createJobs } from '../jobs/mod.js';
+import { createApp, createAppJobs } from '../bot/app.js';
 import type { PlannedMessage } from '../jobs/reminders.js';
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
 import { configOrExit, fail, parseArgs } from './common.js';
@@ -28,20 +27,7 @@ async function main(): Promise<void> {
   if (Number.isNaN(now.getTime())) fail(new Error(`--now 不是有效时间：${String(flags.now)}（例：2025-12-01T09:07:00+08:00）`));
   const config = configOrExit();
   const app = createApp(config);
-  const jobs = createJobs(
-    {
-      db: app.db,
-      kb: app.knowledge.kb,
-      people: app.people,
-      outbox: app.outbox,
-      cases: app.cases,
-      service: app.service,
-      dialogs: app.dialogs,
-      reminders: { leadDays: config.REMINDER_LEAD_DAYS, calendar: { holidays: config.HOLIDAYS, workdays: config.WORKDAYS } },
-      rateWithinDays: 7,
-    },
-    now,
-  );
+  const jobs = createAppJobs(app, now);
   const dry = command === 'preview';
   const planned = flags.digest ? jobs.digest(now, dry) : jobs.reminders(now, dry);
   app.close();

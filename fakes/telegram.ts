@@ -153,46 +153,37 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
 
 let messageId = 1;
 
-/** A private-chat text message update from a user. */
-export function textUpdate(userId: number, text: string): Record<string, unknown> {
+/** A private-chat message update from a user, with the given content fields. */
+function privateMessage(userId: number, content: Record<string, unknown>): Record<string, unknown> {
   return {
     message: {
       message_id: messageId++,
       date: 0,
       chat: { id: userId, type: 'private', first_name: 'U' },
       from: { id: userId, is_bot: false, first_name: 'U' },
-      text,
+      ...content,
     },
   };
+}
+
+/** A private-chat text message update from a user. */
+export function textUpdate(userId: number, text: string): Record<string, unknown> {
+  return privateMessage(userId, { text });
 }
 
 /** A private-chat location message update. */
 export function locationUpdate(userId: number, lat: number, lon: number): Record<string, unknown> {
-  return {
-    message: {
-      message_id: messageId++,
-      date: 0,
-      chat: { id: userId, type: 'private', first_name: 'U' },
-      from: { id: userId, is_bot: false, first_name: 'U' },
-      location: { latitude: lat, longitude: lon },
-    },
-  };
+  return privateMessage(userId, { location: { latitude: lat, longitude: lon } });
 }
 
-/** A private-chat photo message update. */
+/** A private-chat photo message update (sizes smallest first, as Telegram sends them). */
 export function photoUpdate(userId: number, fileId: string): Record<string, unknown> {
-  return {
-    message: {
-      message_id: messageId++,
-      date: 0,
-      chat: { id: userId, type: 'private', first_name: 'U' },
-      from: { id: userId, is_bot: false, first_name: 'U' },
-      photo: [
-        { file_id: `${fileId}-small`, file_unique_id: 's', width: 90, height: 90 },
-        { file_id: fileId, file_unique_id: 'b', width: 1280, height: 960 },
-      ],
-    },
-  };
+  return privateMessage(userId, {
+    photo: [
+      { file_id: `${fileId}-small`, file_unique_id: 's', width: 90, height: 90 },
+      { file_id: fileId, file_unique_id: 'b', width: 1280, height: 960 },
+    ],
+  });
 }
 
 /** An inline-button press. */

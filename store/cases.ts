@@ -3,6 +3,7 @@
  * routing table (category × 镇街 → handling unit).
  */
 import type { Db } from './db.js';
+import { where } from './sql.js';
 
 /** A stored case. */
 export interface CaseRecord {
@@ -219,34 +220,15 @@ export function createCaseStore(db: Db): CaseStore {
     hasTicket: (t) => hasTicketQ.get(t) !== undefined,
     forUser: (channel, userId, limit) => (forUserQ.all(channel, userId, limit) as Row[]).map(toCase),
     list(f) {
-      const where: string[] = [];
-      const args: Array<string | number> = [];
-      if (f.unit) {
-        where.push('c.unit = ?');
-        args.push(f.unit);
-      }
-      if (f.status?.length) {
-        where.push(`c.status IN (${f.status.map(() => '?').join(',')})`);
-        args.push(...f.status);
-      }
-      if (f.category) {
-        where.push('c.category = ?');
-        args.push(f.category);
-      }
-      if (f.town) {
-        where.push('c.town = ?');
-        args.push(f.town);
-      }
-      if (f.from) {
-        where.push('c.created_at >= ?');
-        args.push(f.from);
-      }
-      if (f.to) {
-        where.push('c.created_at < ?');
-        args.push(f.to);
-      }
-      const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.created_at, c.id LIMIT ?`;
-      return (db.prepare(sql).all(...args, f.limit ?? 100_000) as Row[]).map(toCase);
+      const w = where([
+        { when: f.unit, sql: 'c.unit = ?', args: [f.unit ?? ''] },
+        { when: f.status?.length, sql: `c.status IN (${(f.status ?? []).map(() => '?').join(',')})`, args: f.status ?? [] },
+        { when: f.category, sql: 'c.category = ?', args: [f.category ?? ''] },
+        { when: f.town, sql: 'c.town = ?', args: [f.town ?? ''] },
+        { when: f.from, sql: 'c.created_at >= ?', args: [f.from ?? ''] },
+        { when: f.to, sql: 'c.created_at < ?', args: [f.to ?? ''] },
+      ]);
+      return (db.prepare(`${SELECT}${w.sql} ORDER BY c.created_at, c.id LIMIT ?`).all(...w.args, f.limit ?? 100_000) as Row[]).map(toCase);
     },
     countSince: (channel, userId, since) => countQ.get(channel, userId, since.toISOString()) as number,
     update(id, fields, now) {

@@ -4,6 +4,7 @@
  */
 import type { Milestone } from '../knowledge/mod.js';
 import type { Db } from './db.js';
+import { where } from './sql.js';
 
 /** A stored milestone. */
 export interface MilestoneRow {
@@ -100,19 +101,12 @@ export function createMilestoneStore(db: Db): MilestoneStore {
       })();
     },
     list(filter = {}) {
-      const where: string[] = [];
-      const args: string[] = [];
-      if (filter.status) {
-        where.push('status = ?');
-        args.push(filter.status);
-      }
-      if (filter.unit) {
+      const w = where([
+        { when: filter.status, sql: 'status = ?', args: [filter.status ?? ''] },
         // A milestone may name several units ("区农业农村委、区生态环境局").
-        where.push("('、' || unit || '、') LIKE ?");
-        args.push(`%、${filter.unit}、%`);
-      }
-      const sql = `SELECT * FROM milestones ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY due_date, id`;
-      return (db.prepare(sql).all(...args) as Row[]).map(toRow);
+        { when: filter.unit, sql: "('、' || unit || '、') LIKE ?", args: [`%、${filter.unit}、%`] },
+      ]);
+      return (db.prepare(`SELECT * FROM milestones${w.sql} ORDER BY due_date, id`).all(...w.args) as Row[]).map(toRow);
     },
     get: (id) => {
       const r = getQ.get(id) as Row | undefined;

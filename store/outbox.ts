@@ -5,6 +5,7 @@
  * second enqueue of the same message a no-op.
  */
 import type { Db } from './db.js';
+import { where } from './sql.js';
 
 /** A message waiting to be sent (or already sent). */
 export interface OutboxMessage {
@@ -119,18 +120,11 @@ export function createOutboxStore(db: Db): OutboxStore {
       failed.run({ id, error, status: retryAt ? 'pending' : 'failed', retryAt: retryAt?.toISOString() ?? null });
     },
     list(filter = {}) {
-      const where: string[] = [];
-      const args: string[] = [];
-      if (filter.status) {
-        where.push('status = ?');
-        args.push(filter.status);
-      }
-      if (filter.kind) {
-        where.push('kind = ?');
-        args.push(filter.kind);
-      }
-      const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-      return (db.prepare(sql).all(...args) as Row[]).map(toMessage);
+      const w = where([
+        { when: filter.status, sql: 'status = ?', args: [filter.status ?? ''] },
+        { when: filter.kind, sql: 'kind = ?', args: [filter.kind ?? ''] },
+      ]);
+      return (db.prepare(`SELECT * FROM outbox${w.sql} ORDER BY id`).all(...w.args) as Row[]).map(toMessage);
     },
     hasKey: (key) => hasKeyQ.get(key) !== undefined,
   };

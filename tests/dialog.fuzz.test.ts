@@ -114,51 +114,22 @@ describe('dialog fuzzing', () => {
     const errors: unknown[] = [];
     const app = makeApp({}, ':memory:', (e) => errors.push(e));
     const r = rng(20261122);
-    // Drive users into each step of the intake, then fuzz them.
+    // Drive users into each step of the intake (every prefix of a whole intake, plus the side
+    // steps), then fuzz them.
+    const intake: Array<Record<string, unknown>> = [
+      { text: '举报' },
+      { choice: 'cat:livestock' },
+      { choice: 'town:石蟆镇' },
+      { text: '养猪场往河里排粪水' },
+      { choice: 'skip' },
+      { choice: 'skip' },
+      { choice: 'anon' },
+      { choice: 'edit' },
+    ];
     const setups: Array<Array<Record<string, unknown>>> = [
-      [],
-      [{ text: '举报' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { location: { lat: 39.9, lon: 116.4 } }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }],
-      [{ text: '举报' }, { choice: 'cat:livestock' }, { choice: 'town:石蟆镇' }, { text: '养猪场往河里排粪水' }, { choice: 'skip' }],
-      [
-        { text: '举报' },
-        { choice: 'cat:livestock' },
-        { choice: 'town:石蟆镇' },
-        { text: '养猪场往河里排粪水' },
-        { choice: 'skip' },
-        { choice: 'skip' },
-      ],
-      [
-        { text: '举报' },
-        { choice: 'cat:livestock' },
-        { choice: 'town:石蟆镇' },
-        { text: '养猪场往河里排粪水' },
-        { choice: 'skip' },
-        { choice: 'skip' },
-        { choice: 'contact' },
-      ],
-      [
-        { text: '举报' },
-        { choice: 'cat:livestock' },
-        { choice: 'town:石蟆镇' },
-        { text: '养猪场往河里排粪水' },
-        { choice: 'skip' },
-        { choice: 'skip' },
-        { choice: 'anon' },
-      ],
-      [
-        { text: '举报' },
-        { choice: 'cat:livestock' },
-        { choice: 'town:石蟆镇' },
-        { text: '养猪场往河里排粪水' },
-        { choice: 'skip' },
-        { choice: 'skip' },
-        { choice: 'anon' },
-        { choice: 'edit' },
-      ],
+      ...intake.map((_, i) => intake.slice(0, i)),
+      [...intake.slice(0, 2), { location: { lat: 39.9, lon: 116.4 } }],
+      [...intake.slice(0, 6), { choice: 'contact' }],
     ];
     const official = talker(app, 'fuzz-official');
     official.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { App } from '../bot/app.js';
+import { type App, createAppJobs } from '../bot/app.js';
 import { isWorkday } from '../jobs/calendar.js';
-import { createJobs, type Jobs, startScheduler } from '../jobs/mod.js';
+import { type Jobs, startScheduler } from '../jobs/mod.js';
 import { dueItems } from '../jobs/reminders.js';
 import { splitText, toTelegramHtml, toWeComMarkdown, utf8Bytes } from '../jobs/render.js';
 import type { MilestoneRow } from '../store/milestones.js';
@@ -15,20 +15,7 @@ const opts = { leadDays: [90, 30, 7, 1], calendar: cal };
 const at = (s: string) => new Date(s);
 
 function jobsFor(app: App, now: Date): Jobs {
-  return createJobs(
-    {
-      db: app.db,
-      kb: app.knowledge.kb,
-      people: app.people,
-      outbox: app.outbox,
-      cases: app.cases,
-      service: app.service,
-      dialogs: app.dialogs,
-      reminders: opts,
-      rateWithinDays: 7,
-    },
-    now,
-  );
+  return createAppJobs(app, now);
 }
 
 const ms = (over: Partial<MilestoneRow>): MilestoneRow => ({
