@@ -11,11 +11,13 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { Bot, webhookCallback } from 'grammy';
 import MiniSearch from 'minisearch';
 import { createApp } from '../bot/app.js';
 import { parseConfig } from '../bot/config.js';
@@ -404,6 +406,33 @@ async function channelsBench(): Promise<void> {
         );
       }
     }
+    // The floor: a bare grammY webhook bot that answers "ok" with no logic, same fake, same load.
+    const bare = new Bot('123456:BENCH-token-abcdefghijklmnopqrstuv', { client: { apiRoot: tg.url }, botInfo: BOT_INFO as never });
+    bare.on('message', (ctx) => ctx.api.sendMessage(ctx.chat.id, 'ok'));
+    const bareHandler = webhookCallback(bare, 'http', { secretToken: secret });
+    const bareServer = createHttpServer((req, res) => void bareHandler(req, res));
+    const barePort = await freePort();
+    await new Promise<void>((r) => bareServer.listen(barePort, '127.0.0.1', r));
+    for (const [label, total, base] of [
+      ['warm-up', 300, 40_000],
+      ['run', 3000, 50_000],
+    ] as const) {
+      const before = (await stats(tg.url)).sendMessage ?? 0;
+      const t0 = Date.now();
+      await load(['telegram', `http://127.0.0.1:${barePort}`, String(total), '64', String(base), secret]);
+      await waitUntil(async () => ((await stats(tg.url)).sendMessage ?? 0) - before >= total, 60_000);
+      const rate = (total / (Date.now() - t0)) * 1000;
+      if (label === 'run') {
+        const ours = figures.telegramUpdatesPerSec as number;
+        record(
+          'telegramBareGrammyPerSec',
+          rate,
+          `  floor on this machine, a bare grammY webhook bot (no logic, replies "ok"): ${Math.round(rate)} updates/s → the assistant runs at ${((100 * ours) / rate).toFixed(0)}% of it`,
+        );
+      }
+    }
+    await new Promise<void>((r) => bareServer.close(() => r()));
+
     for (const [label, total, base] of [
       ['warm-up', 200, 0],
       ['run', 2000, 1000],
