@@ -14,8 +14,18 @@ import type { Indicator } from '../parse/plan.js';
 import type { Hit, SearchIndex } from '../search/index.js';
 import { type PreparedQuery, prepareQuery } from '../search/query.js';
 import { tokensOfNormalized } from '../search/tokenizer.js';
-import { citations, docNumberKey, docNumbersIn, overlap, statedValues } from './facts.js';
-import { classify, type Intent } from './intent.js';
+import {
+  citations,
+  clausesFor,
+  docNumberKey,
+  docNumbersIn,
+  metricPhrase,
+  overlap,
+  type PercentClause,
+  percentClauses,
+  statedValues,
+} from './facts.js';
+import { classify, type Intent, withoutCues } from './intent.js';
 
 /** Where an answer comes from. */
 export interface Source {
@@ -79,6 +89,26 @@ const DOMAIN =
   /污染|整改|环境|养殖|粪|尾水|垃圾|污水|土壤|地下水|化肥|农药|规划|台账|指标|治理|排放|生态|耕地|水源|农村|厕所|秸秆|农膜|黑臭|督察|面源|地块|利用率|覆盖率|空气|大气|水质|环保|排污|pm2\.5|pollut|rectif|environment|manure|sewage|soil|groundwater|fertili|pesticide|aquaculture|tailwater|livestock|waste|indicator|plan|target/i;
 
 type Lang = 'zh' | 'en';
+
+/** What "how many X" counts in, in the documents' Chinese. */
+const ENGLISH_UNITS: Record<string, string> = {
+  farms: '家',
+  farm: '家',
+  companies: '家',
+  enterprises: '家',
+  people: '人',
+  persons: '人',
+  times: '次',
+  meetings: '次',
+  tons: '吨',
+  tonnes: '吨',
+  mu: '亩',
+  acres: '亩',
+  households: '户',
+  villages: '个',
+  sites: '个',
+  money: '元',
+};
 const say = (lang: Lang, zh: string, en: string) => (lang === 'en' ? en : zh);
 
 function idf(index: SearchIndex, term: string): number {
@@ -139,6 +169,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return v;
   };
   const allCitations = citations(kb.passages);
+  const allPercents = percentClauses(kb);
+  const indicatorPassage = new Map<Indicator, Passage>(
+    kb.passages.filter((p) => p.kind === 'indicator').map((p) => [kb.indicators[p.indicator ?? -1] as Indicator, p]),
+  );
   const cite = (p: { document: string; locator: string }, lang: Lang) =>
     `${docShort(p.document, lang)}${lang === 'en' ? ' ' : ''}${p.locator}`;
 
@@ -179,17 +213,25 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return out;
   }
 
-  /** Indicators the question names, best first. */
-  function indicatorsIn(q: PreparedQuery): Indicator[] {
-    const asked = new Set(tokensOfNormalized(`${q.cleaned} ${q.expansions.join(' ')}`));
+  /** Indicators the question names, best first, with the share of the name's bigrams asked. */
+  function indicatorsIn(q: PreparedQuery): Array<{ ind: Indicator; share: number }> {
+    // Chinese questions are matched on their own words: a synonym expansion ("污水" → 农村生活污水)
+    // must not turn "乡镇生活污水处理率" into the 农村 indicator.
+    const asked = new Set(tokensOfNormalized(q.english ? q.expansions.join(' ') : q.cleaned));
+    // A rare word of the question that the indicator never mentions ("秸秆综合利用率") rules it out.
+    const topic = new Set(tokensOfNormalized(withoutCues(q.cleaned)));
+    const rare = [...asked].filter((t) => topic.has(t) && /\p{Script=Han}{2}/u.test(t) && index.has(t) && index.df(t) <= 3);
     // Roman numerals ("III类", "V类") tell two indicators apart: a question naming one excludes the other.
     const askedNumeral = numeral(q.normalized);
     const scored = indicatorInfo
-      .map(({ ind, bigrams, numeral: own }) => {
+      .map(({ ind, bigrams, numeral: ownNumeral }) => {
         let hits = 0;
         for (const b of bigrams) if (asked.has(b)) hits++;
         const share = bigrams.size ? hits / bigrams.size : 0;
-        return { ind, share, hits, latinOk: askedNumeral === null || askedNumeral === own };
+        const p = indicatorPassage.get(ind);
+        const own = `${p?.title ?? ''} ${p?.text ?? ''}`;
+        const vetoed = rare.some((t) => !own.includes(t));
+        return { ind, share, hits, latinOk: !vetoed && (askedNumeral === null || askedNumeral === ownNumeral) };
       })
       .filter(
         (s) =>
@@ -204,11 +246,21 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return scored
       .filter((s) => s.share >= best - 0.1)
       .sort((a, b) => b.share - a.share)
-      .map((s) => s.ind);
+      .map((s) => ({ ind: s.ind, share: s.share }));
   }
 
-  /** Milestones that match the question, best first. */
+  /** The document a question names ("规划里…", "台账上…"), if it names just one. */
+  function scopeOf(q: PreparedQuery): string | undefined {
+    const plan = /规划/.test(q.normalized);
+    const records = /台账/.test(q.normalized);
+    if (plan && !records) return kb.planDoc?.id;
+    if (records && !plan) return kb.recordsDoc?.id;
+    return undefined;
+  }
+
+  /** Milestones that match the question, best first (only those of one document when it names one). */
   function milestonesFor(q: PreparedQuery, hits: Hit[]): Milestone[] {
+    const scope = scopeOf(q);
     const terms = q.terms.filter((t) => index.has(t) && !/^\d/.test(t));
     const hitRows = new Set(
       hits
@@ -217,7 +269,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         .filter((r) => r !== undefined),
     );
     const scored = kb.milestones
-      .filter((m) => q.years.length === 0 || q.years.includes(m.year))
+      .filter((m) => (q.years.length === 0 || q.years.includes(m.year)) && (!scope || m.document === scope))
       .map((m) => {
         const toks = tokenSet(m.title);
         let score = 0;
@@ -282,6 +334,35 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           : name;
       lines.push(lang === 'en' ? `${lead}${where}: ${parts.join(', ')}. ` : `${lead}${where}：${parts.join('，')}。`);
     }
+    // The table may list no department ("专栏1"): say so, and name the closest indicator that has one.
+    let found = true;
+    if (intent === 'unit' && inds.slice(0, 2).every((i) => i.departments.length === 0)) {
+      found = false;
+      const name = indicatorName(inds[0] as Indicator);
+      const near = kb.indicators
+        .filter((i) => i.departments.length > 0)
+        .map((i) => ({ i, share: overlap(indicatorName(i), name) }))
+        .filter((x) => x.share >= 0.5)
+        .sort((a, b) => b.share - a.share)[0];
+      lines.push(
+        say(
+          lang,
+          `规划${(inds[0] as Indicator).table}没有列出该指标的责任部门。`,
+          `The plan's ${(inds[0] as Indicator).table} lists no responsible department for it.`,
+        ),
+      );
+      if (near) {
+        const p = indicatorPassage.get(near.i);
+        if (p) sources.push(source(p));
+        lines.push(
+          say(
+            lang,
+            `相近的${near.i.table}指标“${indicatorName(near.i)}”由${near.i.departments.join('、')}负责。`,
+            `The similar ${near.i.table} indicator ${indicatorName(near.i)} is the responsibility of ${near.i.departments.join('、')}.`,
+          ),
+        );
+      }
+    }
     // Values the running text states for the same indicator: show them, and say so if they differ.
     const main = inds[0] as Indicator;
     const tableValue = main.current ? indicatorValue(main, main.current.value) : null;
@@ -308,8 +389,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return result(
       q,
       intent === 'unit' || intent === 'target' || intent === 'deadline' ? intent : 'indicator',
-      true,
-      lines.join(''),
+      found,
+      clip(lines.join(''), defaultAnswerOptions.maxLength + 80),
       sources,
     );
   }
@@ -413,7 +494,15 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
       if (parts.length >= 2) break;
     }
-    if (parts.length === 0) return null;
+    if (parts.length === 0) {
+      const related = bestSentences(hits, q, 1)[0];
+      const text = say(
+        lang,
+        `整改台账和“十四五”规划没有写明这项工作的责任单位。${related ? `相关内容：${clip(related.text, 100)}（${cite(related.passage, lang)}）` : ''}`,
+        `The records and the plan do not name a responsible unit for this.${related ? ` Related: ${clip(related.text, 100)} (${cite(related.passage, lang)})` : ''}`,
+      );
+      return result(q, 'unit', false, text, related ? [source(related.passage, related.text)] : []);
+    }
     return result(q, 'unit', true, clip(parts.join(''), defaultAnswerOptions.maxLength), sources);
   }
 
@@ -652,17 +741,31 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   /** The best sentence that states a figure. */
   function answerFigure(q: PreparedQuery, intent: Intent, hits: Hit[], lang: Lang): Answer | null {
     // "多少人" / "几次": the measure word says which figure is meant.
-    const unit = /(?:多少|几)([人次家种项起亩吨个座块户])/.exec(q.normalized)?.[1];
+    const asked =
+      /(?:多少|几)(?:个|位|名)?([人次家种项起亩吨个座块户钱元])/.exec(q.normalized)?.[1] ?? (/资金/.test(q.normalized) ? '元' : undefined);
+    // "how many aquaculture farms": the counted noun is any word of the question with a known unit.
+    const english = /how many/.test(q.normalized)
+      ? q.normalized.split(/[^a-z]+/).find((w) => w in ENGLISH_UNITS)
+      : /how much (money|funding|funds|investment)/.test(q.normalized)
+        ? 'money'
+        : undefined;
+    const unit = asked === '钱' ? '元' : (asked ?? (english ? ENGLISH_UNITS[english] : undefined));
     const prefer = unit ? new RegExp(`\\d+(?:\\.\\d+)?(?:多)?万?${unit}`) : /\d/;
-    const best = bestSentences(hits, q, 8, prefer).filter((b) => /\d/.test(b.text));
-    const lead = best[0];
+    // A year ("到2025年") is no answer to "how many".
+    const figure = (s: string) => /\d/.test(s.replace(/20\d{2}\s*年|20\d{2}[—-]20\d{2}|[[(（〔]20\d{2}[\])）〕]\d*号?/g, ''));
+    const best = bestSentences(hits, q, 8, prefer).filter((b) => figure(b.text));
+    // With a measure word, a sentence that counts in it is the answer if there is one.
+    const counted = unit ? best.filter((b) => prefer.test(b.text)) : [];
+    const lead = (counted.length ? counted : best)[0];
     if (!lead) return null;
     const text = say(
       lang,
       `${clip(lead.text, 200)}（${cite(lead.passage, lang)}）`,
       `${clip(lead.text, 200)} (${cite(lead.passage, lang)})`,
     );
-    return result(q, intent, true, text, [source(lead.passage, lead.text)]);
+    // The passage that holds the figure says what was asked: a result, a measure, a target.
+    const kind = intent === 'progress' ? intent : fallbackIntent([{ passage: lead.passage, score: 1, matched: [] }]);
+    return result(q, kind, true, text, [source(lead.passage, lead.text)]);
   }
 
   function answerGeneral(q: PreparedQuery, intent: Intent, hits: Hit[], lang: Lang): Answer | null {
@@ -676,6 +779,72 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       clip(text, defaultAnswerOptions.maxLength),
       best.map((b) => source(b.passage, b.text)),
     );
+  }
+
+  /** A rate the running text states ("卫生厕所普及率提高到85.64%"), with any target for it. */
+  function answerMetric(q: PreparedQuery, intent: Intent, metric: string, clauses: PercentClause[], lang: Lang): Answer {
+    const achieved = clauses.filter((c) => !c.isTarget);
+    const goals = clauses.filter((c) => c.isTarget);
+    const wantsGoal = intent === 'target' || intent === 'deadline' || /目标|要达到|提高到|target|goal/.test(q.normalized);
+    const ordered = wantsGoal ? [...goals, ...achieved] : [...achieved, ...goals];
+    const shown = uniqueBy(ordered, (c) => c.clause).slice(0, 2);
+    const text = shown
+      .map((c) => {
+        const full = sentencesOf(c.passage).find((s) => s.text.includes(c.clause))?.text ?? c.clause;
+        return `${clip(full, 110)}（${cite(c.passage, lang)}）`;
+      })
+      .join('');
+    const head = say(lang, `${metric}：`, `${metric}: `);
+    const kind: Intent = ['deadline', 'target', 'progress'].includes(intent) ? intent : wantsGoal && goals.length ? 'target' : 'indicator';
+    return result(
+      q,
+      kind,
+      true,
+      clip(`${head}${text}`, defaultAnswerOptions.maxLength),
+      shown.map((c) => source(c.passage, c.clause)),
+    );
+  }
+
+  /** Questions about the documents themselves: how many rows the table has, the plan's chapters. */
+  function answerStructure(q: PreparedQuery, lang: Lang): Answer | null {
+    const n = q.normalized;
+    if (/台账/.test(n) && /(几|多少)(条|项|个|行)?(整改)?(任务|问题|条|行)|哪些(整改)?(任务|问题)/.test(n) && kb.recordsDoc) {
+      const rows = kb.records.records;
+      const text = say(
+        lang,
+        `整改台账共${rows.length}条整改任务：${rows.map((r) => `第${r.row}行，${clip(r.overview ?? '', 40)}（责任单位：${r.unit ?? '未填'}）`).join('；')}。`,
+        `The records hold ${rows.length} rectification tasks: ${rows.map((r) => `row ${r.row}: ${clip(r.overview ?? '', 40)} (unit: ${r.unit ?? '—'})`).join('; ')}.`,
+      );
+      const ps = kb.passages.filter((p) => p.kind === 'overview');
+      return result(
+        q,
+        'target',
+        true,
+        clip(text, defaultAnswerOptions.maxLength),
+        ps.map((p) => source(p)),
+      );
+    }
+    if (/规划/.test(n) && /(几|多少|哪些)(个)?章|章节|目录|结构/.test(n) && kb.planDoc) {
+      const chapters = kb.plan.sections.filter((s) => s.level === 1);
+      // Sections before the first chapter heading: the export lost that heading.
+      const headless = kb.plan.root.children.some((c) => c.level > 1);
+      const text = say(
+        lang,
+        `规划文本中的各章：${chapters.map((c) => `${c.number}${c.title}`).join('、')}${headless ? '（文本开头的现状与问题部分没有章标题）' : ''}。`,
+        `Chapters of the plan text: ${chapters.map((c) => `${c.number}${c.title}`).join(', ')}.`,
+      );
+      const firsts = chapters.flatMap((c) =>
+        kb.passages.filter((p) => p.kind === 'paragraph' && p.locator.startsWith(`${c.number}${c.title}`)).slice(0, 1),
+      );
+      return result(
+        q,
+        'document',
+        true,
+        text,
+        firsts.map((p) => source(p)),
+      );
+    }
+    return null;
   }
 
   /** "专栏2有哪些约束性指标": a list of indicators by table or type. */
@@ -752,7 +921,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
 
   return {
     answer(question, now) {
-      const q = prepareQuery(question, lexicon, index.has);
+      const q = prepareQuery(question, lexicon, index.has, withoutCues);
       const lang: Lang = q.english ? 'en' : 'zh';
       const cued = q.question.trim() === '' ? 'help' : classify(q.normalized);
       if (cued === 'greeting' || cued === 'help') {
@@ -773,13 +942,34 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           'I can file your pollution report: send /report (or "举报") and answer a few questions about the place, what is happening and any photos; you will get a ticket number.',
         );
       }
-      const inds = indicatorsIn(q);
+      const metric = q.english ? null : metricPhrase(q.cleaned);
+      // "粪污利用率" names the table's 畜禽粪污综合利用率: its words, in order, with the same head.
+      const askedNumeral = numeral(q.normalized);
+      const byMetric =
+        metric && metric.length >= 4
+          ? kb.indicators.filter(
+              (i) =>
+                indicatorName(i).includes(metric.slice(-3)) &&
+                overlap(metric, indicatorName(i)) >= 0.7 &&
+                (askedNumeral === null || askedNumeral === numeral(normalize(indicatorName(i)))),
+            )
+          : [];
+      const scoredInds = byMetric.length ? byMetric.map((ind) => ({ ind, share: 1 })) : indicatorsIn(q);
+      const inds = scoredInds.map((s) => s.ind);
+      const metricClauses = metric ? clausesFor(metric, allPercents) : [];
+      // A table indicator that the question names (nearly) wins; otherwise a rate the text states does.
+      const exactIndicator =
+        (scoredInds[0]?.share ?? 0) >= 0.8 || (metric !== null && inds[0] !== undefined && overlap(metric, indicatorName(inds[0])) >= 0.7);
       const hasYearElsewhere = q.years.filter((y) => !Object.values(kb.texts).some((t) => t.includes(`${y}`)));
-      const hits = index.search(q, { limit: 12, weight: kindWeight(cued) });
+      const scope = scopeOf(q);
+      const weight = kindWeight(cued);
+      const hits = index
+        .search(q, { limit: 12, weight: scope ? (p) => (p.document === scope ? weight(p) : 0) : weight })
+        .filter((h) => h.score > 0);
       const places = lexicon.towns.filter((t) => q.normalized.includes(t) || q.normalized.includes(t.replace(/(镇|街道)$/, '')));
       const hanChars = hanLength(q.cleaned);
       const unknownChars = q.unknown.reduce((n, u) => n + u.length, 0);
-      const domain = DOMAIN.test(q.normalized) || q.expansions.length > 0 || inds.length > 0;
+      const domain = DOMAIN.test(q.normalized) || q.expansions.length > 0 || inds.length > 0 || metricClauses.length > 0;
       if (cued === 'contact') return answerContact(q, hits, inds, lang);
       if (!domain && places.length === 0 && (hits.length === 0 || unknownChars >= hanChars * 0.4)) {
         return fixedAnswer(
@@ -792,7 +982,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
       const intent: Intent = cued ?? fallbackIntent(hits);
       if (hasYearElsewhere.length > 0) return notFound(q, intent, `${hasYearElsewhere.join('、')}年`, lang);
-      if (q.unknown.length > 0 && inds.length === 0) return notFound(q, intent, q.unknown.join('、'), lang);
+      const structure = answerStructure(q, lang);
+      if (structure) return structure;
+      if (q.unknown.length > 0 && inds.length === 0 && metricClauses.length === 0) return notFound(q, intent, q.unknown.join('、'), lang);
       if (places.length > 0) {
         const inPlace = hits.filter((h) => places.some((p) => h.passage.text.includes(p)));
         if (cued === null || ['place', 'target', 'measure'].includes(cued) || inPlace.length === 0) {
@@ -805,6 +997,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       const byIntent = (): Answer | null => {
         const listed = listIndicators(q, lang);
         if (listed && inds.length === 0) return listed;
+        if (metricClauses.length > 0 && !exactIndicator && intent !== 'measure' && intent !== 'document') {
+          return answerMetric(q, intent, metric as string, metricClauses, lang);
+        }
         const effectFirst = intent === 'progress' && hits[0]?.passage.kind === 'effect';
         if (inds.length > 0 && !effectFirst && intent !== 'measure' && intent !== 'document' && intent !== 'place') {
           if (intent !== 'deadline' || Object.keys(inds[0]?.targets ?? {}).length > 0) return answerIndicators(q, intent, inds, lang);
@@ -813,7 +1008,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           case 'unit':
             return answerUnit(q, hits, inds, lang);
           case 'deadline':
-            return answerDeadline(q, hits, lang, now);
+            // A date the records do not give is not to be guessed from nearby sentences.
+            return answerDeadline(q, hits, lang, now) ?? notFound(q, 'deadline', null, lang);
           case 'progress':
             return answerProgress(q, hits, lang);
           case 'measure':
@@ -828,9 +1024,11 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
             return answerGeneral(q, intent, hits, lang);
         }
       };
-      // "召开了几次…", "专班有多少人": a figure is wanted, whatever passage kind matched best.
-      const wantsFigure = /多少|几[次个家种项起人亩吨万年]|how (many|much)/.test(q.normalized);
-      if (wantsFigure && cued === null && inds.length === 0) {
+      // "召开了几次…", "专班有多少人", "投入多少钱": a figure is wanted, whatever passage kind matched
+      // best; with a measure word it is wanted even when the question also sounds like progress.
+      const wantsFigure = /多少|多大|面积|几[次个家种项起人亩吨万年]|how (many|much)/.test(q.normalized);
+      const measureWord = /(?:多少|几)(?:个|位|名)?([人次家种项起亩吨座块户钱元])|资金/.test(q.normalized);
+      if (wantsFigure && inds.length === 0 && metricClauses.length === 0 && (cued === null || (measureWord && cued === 'progress'))) {
         const figure = answerFigure(q, intent, hits, lang);
         if (figure) return figure;
       }

@@ -51,6 +51,62 @@ export function statedValues(kb: KnowledgeBase, ind: Indicator, minOverlap = 0.7
   return out;
 }
 
+/** A percentage stated in the text, with the words before it. */
+export interface PercentClause {
+  value: string;
+  /** The words of the clause before the number, normalised. */
+  before: string;
+  clause: string;
+  passage: Passage;
+  isTarget: boolean;
+}
+
+/** Every clause of the running text that states a percentage. */
+export function percentClauses(kb: KnowledgeBase): PercentClause[] {
+  const out: PercentClause[] = [];
+  for (const p of kb.passages) {
+    if (p.kind === 'indicator') continue;
+    for (const s of sentences(p.text)) {
+      for (const clause of s.split(/[，,；;]/)) {
+        const m = /(\d+(?:\.\d+)?)\s*[%％]/.exec(clause);
+        if (!m) continue;
+        const before = normalize(clause.slice(0, m.index));
+        const lead = s.slice(0, s.indexOf(clause) + clause.indexOf(m[0]));
+        out.push({
+          value: `${m[1]}%`,
+          before,
+          clause: clause.trim(),
+          passage: p,
+          isTarget: /到\s*20\d{2}|目标|力争|确保/.test(lead) && !/已|达已/.test(before),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** The rate or share a question asks about: "卫生厕所普及率" in "农村卫生厕所普及率是多少". */
+export function metricPhrase(cleanedQuestion: string): string | null {
+  const found = cleanedQuestion.match(/[\u4e00-\u9fa5]{1,14}(?:率|比例)/g) ?? [];
+  return found.sort((a, b) => b.length - a.length)[0] ?? null;
+}
+
+/**
+ * Clauses that state the metric: its head ("普及率", the last three characters) literally, and
+ * most of its other bigrams. "乡镇生活污水处理率" finds "乡镇生活污水处理率达85.04%" but not the
+ * 农村 one.
+ */
+export function clausesFor(metric: string, all: PercentClause[]): PercentClause[] {
+  const head = metric.slice(-3);
+  const scored = all
+    .filter((c) => c.before.includes(head))
+    .map((c) => ({ c, share: overlap(metric, c.before) }))
+    .filter((x) => x.share >= 0.75);
+  if (scored.length === 0) return [];
+  const best = Math.max(...scored.map((x) => x.share));
+  return scored.filter((x) => x.share >= best - 0.05).map((x) => x.c);
+}
+
 /** A document cited by title and number inside a passage. */
 export interface Citation {
   title: string;

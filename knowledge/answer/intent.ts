@@ -51,7 +51,7 @@ const CUES: Partial<Record<Intent, RegExp[]>> = {
   ],
   contact: [/联系人|联系电话|电话|联系方式|手机号|热线|找谁|怎么联系|联系谁|contact|phone|hotline|call whom|who (should|can) i call/i],
   unit: [
-    /谁负责|谁来负责|谁管|归谁管|哪个部门|哪个单位|哪些部门|哪家单位|什么部门|什么单位|责任单位|责任部门|牵头|负责单位|主管部门|主管单位|由谁|who is responsible|which (department|unit|agency)|responsible (unit|department)/i,
+    /谁负责|谁来负责|负责|谁管|归谁管|哪个部门|哪个单位|哪些部门|哪家单位|什么部门|什么单位|责任单位|责任部门|牵头|负责单位|主管部门|主管单位|由谁|who is responsible|which (department|unit|agency)|responsible (unit|department)/i,
   ],
   deadline: [
     /什么时候|何时|几时|截止|期限|时限|哪一年|哪年|多久|时间节点|最后期限|整改时间|完成时间|啥时候|到什么时间|deadline|when|by what year|by when|due/i,
@@ -63,12 +63,21 @@ const CUES: Partial<Record<Intent, RegExp[]>> = {
     /指标|约束性|预期性|现状值|目标值|利用率|覆盖率|处理率|治理率|普及率|回收率|配套率|比例|百分之|indicator|rate|ratio|percentage|binding|expected/i,
   ],
   measure: [
-    /(怎么|如何|怎样)(?!样|办理|联系)[\u4e00-\u9fa5]|措施|怎么做|怎么治理|怎么整改|如何整改|如何治理|如何推进|怎样治理|做法|办法|采取了|采取哪些|手段|模式|工作机制|怎么管|如何管|how (did|do|does|will|to|are|is)|measure|what (was|were|is) done|action/i,
+    /(怎么|如何|怎样)(?!样|办理|联系)[\u4e00-\u9fa5]|措施|流程|步骤|技术|工艺|怎么做|怎么治理|怎么整改|如何整改|如何治理|如何推进|怎样治理|做法|办法|采取了|采取哪些|手段|模式|工作机制|怎么管|如何管|how (did|do|does|will|to|are|is)|measure|what (was|were|is) done|action/i,
   ],
   target: [/目标|要达到|任务是|任务有|什么任务|哪些任务|要求|规划要|打算|target|goal|aim|plan to/i],
   document: [/《|文件|文号|号文|发\[?20\d{2}|\[20\d{2}\]\d+号|\(20\d{2}\)\d+号|依据|政策|方案|document|policy|regulation|which file/i],
   place: [/哪些镇|哪个镇|哪些街道|哪里|在哪|哪些地方|哪个地方|地点|where|which town/i],
 };
+
+/** The question without the words that only say what kind of answer is wanted. */
+export function withoutCues(normalized: string): string {
+  let s = normalized;
+  for (const intent of ['contact', 'unit', 'deadline', 'progress', 'target', 'place'] as Intent[]) {
+    for (const re of CUES[intent] ?? []) s = s.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), ' ');
+  }
+  return s;
+}
 
 /** Scores of each intent for a (normalised) question; greater is stronger. */
 export function intentScores(normalized: string): Map<Intent, number> {

@@ -67,7 +67,7 @@ function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary): string {
  * "一共"): a run of unknown characters made only of these says nothing about missing content.
  */
 const FUNCTION_CHARS = new Set(
-  '的了是在有和与及吗呢吧啊呀嘛几多少哪谁么什怎样时候一共总要会能可该得把被给让向从对就都也还又很更最这那个些种次年月日天号们您你我他她它如何啥咋没不无请问想知道告诉看说讲下到去来过做搞弄干办用为管该应需算',
+  '的了是在有和与及吗呢吧啊呀嘛几多少哪谁么什怎样时候一共总要会能可该得把被给让向从对就都也还又很更最这那个些种次年月日天号们您你我他她它如何啥咋没不无请问想知道告诉看说讲下到去来过做搞弄干办用为管该应需算里条项件位名',
 );
 
 /** Han runs (≥ 2 characters) of `text` that no known bigram covers. */
@@ -95,8 +95,17 @@ export function unknownRuns(text: string, known: Vocabulary, covered: (i: number
 
 const PARTICLES = new Set('的了吗呢吧啊呀嘛');
 
-/** Prepares a question for search. */
-export function prepareQuery(question: string, lexicon: Lexicon, known: Vocabulary): PreparedQuery {
+/**
+ * Prepares a question for search. `frame` removes the words that only say what kind of answer is
+ * wanted ("什么时候", "谁负责"), so that they do not outweigh the topic; when nothing else is left,
+ * they stay.
+ */
+export function prepareQuery(
+  question: string,
+  lexicon: Lexicon,
+  known: Vocabulary,
+  frame: (s: string) => string = (s) => s,
+): PreparedQuery {
   const english = isMostlyLatin(question);
   let normalized = normalize(question);
   const expansions: string[] = [];
@@ -121,7 +130,8 @@ export function prepareQuery(question: string, lexicon: Lexicon, known: Vocabula
       }
     }
   }
-  let cleaned = normalized;
+  // "几家", "多少个", "几次": a question for a count; the measure word is no topic.
+  let cleaned = normalized.replace(/(几|多少)[个家次项块户座张份亩吨人名位条件种批]/g, (m) => ' '.repeat(m.length));
   for (const w of lexicon.stopwords) {
     if (/^\p{Script=Han}$/u.test(w)) continue;
     cleaned = cleaned.replaceAll(w, ' '.repeat(w.length));
@@ -139,7 +149,13 @@ export function prepareQuery(question: string, lexicon: Lexicon, known: Vocabula
       return l || r ? c : ' ';
     })
     .join('');
-  const terms = [...new Set(tokensOfNormalized(`${english ? expansions.join(' ') : cleaned} ${expansions.join(' ')}`))];
+  const topic = english ? expansions.join(' ') : frame(cleaned);
+  const topicTerms = tokensOfNormalized(`${topic} ${expansions.join(' ')}`).filter(known);
+  const terms = [
+    ...new Set(
+      topicTerms.length ? tokensOfNormalized(`${topic} ${expansions.join(' ')}`) : tokensOfNormalized(`${cleaned} ${expansions.join(' ')}`),
+    ),
+  ];
   const unknown = english ? [] : unknownRuns(cleaned, known, (i) => coveredSpans.some(([a, b]) => i >= a && i < b));
   const years = [...new Set([...normalized.matchAll(/(?<!\d)(20\d{2})(?!\d)/g)].map((m) => Number(m[1])))];
   return {
