@@ -169,6 +169,12 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return v;
   };
   const allCitations = citations(kb.passages);
+  // How often each character occurs in the corpus: a run of unknown words made of common
+  // characters ("水能直接排河里") is colloquial phrasing; one of rare characters ("噪声扰民") is a
+  // topic the documents do not cover.
+  const charCount = new Map<string, number>();
+  for (const t of Object.values(kb.texts)) for (const c of t) charCount.set(c, (charCount.get(c) ?? 0) + 1);
+  const missingTopic = (run: string) => [...run].filter((c) => (charCount.get(c) ?? 0) < 5).length / run.length >= 0.5;
   const allPercents = percentClauses(kb);
   const indicatorPassage = new Map<Indicator, Passage>(
     kb.passages.filter((p) => p.kind === 'indicator').map((p) => [kb.indicators[p.indicator ?? -1] as Indicator, p]),
@@ -847,6 +853,45 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return null;
   }
 
+  /**
+   * A question that names a section of the plan ("规划的基本原则", "保障措施有哪些"): the lead
+   * phrases of its paragraphs, which are how the plan itself lists them.
+   */
+  function answerSection(q: PreparedQuery, lang: Lang): Answer | null {
+    const asked = tokenSet(`${withoutCues(q.cleaned)} ${q.expansions.join(' ')}`);
+    const mentionsPlan = /规划|plan/.test(q.normalized);
+    const sections = kb.plan.sections.filter((s) => s.title.length >= 2 && (s.paragraphs.length >= 2 || s.children.length >= 2));
+    const head = (title: string) => title.slice(-2);
+    const scored = sections
+      .map((section) => {
+        const title = tokenSet(section.title);
+        let n = 0;
+        for (const t of title) if (asked.has(t)) n++;
+        return { section, share: title.size ? n / title.size : 0, headAsked: asked.has(head(section.title)) };
+      })
+      // Most of the title asked for; or its head word ("原则") when the question is about the plan
+      // and only one section has that head.
+      .filter(
+        (x) =>
+          x.share >= 0.6 || (x.headAsked && mentionsPlan && sections.filter((s) => head(s.title) === head(x.section.title)).length === 1),
+      )
+      .sort((a, b) => b.share - a.share || b.section.title.length - a.section.title.length);
+    const s = scored[0]?.section;
+    if (!s || !kb.planDoc) return null;
+    const items = s.paragraphs.length
+      ? s.paragraphs.map((p) => /^[^。；]{2,24}[。；]/.exec(p)?.[0].replace(/[。；]$/, '') ?? clip(p, 30))
+      : s.children.map((c) => `${c.number}${c.title}`);
+    const text = say(lang, `${s.path.join(' > ')}：${items.join('；')}。`, `${s.path.join(' > ')}: ${items.join('; ')}.`);
+    const inSection = (p: Passage) => p.kind === 'paragraph' && p.locator.startsWith(s.path.join(' > '));
+    return result(
+      q,
+      'measure',
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      kb.passages.filter(inSection).map((p) => source(p)),
+    );
+  }
+
   /** "专栏2有哪些约束性指标": a list of indicators by table or type. */
   function listIndicators(q: PreparedQuery, lang: Lang): Answer | null {
     const table = /专栏\s*(\d+)/.exec(q.normalized)?.[1];
@@ -984,7 +1029,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       if (hasYearElsewhere.length > 0) return notFound(q, intent, `${hasYearElsewhere.join('、')}年`, lang);
       const structure = answerStructure(q, lang);
       if (structure) return structure;
-      if (q.unknown.length > 0 && inds.length === 0 && metricClauses.length === 0) return notFound(q, intent, q.unknown.join('、'), lang);
+      const missing = q.unknown.filter(missingTopic);
+      if (missing.length > 0 && inds.length === 0 && metricClauses.length === 0) return notFound(q, intent, missing.join('、'), lang);
       if (places.length > 0) {
         const inPlace = hits.filter((h) => places.some((p) => h.passage.text.includes(p)));
         if (cued === null || ['place', 'target', 'measure'].includes(cued) || inPlace.length === 0) {
@@ -997,6 +1043,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       const byIntent = (): Answer | null => {
         const listed = listIndicators(q, lang);
         if (listed && inds.length === 0) return listed;
+        if (intent === 'measure' || intent === 'target' || /哪些|什么|有几|what are/.test(q.normalized)) {
+          const section = answerSection(q, lang);
+          if (section && inds.length === 0 && metricClauses.length === 0) return section;
+        }
         if (metricClauses.length > 0 && !exactIndicator && intent !== 'measure' && intent !== 'document') {
           return answerMetric(q, intent, metric as string, metricClauses, lang);
         }

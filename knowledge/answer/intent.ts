@@ -48,6 +48,8 @@ const CUES: Partial<Record<Intent, RegExp[]>> = {
     /(我|要|想|帮我|怎么|如何|在哪|哪里)\S{0,3}(举报|投诉|反映)|^(举报|投诉|反映问题)|曝光|偷排|偷倒|乱排|乱倒|乱扔|倾倒|\/report|report (a |the |some )?(pollution|problem|farm|dumping)|i want to report|complain/i,
     /(我家|我们村|我们这|我这|附近|旁边|隔壁|门口|村里|天天|每天|一直|经常|最近|现在还|半夜|晚上偷).{0,20}(排|倒|烧|臭|污染|冒黑烟|流进|往)/,
     /(往|向|朝).{0,8}(河|沟|塘|江|田|地里|水库).{0,6}(排|倒|放|流)/,
+    // "养鸡场臭气熏天怎么办": a grievance that wants something done.
+    /(臭|排污|污染|粪|垃圾|黑烟|噪音|脏水|死鱼).{0,12}(怎么办|咋办|找谁|谁管|有人管吗|没人管)/,
   ],
   contact: [/联系人|联系电话|电话|联系方式|手机号|热线|找谁|怎么联系|联系谁|contact|phone|hotline|call whom|who (should|can) i call/i],
   unit: [
