@@ -126,7 +126,18 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
       };
     },
   });
-  await new Promise<void>((resolve) => server.listen(config.HTTP_PORT, config.HTTP_HOST, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(
+              `端口 ${config.HTTP_HOST}:${config.HTTP_PORT} 已被占用，请关闭占用它的程序或设置 HTTP_PORT / port in use: set HTTP_PORT`,
+            )
+          : e,
+      ),
+    );
+    server.listen(config.HTTP_PORT, config.HTTP_HOST, resolve);
+  });
   const address = server.address() as AddressInfo;
   const url = `http://${config.HTTP_HOST}:${address.port}`;
 
@@ -185,7 +196,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((e) => {
-    process.stderr.write(`整改助手出错退出 / fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(`整改助手出错退出 / fatal: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });
 }

@@ -9,6 +9,7 @@
  *   export FILE.csv [same filters]           (UTF-8 with BOM, phones masked)
  *   routing [list] | routing set --category id --unit U [--town 镇街] | routing remove --category id [--town 镇街]
  *   milestone list [--unit U] [--json] | milestone assign ID UNIT | milestone done ID NOTE | milestone cancel ID NOTE
+ *   milestone snooze ID DAYS
  *   milestone add --unit U --date YYYY-MM-DD --title …
  *   outbox [--status pending|sent|failed|unroutable]
  *   backup FILE                              (SQLite online backup)
@@ -170,6 +171,13 @@ async function main(): Promise<void> {
           if (!ms.get(id) || !rest[1]) fail(new Error('用法：milestone assign 编号 单位'));
           ms.assign(id, rest[1] as string, 'admin-cli', now);
           out(`已指定 #${id} 的责任单位为 ${rest[1]}`);
+        } else if (sub === 'snooze') {
+          const days = Number(rest[1]);
+          if (!ms.get(id) || !Number.isInteger(days) || days < 1 || days > 365)
+            fail(new Error('用法：milestone snooze 编号 天数（1–365）'));
+          const until = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+          ms.snooze(id, until, 'admin-cli', now);
+          out(`已暂缓 #${id} 的提醒至 ${until}`);
         } else if (sub === 'done' || sub === 'cancel') {
           if (!ms.get(id)) fail(new Error(`没有编号为 ${rest[0] ?? ''} 的节点`));
           ms.setStatus(id, sub === 'done' ? 'done' : 'cancelled', 'admin-cli', rest.slice(1).join(' ') || null, now);

@@ -28,11 +28,21 @@ export function checkExpression(name: string, expression: string): void {
     throw new Error(`scheduler: ${name} has a bad cron expression "${expression}": ${v.errors.map((e) => e.message).join('; ')}`);
 }
 
+/** Whether a job fires on the :00 or :30 mark, when WeCom advises against scheduled pushes. */
+export function onBusyMark(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/);
+  const minute = fields.length === 6 ? fields[1] : fields[0];
+  return minute !== undefined && /^(0|00|30)$/.test(minute);
+}
+
 /** Starts the jobs. */
 export function startScheduler(db: Db, jobs: Job[], log: (line: string) => void, clock: () => Date = () => new Date()): Scheduler {
   const coordinator = sqliteCoordinator(db, `${process.pid}-${randomUUID().slice(0, 8)}`, clock);
   const tasks = jobs.map((job) => {
     checkExpression(job.name, job.expression);
+    if (onBusyMark(job.expression)) {
+      log(`scheduler: ${job.name} fires on the :00/:30 mark ("${job.expression}"); pushes then are often throttled — pick another minute`);
+    }
     const task = cron.schedule(
       job.expression,
       async () => {

@@ -6,6 +6,7 @@
  * are throttled within Telegram's limits, and one failing update never stops the bot.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
+import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError, HttpError, InlineKeyboard, Keyboard, webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Sender } from '../../jobs/dispatch.js';
@@ -128,6 +129,8 @@ export function createTelegramChannel(o: TelegramOptions) {
     }
   }
 
+  // Updates of different chats are handled concurrently; those of one chat stay in order.
+  bot.use(sequentialize((ctx) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? String(ctx.from.id) : undefined)));
   bot.errorBoundary(
     (err) => {
       const e = err.error;
@@ -166,6 +169,7 @@ export function createTelegramChannel(o: TelegramOptions) {
   };
 
   let mode: 'off' | 'polling' | 'webhook' = 'off';
+  let runner: RunnerHandle | null = null;
   return {
     bot,
     sender,
@@ -185,15 +189,20 @@ export function createTelegramChannel(o: TelegramOptions) {
         return;
       }
       mode = 'polling';
-      void bot
-        .start({ allowed_updates: ['message', 'edited_message', 'callback_query'], onStart: () => log('telegram: polling') })
-        .catch((e) => {
-          mode = 'off';
-          log(`telegram: polling stopped: ${String(e)}`);
-        });
+      await bot.api.deleteWebhook();
+      // The runner fetches the next batch while this one is handled, and handles many chats at once.
+      runner = run(bot, {
+        runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query'] }, retryInterval: 'exponential', silent: true },
+        sink: { concurrency: 64 },
+      });
+      void runner.task()?.catch((e: unknown) => {
+        mode = 'off';
+        log(`telegram: polling stopped: ${String(e)}`);
+      });
     },
     async stop(): Promise<void> {
-      if (mode === 'polling') await bot.stop();
+      if (runner?.isRunning()) await runner.stop();
+      runner = null;
       mode = 'off';
     },
   };

@@ -13,7 +13,7 @@ import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
 import type { MilestoneDesk } from '../../jobs/desk.js';
-import type { Answerer } from '../../knowledge/mod.js';
+import type { Answer, Answerer } from '../../knowledge/mod.js';
 import type { CaseStore } from '../../store/cases.js';
 import type { Db } from '../../store/db.js';
 import type { DialogStore } from '../../store/dialogs.js';
@@ -130,7 +130,11 @@ export function createDialog(deps: DialogDeps): Dialog {
   }
 
   function answer(text: string, now: Date): Reply {
-    const a = deps.answerer.answer(text, now);
+    return render(deps.answerer.answer(text, now));
+  }
+
+  /** An answer as a chat message, its sources under it. */
+  function render(a: Answer): Reply {
     const src = a.sources.length
       ? `\n\n${a.lang === 'en' ? 'Source' : '来源'}：${a.sources.map((s) => `${s.document} ${s.locator}`).join('；')}`
       : '';
@@ -291,7 +295,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       save(m, s, now);
       return [{ text: '收到，我来帮您登记举报，一共几步，随时可发送“取消”。' }, prompt(s, ctx)];
     }
-    return [answer(text, now)];
+    return [render(a)];
   }
 
   const handleTx = deps.db.transaction((m: ValidInbound, now: Date): DialogResult => {

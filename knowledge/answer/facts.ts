@@ -56,6 +56,8 @@ export interface PercentClause {
   value: string;
   /** The words of the clause before the number, normalised. */
   before: string;
+  /** Their Han bigrams, computed once. */
+  beforeBigrams: Set<string>;
   clause: string;
   passage: Passage;
   isTarget: boolean;
@@ -75,6 +77,7 @@ export function percentClauses(kb: KnowledgeBase): PercentClause[] {
         out.push({
           value: `${m[1]}%`,
           before,
+          beforeBigrams: hanBigrams(before),
           clause: clause.trim(),
           passage: p,
           isTarget: /到\s*20\d{2}|目标|力争|确保/.test(lead) && !/已|达已/.test(before),
@@ -98,9 +101,14 @@ export function metricPhrase(cleanedQuestion: string): string | null {
  */
 export function clausesFor(metric: string, all: PercentClause[]): PercentClause[] {
   const head = metric.slice(-3);
+  const wanted = hanBigrams(metric);
   const scored = all
     .filter((c) => c.before.includes(head))
-    .map((c) => ({ c, share: overlap(metric, c.before) }))
+    .map((c) => {
+      let n = 0;
+      for (const b of wanted) if (c.beforeBigrams.has(b)) n++;
+      return { c, share: wanted.size ? n / wanted.size : 0 };
+    })
     .filter((x) => x.share >= 0.75);
   if (scored.length === 0) return [];
   const best = Math.max(...scored.map((x) => x.share));

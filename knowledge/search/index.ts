@@ -89,7 +89,9 @@ function wrap(ms: MiniSearch<Passage>, passages: Passage[], df: Map<string, numb
     has: (t) => df.has(t),
     df: (t) => df.get(t) ?? 0,
     search(query, options = {}) {
-      const known = query.terms.filter((t) => df.has(t) || /^[a-z0-9.]+$/.test(t));
+      // Unknown Latin words ("phone", "committee") cannot match a Chinese corpus; only codes with
+      // digits ("gb5084") are kept for the fuzzy match below.
+      const known = query.terms.filter((t) => df.has(t) || /^(?=.*\d)[a-z0-9.-]{4,}$/.test(t));
       // The documents' own words that the question was expanded with are the surest signal:
       // never pruned, and weighted up.
       const expanded = new Set(query.expansions.flatMap((e) => tokenize(e)));
@@ -97,7 +99,7 @@ function wrap(ms: MiniSearch<Passage>, passages: Passage[], df: Map<string, numb
       const kept = byRarity.filter((t, i) => i < defaultIndexOptions.keepRarest || expanded.has(t) || (df.get(t) ?? 0) <= maxDf);
       if (kept.length === 0) return [];
       const results: SearchResult[] = ms.search(kept.join(' '), {
-        fuzzy: (term) => (/^[a-z]{5,}$/.test(term) && !df.has(term) ? 1 : false),
+        fuzzy: (term) => (/^(?=.*\d)[a-z0-9.-]{5,}$/.test(term) && !df.has(term) ? 1 : false),
         boostTerm: (term) => (expanded.has(term) ? defaultIndexOptions.expansionBoost : 1),
       });
       const hits = results.map((r) => {

@@ -32,13 +32,12 @@ export type Vocabulary = (term: string) => boolean;
 function englishToChinese(n: string, lexicon: Lexicon): { text: string; terms: string[] } {
   let rest = ` ${n.replace(/[^\p{L}\p{N}.%-]+/gu, ' ')} `;
   const terms: string[] = [];
-  for (const [en, zh] of lexicon.glossary) {
-    const needle = ` ${en} `;
-    // Plurals and simple inflections: "targets", "measures" match "target", "measure".
-    const re = new RegExp(` ${en.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:s|es|ed|ing)? `, 'g');
-    if (rest.includes(needle) || re.test(rest)) {
+  for (const { re, zh } of compile(lexicon).glossary) {
+    re.lastIndex = 0;
+    if (re.test(rest)) {
       terms.push(zh);
-      rest = rest.replace(re, ' ').replaceAll(needle, ' ');
+      re.lastIndex = 0;
+      rest = rest.replace(re, ' ');
     }
   }
   return { text: terms.join(' '), terms };
@@ -95,6 +94,42 @@ export function unknownRuns(text: string, known: Vocabulary, covered: (i: number
 
 const PARTICLES = new Set('的了吗呢吧啊呀嘛');
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The lexicon compiled for matching: one pass of a regular expression instead of one per word. */
+interface Compiled {
+  synonyms: RegExp;
+  canonicalOf: Map<string, string>;
+  stopwords: RegExp | null;
+  singles: Set<string>;
+  /** English phrases, longest first; plurals and simple inflections ("targets", "rectified") too. */
+  glossary: Array<{ re: RegExp; zh: string }>;
+}
+
+const compiledCache = new WeakMap<Lexicon, Compiled>();
+
+function compile(lexicon: Lexicon): Compiled {
+  let c = compiledCache.get(lexicon);
+  if (c) return c;
+  const canonicalOf = new Map<string, string>();
+  for (const [canonical, ...variants] of lexicon.synonyms) {
+    if (!canonical) continue;
+    for (const v of variants) if (!canonicalOf.has(v)) canonicalOf.set(v, canonical);
+  }
+  const byLength = (a: string, b: string) => b.length - a.length;
+  const multi = lexicon.stopwords.filter((w) => !/^\p{Script=Han}$/u.test(w)).sort(byLength);
+  c = {
+    // Lookahead lets overlapping variants all be found ("鱼塘排水" and "鱼塘").
+    synonyms: new RegExp(`(?=(${[...canonicalOf.keys()].sort(byLength).map(escape).join('|')}))`, 'g'),
+    canonicalOf,
+    stopwords: multi.length ? new RegExp(multi.map(escape).join('|'), 'g') : null,
+    singles: new Set(lexicon.stopwords.filter((w) => /^\p{Script=Han}$/u.test(w))),
+    glossary: lexicon.glossary.map(([en, zh]) => ({ re: new RegExp(` ${escape(en)}(?:s|es|ed|ing)?(?= )`, 'g'), zh })),
+  };
+  compiledCache.set(lexicon, c);
+  return c;
+}
+
 /**
  * Prepares a question for search. `frame` removes the words that only say what kind of answer is
  * wanted ("什么时候", "谁负责"), so that they do not outweigh the topic; when nothing else is left,
@@ -115,30 +150,21 @@ export function prepareQuery(
     normalized = `${normalized} ${t.text}`;
   }
   normalized = repairTypos(normalized, lexicon, known);
+  const lex = compile(lexicon);
   // Characters inside a colloquial synonym are "known" even if the documents never use that word.
   const coveredSpans: Array<[number, number]> = [];
-  for (const group of lexicon.synonyms) {
-    const [canonical, ...variants] = group;
-    if (!canonical) continue;
-    for (const v of variants) {
-      let at = normalized.indexOf(v);
-      if (at < 0) continue;
-      if (!expansions.includes(canonical)) expansions.push(canonical);
-      while (at >= 0) {
-        coveredSpans.push([at, at + v.length]);
-        at = normalized.indexOf(v, at + 1);
-      }
-    }
+  for (const m of normalized.matchAll(lex.synonyms)) {
+    const v = m[1] as string;
+    const canonical = lex.canonicalOf.get(v) as string;
+    if (!expansions.includes(canonical)) expansions.push(canonical);
+    coveredSpans.push([m.index ?? 0, (m.index ?? 0) + v.length]);
   }
   // "几家", "多少个", "几次": a question for a count; the measure word is no topic.
   let cleaned = normalized.replace(/(几|多少)[个家次项块户座张份亩吨人名位条件种批]/g, (m) => ' '.repeat(m.length));
-  for (const w of lexicon.stopwords) {
-    if (/^\p{Script=Han}$/u.test(w)) continue;
-    cleaned = cleaned.replaceAll(w, ' '.repeat(w.length));
-  }
+  if (lex.stopwords) cleaned = cleaned.replace(lex.stopwords, (w) => ' '.repeat(w.length));
   // Single-character particles only where they stand outside a known bigram ("目标是多少" drops 是,
   // "是否" never reaches here because the longer word went first).
-  const singles = new Set(lexicon.stopwords.filter((w) => /^\p{Script=Han}$/u.test(w)));
+  const singles = lex.singles;
   cleaned = [...cleaned]
     .map((c, i, all) => {
       if (!singles.has(c)) return c;
