@@ -94,7 +94,7 @@ export function unknownRuns(text: string, known: Vocabulary, covered: (i: number
 
 const PARTICLES = new Set('的了吗呢吧啊呀嘛');
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The lexicon compiled for matching: one pass of a regular expression instead of one per word. */
 interface Compiled {
@@ -120,11 +120,11 @@ function compile(lexicon: Lexicon): Compiled {
   const multi = lexicon.stopwords.filter((w) => !/^\p{Script=Han}$/u.test(w)).sort(byLength);
   c = {
     // Lookahead lets overlapping variants all be found ("鱼塘排水" and "鱼塘").
-    synonyms: new RegExp(`(?=(${[...canonicalOf.keys()].sort(byLength).map(escape).join('|')}))`, 'g'),
+    synonyms: new RegExp(`(?=(${[...canonicalOf.keys()].sort(byLength).map(escapeRegExp).join('|')}))`, 'g'),
     canonicalOf,
-    stopwords: multi.length ? new RegExp(multi.map(escape).join('|'), 'g') : null,
+    stopwords: multi.length ? new RegExp(multi.map(escapeRegExp).join('|'), 'g') : null,
     singles: new Set(lexicon.stopwords.filter((w) => /^\p{Script=Han}$/u.test(w))),
-    glossary: lexicon.glossary.map(([en, zh]) => ({ re: new RegExp(` ${escape(en)}(?:s|es|ed|ing)?(?= )`, 'g'), zh })),
+    glossary: lexicon.glossary.map(([en, zh]) => ({ re: new RegExp(` ${escapeRegExp(en)}(?:s|es|ed|ing)?(?= )`, 'g'), zh })),
   };
   compiledCache.set(lexicon, c);
   return c;
