@@ -49,8 +49,7 @@ async function main(): Promise<void> {
       if (r.requestLocation) process.stdout.write('  （发送定位：/loc 纬度 经度）\n');
     }
     // Notifications owed to this terminal user (status changes, ratings) are shown here.
-    for (const m of app.outbox.due(new Date(), 20)) {
-      if (m.channel !== channel || m.chatId !== user) continue;
+    for (const m of app.outbox.pendingFor(channel, user, 20)) {
       process.stdout.write(`\n🔔 通知：${m.text}\n`);
       for (const row of m.choices ?? []) process.stdout.write(`  ${row.map((c) => `[${choices.push(c)}] ${c.label}`).join('  ')}\n`);
       app.outbox.markSent(m.id, new Date());

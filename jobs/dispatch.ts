@@ -31,10 +31,12 @@ export interface DispatchReport {
 /** Sends the messages due at `now`. */
 export async function dispatchDue(outbox: OutboxStore, senders: Senders, now: Date): Promise<DispatchReport> {
   const report: DispatchReport = { sent: 0, retried: 0, failed: 0, skipped: 0 };
-  for (const m of outbox.due(now, dispatchDefaults.batch)) {
+  // Only channels this process can send through: messages for the others (the web and terminal
+  // chats fetch their own) must not fill the batch and starve the rest.
+  const channels = Object.keys(senders).filter((c) => senders[c]);
+  for (const m of outbox.due(now, dispatchDefaults.batch, channels)) {
     const sender = m.channel ? senders[m.channel] : undefined;
     if (!sender || !m.chatId) {
-      // A channel not configured in this process: leave it for a process that has it.
       report.skipped++;
       continue;
     }

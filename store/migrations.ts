@@ -127,7 +127,8 @@ export const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL,
      sent_at TEXT
    ) STRICT;
-   CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);`,
+   CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
+   CREATE INDEX outbox_chat ON outbox (channel, chat_id, status);`,
 
   // 3: milestones and their history, and the lease that lets one scheduler run a job at a time.
   `CREATE TABLE milestones (

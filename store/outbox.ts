@@ -41,7 +41,10 @@ export interface OutboxInput {
 export interface OutboxStore {
   /** Enqueues a message; returns false when its dedupe key was already used. */
   enqueue(m: OutboxInput, now: Date): boolean;
-  due(now: Date, limit: number): OutboxMessage[];
+  /** Pending messages due at `now` for the given channels, oldest first. */
+  due(now: Date, limit: number, channels: string[]): OutboxMessage[];
+  /** Pending messages for one chat (the web and terminal chats fetch their own). */
+  pendingFor(channel: string, chatId: string, limit: number): OutboxMessage[];
   markSent(id: number, now: Date): void;
   markFailed(id: number, error: string, retryAt: Date | null): void;
   list(filter?: { status?: string; kind?: string }): OutboxMessage[];
@@ -89,7 +92,10 @@ export function createOutboxStore(db: Db): OutboxStore {
      VALUES (@dedupeKey, @channel, @chatId, @unit, @kind, @text, @choices, @status, @now, @now)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   );
-  const dueQ = db.prepare("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+  const dueQ = db.prepare(
+    "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND channel IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?",
+  );
+  const forChatQ = db.prepare("SELECT * FROM outbox WHERE status = 'pending' AND channel = ? AND chat_id = ? ORDER BY id LIMIT ?");
   const sent = db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?");
   const failed = db.prepare(
     'UPDATE outbox SET status = @status, attempts = attempts + 1, last_error = @error, next_attempt_at = coalesce(@retryAt, next_attempt_at) WHERE id = @id',
@@ -112,7 +118,8 @@ export function createOutboxStore(db: Db): OutboxStore {
         }).changes === 1
       );
     },
-    due: (now, limit) => (dueQ.all(now.toISOString(), limit) as Row[]).map(toMessage),
+    due: (now, limit, channels) => (dueQ.all(now.toISOString(), JSON.stringify(channels), limit) as Row[]).map(toMessage),
+    pendingFor: (channel, chatId, limit) => (forChatQ.all(channel, chatId, limit) as Row[]).map(toMessage),
     markSent: (id, now) => {
       sent.run(now.toISOString(), id);
     },

@@ -166,6 +166,20 @@ describe('Jobs.reminders', () => {
   });
 });
 
+describe('Jobs.dispatch', () => {
+  it('is not starved by messages for channels this process cannot send to', async () => {
+    const app = makeApp();
+    const now = at('2026-11-23T01:00:00Z');
+    for (let i = 0; i < 120; i++) app.outbox.enqueue({ channel: 'web', chatId: `s${i}`, kind: 'citizen', text: `网页通知${i}` }, now);
+    app.outbox.enqueue({ channel: 'telegram', chatId: '7', kind: 'citizen', text: '您的举报已受理' }, now);
+    const sent: string[] = [];
+    const report = await jobsFor(app, now).dispatch({ telegram: { send: async (_chat, m) => void sent.push(m.text) } }, now);
+    expect(report.sent).toBe(1);
+    expect(sent).toEqual(['您的举报已受理']);
+    expect(app.outbox.pendingFor('web', 's3', 10).map((m) => m.text)).toEqual(['网页通知3']);
+  });
+});
+
 describe('Jobs.digest', () => {
   it('sums up a unit’s open cases, overdue ones and milestones due within 90 days, once a week', () => {
     const app = makeApp();

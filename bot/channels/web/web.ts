@@ -71,7 +71,7 @@ export function createWebChannel(o: { dialog: Dialog; outbox: OutboxStore; uploa
       if (req.path === '/api/notifications' && req.method === 'GET') {
         const session = req.query.get('session') ?? '';
         const now = clock();
-        const mine = o.outbox.due(now, 200).filter((m) => m.channel === 'web' && m.chatId === session);
+        const mine = o.outbox.pendingFor('web', session, 50);
         for (const m of mine) o.outbox.markSent(m.id, now);
         return json(200, { notifications: mine.map((m) => ({ text: m.text, choices: m.choices })) });
       }
