@@ -186,6 +186,11 @@ export function createDialog(deps: DialogDeps): Dialog {
     const cmd = /^\/([a-z]+)(?:@\w+)?\s*([\s\S]*)$/i.exec(text);
     const cmdName = cmd?.[1]?.toLowerCase() ?? null;
     const cmdRest = cmd?.[2] ?? '';
+    const joinWith = (code: string): Reply[] => {
+      const who = deps.people.redeem(code, m.channel, m.userId, m.name ?? null, now);
+      if (!who) return [{ text: '邀请码无效、已使用或已过期，请向管理员重新索取。' }];
+      return [{ text: `已绑定为${who.unit ?? ''}${who.role === 'admin' ? '管理员' : '办理人员'}。${HELP_OFFICIAL}` }];
+    };
 
     if (cmdName === 'start' || cmdName === 'help' || /^(帮助|菜单|help)$/i.test(text)) {
       if (cmdName === 'start' && /^[A-Z0-9]{6,16}$/i.test(cmdRest.trim())) return joinWith(cmdRest.trim());
@@ -208,11 +213,6 @@ export function createDialog(deps: DialogDeps): Dialog {
     }
     if (cmdName === 'join' || /^(加入|绑定)\s+\S+$/.test(text)) {
       return joinWith((cmdName === 'join' ? cmdRest : text.replace(/^(加入|绑定)\s+/, '')).trim());
-    }
-    function joinWith(code: string): Reply[] {
-      const who = deps.people.redeem(code, m.channel, m.userId, m.name ?? null, now);
-      if (!who) return [{ text: '邀请码无效、已使用或已过期，请向管理员重新索取。' }];
-      return [{ text: `已绑定为${who.unit ?? ''}${who.role === 'admin' ? '管理员' : '办理人员'}。${HELP_OFFICIAL}` }];
     }
     if (cmdName === 'cancel' || choice === 'cancel' || /^(取消|退出)$/.test(text)) {
       if (state.flow === 'idle') return [{ text: '当前没有正在进行的操作。' }];
@@ -246,10 +246,11 @@ export function createDialog(deps: DialogDeps): Dialog {
     if (cmdName === 'report' || choice === 'report' || /^(举报|我要举报|我想举报|投诉|我要投诉)$/.test(text)) {
       if (state.flow === 'report') return [{ text: '您有一件举报正在填写，我们接着来：' }, prompt(state as ReportState, ctx)];
       const s = startReport(ctx, cmdName === 'report' ? cmdRest : null);
-      s.step = s.draft.category || s.draft.guessed ? s.step : 'category';
       save(m, s, now);
       return [{ text: '好的，我来帮您登记举报，一共几步，随时可发送“取消”。' }, prompt(s, ctx)];
     }
+
+    if (cmdName) return [{ text: `没有 /${cmdName} 这个命令。发送“帮助”查看可用的命令。` }];
 
     if (state.flow === 'official') {
       const s = state;
