@@ -163,7 +163,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   const statedFor = (ind: Indicator) => {
     let v = statedCache.get(ind);
     if (!v) {
-      v = statedValues(kb, ind);
+      v = statedValues(allPercents, ind);
       statedCache.set(ind, v);
     }
     return v;

@@ -7,16 +7,6 @@ import { indicatorName, type KnowledgeBase, type Passage } from '../base.js';
 import type { Indicator } from '../parse/plan.js';
 import { tokensOfNormalized } from '../search/tokenizer.js';
 
-/** A value stated for an indicator somewhere in the text. */
-export interface StatedValue {
-  value: string;
-  /** The clause it stands in. */
-  clause: string;
-  passage: Passage;
-  /** True when the clause states a goal ("到2020年底…达到90%以上") rather than an achieved value. */
-  isTarget: boolean;
-}
-
 function hanBigrams(s: string): Set<string> {
   return new Set(tokensOfNormalized(normalize(s)).filter((t) => /\p{Script=Han}{2}/u.test(t)));
 }
@@ -29,26 +19,6 @@ export function overlap(name: string, text: string): number {
   let n = 0;
   for (const t of a) if (b.has(t)) n++;
   return n / a.size;
-}
-
-/** Values that the running text states for an indicator (a percentage in a clause naming it). */
-export function statedValues(kb: KnowledgeBase, ind: Indicator, minOverlap = 0.75): StatedValue[] {
-  const name = indicatorName(ind);
-  const out: StatedValue[] = [];
-  for (const p of kb.passages) {
-    if (p.kind === 'indicator') continue;
-    for (const s of sentences(p.text)) {
-      for (const clause of s.split(/[，,；;]/)) {
-        const m = /(\d+(?:\.\d+)?)\s*[%％]/.exec(clause);
-        if (!m) continue;
-        const before = clause.slice(0, m.index);
-        if (overlap(name, before) < minOverlap) continue;
-        const isTarget = /到\s*20\d{2}|目标|力争|确保/.test(s.slice(0, s.indexOf(clause) + before.length)) && !/已|达已/.test(before);
-        out.push({ value: `${m[1]}%`, clause: clause.trim(), passage: p, isTarget });
-      }
-    }
-  }
-  return out;
 }
 
 /** A percentage stated in the text, with the words before it. */
@@ -86,6 +56,16 @@ export function percentClauses(kb: KnowledgeBase): PercentClause[] {
     }
   }
   return out;
+}
+
+/** The clauses that state a value for an indicator: most of its name's bigrams before the number. */
+export function statedValues(clauses: PercentClause[], ind: Indicator, minOverlap = 0.75): PercentClause[] {
+  const name = hanBigrams(indicatorName(ind));
+  return clauses.filter((c) => {
+    let n = 0;
+    for (const b of name) if (c.beforeBigrams.has(b)) n++;
+    return name.size > 0 && n / name.size >= minOverlap;
+  });
 }
 
 /** The rate or share a question asks about: "卫生厕所普及率" in "农村卫生厕所普及率是多少". */
