@@ -466,6 +466,37 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const parts: string[] = [];
     const sources: Source[] = [];
     const said = new Set<string>();
+    // "规划的责任部门有哪些": no topic but the document — list the departments the tables name.
+    const topicTerms = tokensOfNormalized(withoutCues(q.cleaned).replace(/规划|台账|哪些|有/g, ' ')).filter((t) => index.has(t));
+    if (topicTerms.length === 0) {
+      const departments = [...new Set(kb.indicators.flatMap((i) => i.departments))];
+      if (departments.length) {
+        const count = (d: string) => kb.indicators.filter((i) => i.departments.includes(d)).length;
+        const text = say(
+          lang,
+          `规划${[...new Set(kb.indicators.filter((i) => i.departments.length).map((i) => i.table))].join('、')}列出的责任部门：${departments.map((d) => `${d}（${count(d)}项指标）`).join('、')}。台账各行的责任单位为${[...new Set(kb.records.records.map((r) => r.unit).filter(Boolean))].join('、')}。`,
+          `Departments named in the plan's tables: ${departments.map((d) => `${d} (${count(d)} indicators)`).join(', ')}.`,
+        );
+        return result(
+          q,
+          'unit',
+          true,
+          text,
+          kb.passages
+            .filter((p) => p.kind === 'indicator' && (kb.indicators[p.indicator ?? -1]?.departments.length ?? 0) > 0)
+            .map((p) => source(p)),
+        );
+      }
+    }
+    // A sentence that names who does the very thing asked ("向市农业农村委提交整改销号申请") comes first.
+    const rarest = [...topicTerms].sort((a, b) => index.df(a) - index.df(b))[0];
+    const named = bestSentences(hits, q, 10).find(
+      (s) => new RegExp(UNIT_PATTERN.source).test(s.text) && (!rarest || s.text.includes(rarest)),
+    );
+    if (named && rarest && index.df(rarest) <= 6) {
+      parts.push(`${clip(named.text, 120)}${say(lang, `（${cite(named.passage, lang)}）`, ` (${cite(named.passage, lang)})`)}`);
+      sources.push(source(named.passage, named.text));
+    }
     for (const h of hits.slice(0, 4).filter((x) => x.score >= top * 0.5)) {
       const p = h.passage;
       const rec = p.row ? kb.records.records[p.row - 1] : undefined;
@@ -745,10 +776,12 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   }
 
   /** The best sentence that states a figure. */
-  function answerFigure(q: PreparedQuery, intent: Intent, hits: Hit[], lang: Lang): Answer | null {
+  function answerFigure(q: PreparedQuery, intent: Intent, hits: Hit[], lang: Lang, wanted?: RegExp): Answer | null {
     // "多少人" / "几次": the measure word says which figure is meant.
-    const asked =
-      /(?:多少|几)(?:个|位|名)?([人次家种项起亩吨个座块户钱元])/.exec(q.normalized)?.[1] ?? (/资金/.test(q.normalized) ? '元' : undefined);
+    const countMatch = /(?:多少|几)(个|位|名|[人次家种项起亩吨座块户钱元])([\u4e00-\u9fa5]{0,4})/.exec(q.normalized);
+    const asked = countMatch?.[1] ?? (/资金/.test(q.normalized) ? '元' : undefined);
+    // "几个监测井": the counted thing must be in the sentence that gives the count.
+    const noun = (countMatch?.[2] ?? '').replace(/[的了吗呢是有]+$/, '').slice(0, 2);
     // "how many aquaculture farms": the counted noun is any word of the question with a known unit.
     const english = /how many/.test(q.normalized)
       ? q.normalized.split(/[^a-z]+/).find((w) => w in ENGLISH_UNITS)
@@ -756,13 +789,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         ? 'money'
         : undefined;
     const unit = asked === '钱' ? '元' : (asked ?? (english ? ENGLISH_UNITS[english] : undefined));
-    const prefer = unit ? new RegExp(`\\d+(?:\\.\\d+)?(?:多)?万?${unit}`) : /\d/;
+    const prefer = wanted ?? (unit ? new RegExp(`\\d+(?:\\.\\d+)?(?:多)?万?${unit}`) : /\d/);
     // A year ("到2025年") is no answer to "how many".
     const figure = (s: string) => /\d/.test(s.replace(/20\d{2}\s*年|20\d{2}[—-]20\d{2}|[[(（〔]20\d{2}[\])）〕]\d*号?/g, ''));
     const best = bestSentences(hits, q, 8, prefer).filter((b) => figure(b.text));
     // With a measure word, a sentence that counts in it is the answer if there is one.
-    const counted = unit ? best.filter((b) => prefer.test(b.text)) : [];
-    const lead = (counted.length ? counted : best)[0];
+    const counted = unit || wanted ? best.filter((b) => prefer.test(b.text) && (!noun || b.text.includes(noun))) : [];
+    const lead = wanted || noun ? counted[0] : (counted.length ? counted : best)[0];
     if (!lead) return null;
     const text = say(
       lang,
@@ -808,6 +841,67 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       true,
       clip(`${head}${text}`, defaultAnswerOptions.maxLength),
       shown.map((c) => source(c.passage, c.clause)),
+    );
+  }
+
+  /** "台账第一行的整改目标": straight from the named row's cells. */
+  function answerRow(q: PreparedQuery, intent: Intent, row: number, lang: Lang): Answer | null {
+    const rec = kb.records.records[row - 1];
+    if (!rec || !kb.recordsDoc) {
+      return result(
+        q,
+        intent,
+        false,
+        say(
+          lang,
+          `整改台账没有第${row}行（共${kb.records.records.length}行）。`,
+          `The records have no row ${row} (there are ${kb.records.records.length}).`,
+        ),
+        [],
+      );
+    }
+    const passages = kb.passages.filter((p) => p.row === row);
+    const cell = (kind: Passage['kind']) => passages.filter((p) => p.kind === kind);
+    const pick: Record<string, { name: string; kind: Passage['kind'] }> = {
+      target: { name: '整改目标', kind: 'target' },
+      deadline: { name: '整改目标', kind: 'target' },
+      measure: { name: '整改措施', kind: 'measure' },
+      progress: { name: '成效', kind: 'effect' },
+    };
+    const wanted = /措施|怎么|如何/.test(q.normalized)
+      ? pick.measure
+      : /成效|进展|完成/.test(q.normalized)
+        ? pick.progress
+        : (pick[intent] ?? null);
+    if (intent === 'unit' || intent === 'contact') {
+      const text = say(
+        lang,
+        `整改台账第${row}行的整改责任单位：${rec.unit ?? '（空）'}；社会监督联系人及电话：${rec.contact ?? '（空，台账未填写）'}。`,
+        `Records row ${row}: responsible unit ${rec.unit ?? '(blank)'}; contact: ${rec.contact ?? '(blank)'}.`,
+      );
+      return result(
+        q,
+        intent,
+        true,
+        text,
+        passages.slice(0, 1).map((p) => source(p)),
+      );
+    }
+    const chosen = wanted ? cell(wanted.kind) : cell('overview');
+    if (chosen.length === 0) return null;
+    const name = wanted?.name ?? '整改任务概述';
+    const items = chosen.map((p) => clip((p.text.split('\n')[0] ?? p.text).replace(/[。；]$/, ''), 90));
+    const text = say(
+      lang,
+      `整改台账第${row}行·${name}：${items.join('；')}。${rec.unit ? `责任单位：${rec.unit}。` : ''}`,
+      `Records row ${row}, ${name}: ${items.join('; ')}.`,
+    );
+    return result(
+      q,
+      intent === 'deadline' ? 'deadline' : wanted?.kind === 'measure' ? 'measure' : wanted?.kind === 'effect' ? 'progress' : 'target',
+      true,
+      clip(text, defaultAnswerOptions.maxLength),
+      chosen.map((p) => source(p)),
     );
   }
 
@@ -1006,15 +1100,32 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       const exactIndicator =
         (scoredInds[0]?.share ?? 0) >= 0.8 || (metric !== null && inds[0] !== undefined && overlap(metric, indicatorName(inds[0])) >= 0.7);
       const hasYearElsewhere = q.years.filter((y) => !Object.values(kb.texts).some((t) => t.includes(`${y}`)));
-      const scope = scopeOf(q);
+      // "台账第一行…": the question names a row of the table (and so the table).
+      const rowRef = /第([一二三四五六七八九十\d]+)(?:行|条)/.exec(q.normalized)?.[1];
+      const row = rowRef ? (/\d/.test(rowRef) ? Number(rowRef) : '一二三四五六七八九十'.indexOf(rowRef) + 1) : null;
+      const scope = row ? kb.recordsDoc?.id : scopeOf(q);
       const weight = kindWeight(cued);
       const hits = index
-        .search(q, { limit: 12, weight: scope ? (p) => (p.document === scope ? weight(p) : 0) : weight })
+        .search(q, {
+          limit: 12,
+          weight: (p) => (scope && p.document !== scope ? 0 : row && p.row !== undefined && p.row !== row ? 0 : weight(p)),
+        })
         .filter((h) => h.score > 0);
+      // A figure the question quotes ("670万吨是什么") is in the passages that answer it.
+      const quoted = q.terms.filter((t) => /\d/.test(t) && !/^20\d{2}$/.test(t) && index.has(t));
+      if (quoted.length) {
+        const withFigure = hits.filter((h) => quoted.every((t) => tokenSet(h.passage.text).has(t)));
+        if (withFigure.length) hits.splice(0, hits.length, ...withFigure);
+      }
       const places = lexicon.towns.filter((t) => q.normalized.includes(t) || q.normalized.includes(t.replace(/(镇|街道)$/, '')));
       const hanChars = hanLength(q.cleaned);
       const unknownChars = q.unknown.reduce((n, u) => n + u.length, 0);
-      const domain = DOMAIN.test(q.normalized) || q.expansions.length > 0 || inds.length > 0 || metricClauses.length > 0;
+      const domain =
+        DOMAIN.test(q.normalized) ||
+        q.expansions.length > 0 ||
+        inds.length > 0 ||
+        metricClauses.length > 0 ||
+        q.terms.some((t) => /\d/.test(t) && !/^20\d{2}$/.test(t) && index.has(t));
       if (cued === 'contact') return answerContact(q, hits, inds, lang);
       if (!domain && places.length === 0 && (hits.length === 0 || unknownChars >= hanChars * 0.4)) {
         return fixedAnswer(
@@ -1029,6 +1140,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       if (hasYearElsewhere.length > 0) return notFound(q, intent, `${hasYearElsewhere.join('、')}年`, lang);
       const structure = answerStructure(q, lang);
       if (structure) return structure;
+      if (row) {
+        const fromRow = answerRow(q, intent, row, lang);
+        if (fromRow) return fromRow;
+      }
       const missing = q.unknown.filter(missingTopic);
       if (missing.length > 0 && inds.length === 0 && metricClauses.length === 0) return notFound(q, intent, missing.join('、'), lang);
       if (places.length > 0) {
@@ -1076,11 +1191,18 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       };
       // "召开了几次…", "专班有多少人", "投入多少钱": a figure is wanted, whatever passage kind matched
       // best; with a measure word it is wanted even when the question also sounds like progress.
+      // "多久能销号", "几天内": a duration, which the text states in days or months.
+      if (/多久|多长时间|几天|几个月/.test(q.question) && hits.length) {
+        const duration = answerFigure(q, intent, hits, lang, /\d+\s*(个工作日|天|日|个月|月)/);
+        if (duration) return duration;
+      }
       const wantsFigure = /多少|多大|面积|几[次个家种项起人亩吨万年]|how (many|much)/.test(q.normalized);
-      const measureWord = /(?:多少|几)(?:个|位|名)?([人次家种项起亩吨座块户钱元])|资金/.test(q.normalized);
+      const measureWord = /(?:多少|几)(个|位|名|[人次家种项起亩吨座块户钱元])|资金/.test(q.normalized);
       if (wantsFigure && inds.length === 0 && metricClauses.length === 0 && (cued === null || (measureWord && cued === 'progress'))) {
         const figure = answerFigure(q, intent, hits, lang);
         if (figure) return figure;
+        // A count in a measure word ("几个监测井") that no sentence gives is not in the records.
+        if (measureWord) return notFound(q, intent, null, lang);
       }
       const specific = byIntent();
       if (specific) return specific;

@@ -50,16 +50,17 @@ const CUES: Partial<Record<Intent, RegExp[]>> = {
     /(往|向|朝).{0,8}(河|沟|塘|江|田|地里|水库).{0,6}(排|倒|放|流)/,
     // "养鸡场臭气熏天怎么办": a grievance that wants something done.
     /(臭|排污|污染|粪|垃圾|黑烟|噪音|脏水|死鱼).{0,12}(怎么办|咋办|找谁|谁管|有人管吗|没人管)/,
+    /(pollut|smell|stink|dump|sewage|manure).{0,30}(what (should|can) i do|what to do|who (should|can) i (tell|call))/i,
   ],
   contact: [/联系人|联系电话|电话|联系方式|手机号|热线|找谁|怎么联系|联系谁|contact|phone|hotline|call whom|who (should|can) i call/i],
   unit: [
-    /谁负责|谁来负责|负责|谁管|归谁管|哪个部门|哪个单位|哪些部门|哪家单位|什么部门|什么单位|责任单位|责任部门|牵头|负责单位|主管部门|主管单位|由谁|who is responsible|which (department|unit|agency)|responsible (unit|department)/i,
+    /谁负责|谁来负责|负责|是谁|由谁|谁来|谁管|归谁管|哪个部门|哪个单位|哪些部门|哪家单位|什么部门|什么单位|责任单位|责任部门|牵头|负责单位|主管部门|主管单位|由谁|who is responsible|which (department|unit|agency)|responsible (unit|department)/i,
   ],
   deadline: [
     /什么时候|何时|几时|截止|期限|时限|哪一年|哪年|多久|时间节点|最后期限|整改时间|完成时间|啥时候|到什么时间|deadline|when|by what year|by when|due/i,
   ],
   progress: [
-    /(减少|降低|降|增加|提高|整改|完成|建成|投入|创建|划定|治理|验收)了?(多少|几)|完成了?(没|吗|没有)|完成了吗|完成没|完成得|完成情况|进展|进度|成效|效果|怎么样了|做得怎么样|整改了吗|整改好了|达到了吗|达标了吗|搞完|弄完|实现了吗|已经|成果|现状|progress|achieved|accomplished|completed|how (much|many).*(done|completed|finished)|result|status/i,
+    /(减少|降低|降|增加|提高|整改|完成|建成|投入|创建|划定|治理|验收)了?(多少|几)|完成了?(没|吗|没有)|是否(已经)?完成|有没有完成|完成与否|完成了吗|完成没|完成得|完成情况|进展|进度|成效|效果|怎么样了|做得怎么样|整改了吗|整改好了|达到了吗|达标了吗|搞完|弄完|实现了吗|已经|成果|现状|progress|achieved|accomplished|completed|how (much|many).*(done|completed|finished)|result|status/i,
   ],
   indicator: [
     /指标|约束性|预期性|现状值|目标值|利用率|覆盖率|处理率|治理率|普及率|回收率|配套率|比例|百分之|indicator|rate|ratio|percentage|binding|expected/i,

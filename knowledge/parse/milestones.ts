@@ -25,7 +25,7 @@ export interface Milestone {
 }
 
 /** Unit names as the documents write them: 区农业农村委, 区生态环境局, 区规划和自然资源局 … */
-export const UNIT_PATTERN = /区(?:[\u4e00-\u9fa5]{1,10}?)(?:委员会|局|委|办|厅|中心)/g;
+export const UNIT_PATTERN = /[区市](?:[\u4e00-\u9fa5]{1,10}?)(?:委员会|局|委|办|厅|中心)/g;
 
 function keyOf(document: string, title: string): string {
   return createHash('sha256').update(`${document}\u0000${title}`).digest('hex').slice(0, 16);
