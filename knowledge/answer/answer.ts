@@ -179,8 +179,11 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   const indicatorPassage = new Map<Indicator, Passage>(
     kb.passages.filter((p) => p.kind === 'indicator').map((p) => [kb.indicators[p.indicator ?? -1] as Indicator, p]),
   );
+  // Inline citations name the innermost section only ("加强农村饮用水水源保护 第12段"); the sources
+  // list under the answer keeps the full path.
+  const shortLocator = (locator: string) => (locator.split(' > ').at(-1) ?? locator).replace(/(第\d+段)（[^）]*）$/, '$1');
   const cite = (p: { document: string; locator: string }, lang: Lang) =>
-    `${docShort(p.document, lang)}${lang === 'en' ? ' ' : ''}${p.locator}`;
+    `${docShort(p.document, lang)}${lang === 'en' ? ' ' : ''}${shortLocator(p.locator)}`;
 
   function result(q: PreparedQuery, intent: Intent, found: boolean, text: string, sources: Source[]): Answer {
     const unique = uniqueBy(sources, (s) => `${s.document}|${s.locator}`);
@@ -954,7 +957,12 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   function answerSection(q: PreparedQuery, lang: Lang): Answer | null {
     const asked = tokenSet(`${withoutCues(q.cleaned)} ${q.expansions.join(' ')}`);
     const mentionsPlan = /规划|plan/.test(q.normalized);
-    const sections = kb.plan.sections.filter((s) => s.title.length >= 2 && (s.paragraphs.length >= 2 || s.children.length >= 2));
+    // A list is an answer only for a section of a few items; a long one (where the export lost the
+    // headings inside it) is better answered sentence by sentence.
+    const listable = (n: number) => n >= 2 && n <= 8;
+    const sections = kb.plan.sections.filter(
+      (s) => s.title.length >= 2 && (listable(s.paragraphs.length) || (s.paragraphs.length === 0 && listable(s.children.length))),
+    );
     const head = (title: string) => title.slice(-2);
     const scored = sections
       .map((section) => {
@@ -975,7 +983,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const items = s.paragraphs.length
       ? s.paragraphs.map((p) => /^[^。；]{2,24}[。；]/.exec(p)?.[0].replace(/[。；]$/, '') ?? clip(p, 30))
       : s.children.map((c) => `${c.number}${c.title}`);
-    const text = say(lang, `${s.path.join(' > ')}：${items.join('；')}。`, `${s.path.join(' > ')}: ${items.join('; ')}.`);
+    const where = `${docShort(kb.planDoc.id, lang)}${lang === 'en' ? ' ' : ''}${s.number}${s.title}`;
+    const text = say(lang, `${where}：${items.join('；')}。`, `${where}: ${items.join('; ')}.`);
     const inSection = (p: Passage) => p.kind === 'paragraph' && p.locator.startsWith(s.path.join(' > '));
     return result(
       q,
