@@ -2,6 +2,7 @@
 import { type App, createApp } from '../bot/app.js';
 import { parseConfig } from '../bot/config.js';
 import type { Inbound, Reply } from '../bot/dialog/types.js';
+import { createMilestoneDesk } from '../jobs/desk.js';
 import { openDb } from '../store/db.js';
 import { knowledge, NOW } from './helpers.js';
 
@@ -18,7 +19,12 @@ let seq = 0;
 
 /** A fresh program over an in-memory store (or the given file). */
 export function makeApp(env: Record<string, string> = {}, path = ':memory:', onError?: (e: unknown) => void): App {
-  return createApp(parseConfig(env), { db: openDb(path), knowledge: knowledge(), ...(onError ? { onError } : {}) });
+  return createApp(parseConfig(env), {
+    db: openDb(path),
+    knowledge: knowledge(),
+    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb),
+    ...(onError ? { onError } : {}),
+  });
 }
 
 /** A user of `app` on a channel. */

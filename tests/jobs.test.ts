@@ -166,6 +166,58 @@ describe('Jobs.reminders', () => {
   });
 });
 
+describe('milestone desk (officials by chat)', () => {
+  it('lists a unit’s milestones, marks one done, snoozes one and adds one', () => {
+    const app = makeApp();
+    const now = at('2026-11-23T01:00:00Z');
+    const jobs = jobsFor(app, now);
+    const o = talker(app, 'ms-official', 'test', now);
+    o.say(`/join ${app.people.invite('official', '区农业农村委', now)}`);
+    o.say('/milestones');
+    expect(o.last()).toContain('化肥农药使用总量减少比例');
+    const id = jobs.milestones.list({ unit: '区农业农村委' })[0]?.id as number;
+    o.say(`/done ${id}`);
+    expect(o.last()).toContain('请写上完成情况说明');
+    o.say(`/done ${id} 已完成销号`);
+    expect(jobs.milestones.get(id)?.status).toBe('done');
+    const other = jobs.milestones.list({ unit: '区生态环境局' }).find((m) => !m.unit?.includes('区农业农村委'));
+    o.say(`/done ${other?.id} 不是我的`);
+    expect(o.last()).toContain('不属于您的单位');
+    const next = jobs.milestones.list({ unit: '区农业农村委', status: 'open' })[0]?.id as number;
+    o.say(`/snooze ${next} 14`);
+    expect(jobs.milestones.get(next)?.snoozedUntil).toBe('2026-12-07');
+    o.say('/addmilestone 2027-06-30 完成石蟆镇养殖场粪污设施验收');
+    expect(jobs.milestones.list({ unit: '区农业农村委' }).some((m) => m.origin === 'official' && m.dueDate === '2027-06-30')).toBe(true);
+    expect(jobs.milestones.events(id).map((e) => e.action)).toEqual(['imported', 'done']);
+  });
+
+  it('sends an administrator-assigned milestone to its new unit', () => {
+    const app = makeApp();
+    const now = at('2026-11-23T01:07:00Z');
+    const jobs = jobsFor(app, now);
+    const orphan = jobs.milestones.list({ status: 'open' }).find((m) => m.unit === null && m.dueDate < '2026-11-23') as MilestoneRow;
+    jobs.milestones.assign(orphan.id, '区生态环境局', 'admin', now);
+    const sent = jobs.reminders(now);
+    expect(sent.find((m) => m.unit === '区生态环境局')?.milestones.map((m) => m.id)).toContain(orphan.id);
+    expect(sent.find((m) => m.unit === '管理员')?.milestones.map((m) => m.id)).not.toContain(orphan.id);
+  });
+});
+
+describe('Jobs.housekeeping', () => {
+  it('closes a case left unrated for a week after it was completed', () => {
+    const app = makeApp();
+    const ticket = fileReport(talker(app, 'hk', 'test', at('2026-11-01T01:00:00Z')));
+    const o = talker(app, 'hk-official', 'test', at('2026-11-02T01:00:00Z'));
+    o.say(`/join ${app.people.invite('official', '区农业农村委', at('2026-11-02T01:00:00Z'))}`);
+    o.say(`/accept ${ticket}`);
+    o.say(`/close ${ticket} 已清理`);
+    const jobs = jobsFor(app, at('2026-11-05T01:00:00Z'));
+    expect(jobs.housekeeping(at('2026-11-05T01:00:00Z')).expired).toBe(0);
+    expect(jobs.housekeeping(at('2026-11-10T01:00:00Z')).expired).toBe(1);
+    expect(app.cases.byTicket(ticket)?.status).toBe('已关闭');
+  });
+});
+
 describe('Jobs.dispatch', () => {
   it('is not starved by messages for channels this process cannot send to', async () => {
     const app = makeApp();
