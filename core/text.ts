@@ -41,6 +41,8 @@ export function stripBookmarks(text: string): string {
 export function normalize(text: string): string {
   let s = stripBookmarks(text).normalize('NFKC').toLowerCase();
   s = s.replace(/[〔〕【】［］﹝﹞]/g, (c) => BRACKETS[c] ?? c);
+  // The year of a document number in any brackets, even mismatched ones: "(2020]" → "[2020]".
+  s = s.replace(/[[(]\s*((?:19|20)\d{2})\s*[\])]/g, '[$1]');
   s = s.replace(/[〇零一二三四五六七八九]{4}(?=年)/g, (m) => [...m].map((c) => HAN_DIGITS[c] ?? c).join(''));
   // A two-digit year only when nothing numeric precedes it: "25年" yes, "2025年" and "3.25年" no.
   s = s.replace(/(^|[^\d.])(1[5-9]|[2-4]\d)(?=年)/g, (_m, pre: string, yy: string) => `${pre}20${yy}`);

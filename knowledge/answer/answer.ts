@@ -198,10 +198,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
   }
 
   /** Sentences of the hits that best cover the question's terms. */
-  function bestSentences(hits: Hit[], q: PreparedQuery, limit: number, prefer?: RegExp) {
+  function bestSentences(hits: Hit[], q: PreparedQuery, limit: number, prefer?: RegExp, depth = 6) {
     const terms = q.terms.filter((t) => index.has(t));
     const scored: Array<{ text: string; passage: Passage; score: number }> = [];
-    hits.slice(0, 6).forEach((h, rank) => {
+    hits.slice(0, depth).forEach((h, rank) => {
       for (const { text: s, toks } of sentencesOf(h.passage)) {
         if (q.years.length > 0 && !q.years.some((y) => s.includes(String(y)))) continue;
         let score = 0;
@@ -726,8 +726,26 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         found.slice(0, 2).map((f) => source(f.passage)),
       );
     }
-    const top = new Set(hits.slice(0, 4).map((h) => h.passage.id));
-    const cited = allCitations.filter((c) => top.has(c.passage.id)).sort((a, b) => a.passage.id - b.passage.id);
+    // Each cited document scored by how much of the question its title and citing sentence cover.
+    const terms = q.terms.filter((t) => index.has(t));
+    const scoredCitations = allCitations
+      .map((c) => {
+        const sentence = sentencesOf(c.passage).find((s) => s.text.includes(c.title));
+        const toks = new Set([...tokenSet(c.title), ...(sentence?.toks ?? [])]);
+        // The passage around it counts too, at half weight: the measure "做严做实化肥农药减量工作"
+        // cites its documents in sentences that no longer name the topic.
+        const around = tokenSet(c.passage.text);
+        let score = 0;
+        for (const t of terms) score += toks.has(t) ? idf(index, t) : around.has(t) ? idf(index, t) / 2 : 0;
+        return { c, score };
+      })
+      .filter((x) => x.score > 0);
+    const bestScore = Math.max(0, ...scoredCitations.map((x) => x.score));
+    const cited = scoredCitations
+      .filter((x) => x.score >= bestScore * 0.6)
+      .sort((a, b) => b.score - a.score)
+      .map((x) => x.c);
+    void hits;
     if (cited.length === 0) return null;
     const list = uniqueBy(cited, (c) => c.title).slice(0, 4);
     const text = say(
@@ -794,11 +812,14 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const unit = asked === '钱' ? '元' : (asked ?? (english ? ENGLISH_UNITS[english] : undefined));
     const prefer = wanted ?? (unit ? new RegExp(`\\d+(?:\\.\\d+)?(?:多)?万?${unit}`) : /\d/);
     // A year ("到2025年") is no answer to "how many".
-    const figure = (s: string) => /\d/.test(s.replace(/20\d{2}\s*年|20\d{2}[—-]20\d{2}|[[(（〔]20\d{2}[\])）〕]\d*号?/g, ''));
-    const best = bestSentences(hits, q, 8, prefer).filter((b) => figure(b.text));
+    // Nor is a year, a document number or a position ("第2项").
+    const figure = (s: string) =>
+      /\d/.test(s.replace(/20\d{2}\s*年|20\d{2}[—-]20\d{2}|[[(（〔]20\d{2}[\])）〕]\d*号?|第\d+[项段行条]/g, ''));
+    const best = bestSentences(hits, q, 12, prefer, 12).filter((b) => figure(b.text));
     // With a measure word, a sentence that counts in it is the answer if there is one.
     const counted = unit || wanted ? best.filter((b) => prefer.test(b.text) && (!noun || b.text.includes(noun))) : [];
-    const lead = wanted || noun ? counted[0] : (counted.length ? counted : best)[0];
+    // With a measure word, only a sentence counting in it answers; without one, any figure does.
+    const lead = wanted || unit ? counted[0] : best[0];
     if (!lead) return null;
     const text = say(
       lang,
@@ -1165,8 +1186,6 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       if (hits.length === 0 && inds.length === 0) return notFound(q, intent, null, lang);
 
       const byIntent = (): Answer | null => {
-        const listed = listIndicators(q, lang);
-        if (listed && inds.length === 0) return listed;
         if (intent === 'measure' || intent === 'target' || /哪些|什么|有几|what are/.test(q.normalized)) {
           const section = answerSection(q, lang);
           if (section && inds.length === 0 && metricClauses.length === 0) return section;
@@ -1205,9 +1224,19 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         const duration = answerFigure(q, intent, hits, lang, /\d+\s*(个工作日|天|日|个月|月)/);
         if (duration) return duration;
       }
+      // "专栏1有几个指标" counts the table's rows, not a figure in the text.
+      const listed = listIndicators(q, lang);
+      if (listed && inds.length === 0) return listed;
       const wantsFigure = /多少|多大|面积|几[次个家种项起人亩吨万年]|how (many|much)/.test(q.normalized);
       const measureWord = /(?:多少|几)(个|位|名|[人次家种项起亩吨座块户钱元])|资金/.test(q.normalized);
-      if (wantsFigure && inds.length === 0 && metricClauses.length === 0 && (cued === null || (measureWord && cued === 'progress'))) {
+      // A count in a measure word ("多少座", "多少亩") is no indicator's rate, unless the question names the indicator.
+      const figureFirst = inds.length === 0 || (measureWord && !exactIndicator);
+      if (
+        wantsFigure &&
+        figureFirst &&
+        metricClauses.length === 0 &&
+        (cued === null || (measureWord && ['progress', 'indicator'].includes(cued)))
+      ) {
         const figure = answerFigure(q, intent, hits, lang);
         if (figure) return figure;
         // A count in a measure word ("几个监测井") that no sentence gives is not in the records.

@@ -73,9 +73,12 @@ const CUES: Partial<Record<Intent, RegExp[]>> = {
   place: [/哪些镇|哪个镇|哪些街道|哪里|在哪|哪些地方|哪个地方|地点|where|which town/i],
 };
 
+/** Words that ask for a document rather than name one ("依据什么文件"). */
+const DOCUMENT_FRAME = /文件依据|依据什么文件|什么文件|哪个文件|哪些文件|依据的?文件|依据|文号|文件/g;
+
 /** The question without the words that only say what kind of answer is wanted. */
 export function withoutCues(normalized: string): string {
-  let s = normalized;
+  let s = normalized.replace(DOCUMENT_FRAME, ' ');
   for (const intent of ['contact', 'unit', 'deadline', 'progress', 'target', 'place'] as Intent[]) {
     for (const re of CUES[intent] ?? []) s = s.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), ' ');
   }
