@@ -78,14 +78,14 @@ export const MIGRATIONS: string[] = [
    ) STRICT;
    CREATE INDEX cases_user ON cases (channel, user_id, created_at);
    CREATE INDEX cases_unit_status ON cases (unit, status, accept_due);
-   CREATE INDEX cases_category_town ON cases (category, town, created_at);
+   CREATE INDEX cases_town ON cases (town, created_at);
    CREATE TABLE case_photos (
      case_id INTEGER NOT NULL REFERENCES cases (id),
      position INTEGER NOT NULL,
      channel TEXT NOT NULL,
      file_ref TEXT NOT NULL,
      PRIMARY KEY (case_id, position)
-   ) STRICT;
+   ) STRICT, WITHOUT ROWID;
    CREATE TABLE case_events (
      id INTEGER PRIMARY KEY,
      case_id INTEGER NOT NULL REFERENCES cases (id),
