@@ -169,6 +169,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return v;
   };
   const allCitations = citations(kb.passages);
+  // Years the documents mention at all, so a question about another year is known to be unanswerable.
+  const corpusYears = new Set(Object.values(kb.texts).flatMap((t) => [...t.matchAll(/(?<!\d)(\d{4})(?!\d)/g)].map((m) => Number(m[1]))));
   // How often each character occurs in the corpus: a run of unknown words made of common
   // characters ("水能直接排河里") is colloquial phrasing; one of rare characters ("噪声扰民") is a
   // topic the documents do not cover.
@@ -409,7 +411,6 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     const asked = [...q.normalized.matchAll(UNIT_PATTERN)].map((m) => m[0]);
     const candidates = [...new Set([...asked, ...units.map((u) => u.unit)])];
     const entered = candidates.flatMap((u) => deps.contacts?.forUnit(u) ?? []);
-    const contactCells = kb.records.records.filter((r) => r.contact).map((r) => r);
     if (entered.length > 0) {
       const text = entered
         .slice(0, 3)
@@ -433,8 +434,10 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         units.map((u) => u.from),
       );
     }
-    if (contactCells.length > 0 && hits[0]?.passage.row) {
-      const rec = kb.records.records[hits[0].passage.row - 1];
+    // Should a row ever fill its 社会监督联系人及电话 cell, that cell answers.
+    const top = hits[0]?.passage;
+    if (top?.row) {
+      const rec = kb.records.records[top.row - 1];
       if (rec?.contact) {
         return result(
           q,
@@ -445,7 +448,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
             `社会监督联系人及电话：${rec.contact}（整改台账第${rec.row}行）。`,
             `Public supervision contact: ${rec.contact} (records row ${rec.row}).`,
           ),
-          [source(hits[0].passage)],
+          [source(top)],
         );
       }
     }
@@ -464,7 +467,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     );
   }
 
-  function answerUnit(q: PreparedQuery, hits: Hit[], _inds: Indicator[], lang: Lang): Answer | null {
+  function answerUnit(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
     const top = hits[0]?.score ?? 0;
     const parts: string[] = [];
     const sources: Source[] = [];
@@ -704,7 +707,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     return d ? { ...d, intent: 'target' } : null;
   }
 
-  function answerDocument(q: PreparedQuery, hits: Hit[], lang: Lang): Answer | null {
+  function answerDocument(q: PreparedQuery, lang: Lang): Answer | null {
     const numbers = docNumbersIn(q.question);
     const all = allCitations;
     if (numbers.length > 0) {
@@ -745,7 +748,6 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       .filter((x) => x.score >= bestScore * 0.6)
       .sort((a, b) => b.score - a.score)
       .map((x) => x.c);
-    void hits;
     if (cited.length === 0) return null;
     const list = uniqueBy(cited, (c) => c.title).slice(0, 4);
     const text = say(
@@ -1129,7 +1131,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       // A table indicator that the question names (nearly) wins; otherwise a rate the text states does.
       const exactIndicator =
         (scoredInds[0]?.share ?? 0) >= 0.8 || (metric !== null && inds[0] !== undefined && overlap(metric, indicatorName(inds[0])) >= 0.7);
-      const hasYearElsewhere = q.years.filter((y) => !Object.values(kb.texts).some((t) => t.includes(`${y}`)));
+      const hasYearElsewhere = q.years.filter((y) => !corpusYears.has(y));
       // "台账第一行…": the question names a row of the table (and so the table).
       const rowRef = /第([一二三四五六七八九十\d]+)(?:行|条)/.exec(q.normalized)?.[1];
       const row = rowRef ? (/\d/.test(rowRef) ? Number(rowRef) : '一二三四五六七八九十'.indexOf(rowRef) + 1) : null;
@@ -1199,7 +1201,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         }
         switch (intent) {
           case 'unit':
-            return answerUnit(q, hits, inds, lang);
+            return answerUnit(q, hits, lang);
           case 'deadline':
             // A date the records do not give is not to be guessed from nearby sentences.
             return answerDeadline(q, hits, lang, now) ?? notFound(q, 'deadline', null, lang);
@@ -1210,7 +1212,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           case 'target':
             return answerTargets(q, hits, lang, now);
           case 'document':
-            return answerDocument(q, hits, lang);
+            return answerDocument(q, lang);
           case 'place':
             return answerGeneral(q, 'place', hits, lang);
           default:
