@@ -115,7 +115,11 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
           schema: store === 'ok' ? schemaVersion(app.db) : null,
           pendingOutbox: app.outbox.list({ status: 'pending' }).length,
         },
-        index: { passages: app.knowledge.index.size, version: app.knowledge.index.version, source: app.knowledge.indexSource },
+        knowledge: {
+          documents: app.knowledge.kb.documents.length,
+          statements: app.knowledge.statements.statements.length,
+          segmenter: app.knowledge.segmenter.kind,
+        },
         channels: {
           web: 'on',
           telegram: telegram ? telegram.status() : 'off',

@@ -1,6 +1,6 @@
 /**
- * The knowledge base: both documents parsed into records, sections, indicators, milestones and the
- * passages that search works on. Pure: it takes the documents' texts and returns data.
+ * The knowledge base: every document of the corpus parsed by its kind (rectification tables, plans)
+ * into records, sections, indicators, milestones and the passages that search works on. Pure: it takes the documents' texts and returns data.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,10 @@ export interface DocumentInfo {
   title: string;
   shortTitle: string;
   titleEn: string;
+  /** How current the document's facts are ("2022", "2021-10"), from the manifest; null when unknown. */
+  asOf: string | null;
+  /** The places the document covers ("江津区", "江津"): from the manifest, else read off its title. */
+  scope: string[];
 }
 
 /** What a passage is: a part of a table row, an indicator row or a plan paragraph. */
@@ -39,14 +43,23 @@ export interface Passage {
   indicator?: number;
 }
 
-/** Everything the answerer knows. */
+/** An indicator row with the document it stands in. */
+export interface DocIndicator extends Indicator {
+  document: string;
+}
+
+/** One parsed document: a rectification table or a plan. */
+export interface ParsedDocument {
+  info: DocumentInfo;
+  table: RecordsTable | null;
+  plan: Plan | null;
+}
+
+/** Everything the answerer knows: any number of documents, each parsed by its kind. */
 export interface KnowledgeBase {
   documents: DocumentInfo[];
-  records: RecordsTable;
-  recordsDoc: DocumentInfo | null;
-  plan: Plan;
-  planDoc: DocumentInfo | null;
-  indicators: Indicator[];
+  parsed: ParsedDocument[];
+  indicators: DocIndicator[];
   milestones: Milestone[];
   passages: Passage[];
   /** The raw texts, by document id: the search snapshot's version depends on them. */
@@ -63,10 +76,24 @@ const manifestSchema = z.object({
         title: z.string().min(1),
         shortTitle: z.string().min(1),
         titleEn: z.string().min(1),
+        asOf: z.string().min(4).max(20).optional(),
+        scope: z.array(z.string().min(1)).optional(),
       }),
     )
     .min(1),
 });
+
+/** The places a title names: districts, counties and cities ("江津区" and its short form "江津"). */
+export function placesInTitle(title: string): string[] {
+  const out: string[] = [];
+  for (const m of title.matchAll(/([\u4e00-\u9fa5]{2,3}?)(区|县|市)(?![\u4e00-\u9fa5]{0,1}(?:域|级))/g)) {
+    const name = `${m[1]}${m[2]}`;
+    if (out.includes(name)) continue;
+    out.push(name, m[1] as string);
+    break;
+  }
+  return out;
+}
 
 /** Reads a corpus folder: its manifest.json and the files it names. */
 export function loadCorpus(dir: string): { documents: DocumentInfo[]; texts: Record<string, string> } {
@@ -81,50 +108,61 @@ export function loadCorpus(dir: string): { documents: DocumentInfo[]; texts: Rec
     throw new RectifyError('knowledge', 'corpus_manifest', `bad manifest in ${dir}: ${z.prettifyError(parsed.error)}`);
   }
   const texts: Record<string, string> = {};
-  for (const d of parsed.data.documents) texts[d.id] = readFileSync(join(dir, d.file), 'utf8');
-  return { documents: parsed.data.documents, texts };
+  const documents = parsed.data.documents.map(
+    (d): DocumentInfo => ({ ...d, asOf: d.asOf ?? null, scope: d.scope ?? placesInTitle(d.title) }),
+  );
+  for (const d of documents) texts[d.id] = readFileSync(join(dir, d.file), 'utf8');
+  return { documents, texts };
 }
 
-/** Builds the knowledge base from the documents' texts. */
-export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<string, string>): KnowledgeBase {
-  const recordsDoc = documents.find((d) => d.kind === 'records') ?? null;
-  const planDoc = documents.find((d) => d.kind === 'plan') ?? null;
-  const records = recordsDoc ? parseRecords(texts[recordsDoc.id] ?? '') : { columns: [], records: [] };
-  const plan = planDoc ? parsePlan(texts[planDoc.id] ?? '') : parsePlan('');
-  const passages: Passage[] = [];
-  const add = (p: Omit<Passage, 'id'>) => passages.push({ ...p, id: passages.length });
-
-  if (recordsDoc) {
-    for (const r of records.records) {
-      const base = { document: recordsDoc.id, title: r.overview ?? '', row: r.row };
-      if (r.overview) add({ ...base, kind: 'overview', locator: `第${r.row}行·整改任务概述`, text: r.overview });
-      for (const t of r.targets) add({ ...base, kind: 'target', locator: `第${r.row}行·整改目标（${t.label}）`, text: t.text });
-      for (const m of r.measures) add({ ...base, kind: 'measure', locator: `第${r.row}行·整改措施（${m.label}）`, text: m.text });
-      for (const e of r.effects) add({ ...base, kind: 'effect', locator: `第${r.row}行·成效（${e.label}）`, text: e.text });
-    }
+/** The passages of one rectification table. */
+function recordPassages(table: RecordsTable, document: string): Array<Omit<Passage, 'id'>> {
+  const out: Array<Omit<Passage, 'id'>> = [];
+  for (const r of table.records) {
+    const base = { document, title: r.overview ?? '', row: r.row };
+    if (r.overview) out.push({ ...base, kind: 'overview', locator: `第${r.row}行·整改任务概述`, text: r.overview });
+    for (const t of r.targets) out.push({ ...base, kind: 'target', locator: `第${r.row}行·整改目标（${t.label}）`, text: t.text });
+    for (const m of r.measures) out.push({ ...base, kind: 'measure', locator: `第${r.row}行·整改措施（${m.label}）`, text: m.text });
+    for (const e of r.effects) out.push({ ...base, kind: 'effect', locator: `第${r.row}行·成效（${e.label}）`, text: e.text });
   }
-  if (planDoc) {
-    plan.indicators.forEach((ind, i) => {
+  return out;
+}
+
+/** Builds the knowledge base from the documents' texts: every document, each by its kind. */
+export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<string, string>): KnowledgeBase {
+  const parsed: ParsedDocument[] = documents.map((info) =>
+    info.kind === 'records'
+      ? { info, table: parseRecords(texts[info.id] ?? ''), plan: null }
+      : { info, table: null, plan: parsePlan(texts[info.id] ?? '') },
+  );
+  const passages: Passage[] = [];
+  const indicators: DocIndicator[] = [];
+  const add = (p: Omit<Passage, 'id'>) => passages.push({ ...p, id: passages.length });
+  for (const d of parsed) {
+    if (d.table) for (const p of recordPassages(d.table, d.info.id)) add(p);
+    if (!d.plan) continue;
+    for (const ind of d.plan.indicators) {
+      indicators.push({ ...ind, document: d.info.id });
       add({
-        document: planDoc.id,
+        document: d.info.id,
         kind: 'indicator',
         locator: `${ind.table}第${ind.number}项`,
         title: `${ind.name} ${ind.area ?? ''} ${ind.table} ${ind.type ?? ''}`,
         text: describeIndicator(ind),
-        indicator: i,
+        indicator: indicators.length - 1,
       });
-    });
-    for (const s of plan.sections) {
+    }
+    for (const s of d.plan.sections) {
       s.paragraphs.forEach((p, i) => {
-        add({ document: planDoc.id, kind: 'paragraph', locator: paragraphLocator(s, i, p), title: s.title, text: p });
+        add({ document: d.info.id, kind: 'paragraph', locator: paragraphLocator(s, i, p), title: s.title, text: p });
       });
     }
   }
-  const milestones = [
-    ...(recordsDoc ? recordMilestones(records, recordsDoc.id) : []),
-    ...(planDoc ? planMilestones(plan, planDoc.id) : []),
-  ];
-  return { documents, records, recordsDoc, plan, planDoc, indicators: plan.indicators, milestones, passages, texts };
+  const milestones = parsed.flatMap((d) => [
+    ...(d.table ? recordMilestones(d.table, d.info.id) : []),
+    ...(d.plan ? planMilestones(d.plan, d.info.id) : []),
+  ]);
+  return { documents, parsed, indicators, milestones, passages, texts };
 }
 
 /** Reads and builds the knowledge base of a corpus folder. */

@@ -3,21 +3,36 @@
  * knowledge/ is reached through here by the other layers.
  */
 import { projectPath } from '../core/paths.js';
-import { type AnswererDeps, createAnswerer } from './answer/answer.js';
+import { createAnswerer, type defaultAnswerOptions } from './answer/answer.js';
+import type { AnswererDeps } from './answer/context.js';
+import type { Answerer, ContactDirectory } from './answer/types.js';
 import { type KnowledgeBase, loadKnowledgeBase } from './base.js';
+import { buildStatements, type StatementIndex } from './evidence/statements.js';
+import type { LedgerView } from './ledger.js';
 import { type Lexicon, loadLexicon } from './lexicon.js';
+import { type Analyzer, createAnalyzer } from './query/analyze.js';
+import { createSegmenter, type ExtraWords, type Segmenter } from './query/segment.js';
 import { openIndex, type SearchIndex } from './search/index.js';
 
-export type { Answer, Answerer, Contact, ContactDirectory, Source } from './answer/answer.js';
-export { createAnswerer, defaultAnswerOptions } from './answer/answer.js';
-export { classify, INTENTS, type Intent } from './answer/intent.js';
-export type { DocumentInfo, KnowledgeBase, Passage } from './base.js';
+export type { Handler } from './answer/answer.js';
+export { createAnswerer, defaultAnswerOptions, defaultHandlers } from './answer/answer.js';
+export type { AnswererDeps } from './answer/context.js';
+export type { Answer, Answerer, AskOptions, Contact, ContactDirectory, Intent, Source, Topic } from './answer/types.js';
+export { CONVERSATIONAL_INTENTS } from './answer/types.js';
+export type { DocIndicator, DocumentInfo, KnowledgeBase, Passage } from './base.js';
 export { buildKnowledgeBase, loadCorpus, loadKnowledgeBase } from './base.js';
-export type { Lexicon } from './lexicon.js';
+export type { Statement, StatementIndex } from './evidence/statements.js';
+export { buildStatements } from './evidence/statements.js';
+export type { LedgerView, ProgressUpdate } from './ledger.js';
+export type { AnswerType, Lexicon } from './lexicon.js';
 export { loadLexicon, parseLexicon } from './lexicon.js';
 export type { Milestone } from './parse/milestones.js';
 export type { Indicator, Plan } from './parse/plan.js';
 export type { RecordsTable, RectificationRecord } from './parse/records.js';
+export type { Analyzer, Query, Term } from './query/analyze.js';
+export { createAnalyzer } from './query/analyze.js';
+export type { Segmenter } from './query/segment.js';
+export { createFallbackSegmenter, createSegmenter } from './query/segment.js';
 export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, type SearchIndex } from './search/index.js';
 export { prepareQuery } from './search/query.js';
 export { TOKENIZER_VERSION, tokenize } from './search/tokenizer.js';
@@ -31,21 +46,64 @@ export const DEFAULT_LEXICON_DIR = projectPath('knowledge', 'lexicon');
 export interface Knowledge {
   kb: KnowledgeBase;
   lexicon: Lexicon;
-  index: SearchIndex;
-  indexSource: 'snapshot' | 'built';
-  answerer: ReturnType<typeof createAnswerer>;
+  statements: StatementIndex;
+  segmenter: Segmenter;
+  analyzer: Analyzer;
+  answerer: Answerer;
+  /** The passage-level search index (MiniSearch), opened on first use. */
+  readonly index: SearchIndex;
 }
 
-/** Opens the corpus, its lexicon and its search index (from the snapshot when it matches). */
+/** The words the segmenter must know: the lexicon's own, and the bodies and places the documents name. */
+export function segmenterWords(lexicon: Lexicon, statements: StatementIndex): ExtraWords {
+  const out: ExtraWords = [...lexicon.functionWords].map(([w, t]) => [w, t]);
+  for (const g of lexicon.synonyms) for (const w of g) if (/^\p{Script=Han}{2,}$/u.test(w)) out.push([w, 'n']);
+  for (const [, zh] of lexicon.glossary) if (/^\p{Script=Han}{2,}$/u.test(zh)) out.push([zh, 'n']);
+  for (const t of [...lexicon.towns, ...lexicon.districts]) out.push([t, 'ns']);
+  const bodies = new Set(statements.statements.flatMap((s) => s.units));
+  for (const b of bodies) out.push([b, 'nt']);
+  return out;
+}
+
+/** Opens the corpus, its lexicon, the statement index and the answerer. */
 export function openKnowledge(options: {
   corpusDir?: string;
   lexiconDir?: string;
   snapshotPath?: string | null;
-  contacts?: AnswererDeps['contacts'];
+  contacts?: ContactDirectory;
+  ledger?: LedgerView;
+  answerOptions?: Partial<typeof defaultAnswerOptions>;
 }): Knowledge {
   const kb = loadKnowledgeBase(options.corpusDir ?? DEFAULT_CORPUS_DIR);
   const lexicon = loadLexicon(options.lexiconDir ?? DEFAULT_LEXICON_DIR);
-  const { index, source } = openIndex(kb, lexicon, options.snapshotPath ?? null);
-  const answerer = createAnswerer({ kb, index, lexicon, ...(options.contacts ? { contacts: options.contacts } : {}) });
-  return { kb, lexicon, index, indexSource: source, answerer };
+  const statements = buildStatements(kb, lexicon.towns);
+  const segmenter = createSegmenter(lexicon.segmenterDict, segmenterWords(lexicon, statements));
+  const analyzer = createAnalyzer(lexicon, segmenter, {
+    df: statements.df,
+    size: statements.statements.length,
+    contains: statements.contains,
+  });
+  const deps: AnswererDeps = {
+    kb,
+    statements,
+    lexicon,
+    analyze: analyzer.analyze,
+    termOf: analyzer.termOf,
+    ...(options.contacts ? { contacts: options.contacts } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.answerOptions ? { options: options.answerOptions } : {}),
+  };
+  let index: SearchIndex | null = null;
+  return {
+    kb,
+    lexicon,
+    statements,
+    segmenter,
+    analyzer,
+    answerer: createAnswerer(deps),
+    get index() {
+      index ??= openIndex(kb, lexicon, options.snapshotPath ?? null).index;
+      return index;
+    },
+  };
 }

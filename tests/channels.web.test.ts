@@ -66,7 +66,7 @@ describe('web chat API', () => {
     expect((await fetch(`${running.url}/nope`)).status).toBe(404);
   });
 
-  it('reports store, index and channels on /healthz', async () => {
+  it('reports store, knowledge and channels on /healthz', async () => {
     running = await startTestAssistant();
     const h = (await (await fetch(`${running.url}/healthz`)).json()) as Record<string, unknown>;
     expect(h).toMatchObject({
@@ -74,6 +74,6 @@ describe('web chat API', () => {
       store: { status: 'ok', schema: 3 },
       channels: { web: 'on', telegram: 'off', wecomCallback: 'off' },
     });
-    expect((h.index as { passages: number }).passages).toBeGreaterThan(100);
+    expect((h.knowledge as { statements: number }).statements).toBeGreaterThan(300);
   });
 });

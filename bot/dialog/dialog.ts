@@ -13,7 +13,7 @@ import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
 import type { MilestoneDesk } from '../../jobs/desk.js';
-import type { Answer, Answerer } from '../../knowledge/mod.js';
+import { type Answer, type Answerer, defaultAnswerOptions, type Topic } from '../../knowledge/mod.js';
 import type { CaseStore } from '../../store/cases.js';
 import type { Db } from '../../store/db.js';
 import type { DialogStore } from '../../store/dialogs.js';
@@ -35,6 +35,8 @@ export interface DialogDeps {
   area: Area;
   acceptDays: number;
   milestones?: MilestoneDesk;
+  /** How long the last answer's topic is used for follow-ups (default: the answerer's). */
+  topicTtlMs?: number;
   /** Where unexpected errors go (already masked). */
   onError?: (error: unknown) => void;
 }
@@ -44,7 +46,19 @@ export interface Dialog {
   handle(message: Inbound, now: Date): DialogResult;
 }
 
-type State = ReportState | OfficialState | { flow: 'idle' };
+/** Between reports: the topic of the last answer, so that a follow-up ("那2030年呢？") is read against it. */
+interface IdleState {
+  flow: 'idle';
+  topic?: { value: Topic; at: string };
+}
+
+type State = ReportState | OfficialState | IdleState;
+
+/** The last answer's topic while it is fresh enough to lean on. */
+function liveTopic(state: State, now: Date, ttlMs: number): Topic | null {
+  if (state.flow !== 'idle' || !state.topic) return null;
+  return now.getTime() - Date.parse(state.topic.at) <= ttlMs ? state.topic.value : null;
+}
 
 /** Largest text the core reads; longer messages are cut (a description allows 2,000 characters). */
 const MAX_TEXT = 4000;
@@ -65,7 +79,7 @@ export function createDialog(deps: DialogDeps): Dialog {
   }
 
   function save(m: ValidInbound, state: State, now: Date): void {
-    if (state.flow === 'idle') deps.dialogs.clear(m.channel, m.userId);
+    if (state.flow === 'idle' && !state.topic) deps.dialogs.clear(m.channel, m.userId);
     else deps.dialogs.put(m.channel, m.userId, m.chatId, state, now);
   }
 
@@ -130,7 +144,7 @@ export function createDialog(deps: DialogDeps): Dialog {
   }
 
   function answer(text: string, now: Date): Reply {
-    return render(deps.answerer.answer(text, now));
+    return render(deps.answerer.answer(text, { now }));
   }
 
   /** An answer as a chat message, its sources under it. */
@@ -290,12 +304,29 @@ export function createDialog(deps: DialogDeps): Dialog {
       return [{ text: '收到，看起来您要反映一个污染问题，我来帮您登记举报（发送“取消”可放弃）。' }, prompt(s, ctx)];
     }
     if (!text) return [{ text: '请发送文字、定位或照片。发送“帮助”查看我能做什么。' }];
-    const a = deps.answerer.answer(text, now);
+    const ttl = deps.topicTtlMs ?? defaultAnswerOptions.topicTtlMs;
+    const previous = liveTopic(state, now, ttl);
+    const a = deps.answerer.answer(text, { now, context: previous });
     if (a.intent === 'complaint') {
       const s = startReport(ctx, text);
       save(m, s, now);
       return [{ text: '收到，我来帮您登记举报，一共几步，随时可发送“取消”。' }, prompt(s, ctx)];
     }
+    // The topic lives in the dialog state, so every channel gets follow-ups; small talk keeps it.
+    const topic = a.topic ?? (a.intent === 'thanks' || a.intent === 'greeting' ? previous : null);
+    save(
+      m,
+      topic
+        ? {
+            flow: 'idle',
+            topic: {
+              value: topic,
+              at: (a.topic ? now : new Date(state.flow === 'idle' && state.topic ? state.topic.at : now)).toISOString(),
+            },
+          }
+        : { flow: 'idle' },
+      now,
+    );
     return [render(a)];
   }
 

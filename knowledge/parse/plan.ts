@@ -16,6 +16,11 @@ export interface PlanSection {
   path: string[];
   paragraphs: string[];
   children: PlanSection[];
+  /**
+   * True when the export lost this section's heading: its title is then the numbering position
+   * ("第2节") or the lead phrase of its first paragraph, never a neighbour's heading.
+   */
+  inferred?: boolean;
 }
 
 /** A table (专栏) of the plan, as rows of cells under its header. */
@@ -71,6 +76,22 @@ function headingOf(line: string): { level: number; number: string; title: string
   return null;
 }
 
+const HAN_ORDINALS = '一二三四五六七八九十';
+
+/** The position a heading's number gives ("3." → 3, "（二）" → 2, "2.1" → 1); 0 when none. */
+function ordinal(number: string): number {
+  const d = /(\d+)[.．]?$/.exec(number);
+  if (d) return Number(d[1]);
+  const h = /([一二三四五六七八九十])[）)]?$/.exec(number);
+  return h ? HAN_ORDINALS.indexOf(h[1] as string) + 1 : 0;
+}
+
+/** The lead phrase of a paragraph: its first sentence when that is short enough to be a title. */
+export function leadPhrase(text: string): string | null {
+  const m = /^([^。；：:，,]{2,24})[。；：:]/.exec(text.trim());
+  return m ? (m[1] as string).trim() : null;
+}
+
 /** Parses the plan text. */
 export function parsePlan(text: string): Plan {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -80,6 +101,23 @@ export function parsePlan(text: string): Plan {
   const tables: PlanTable[] = [];
   let table: PlanTable | null = null;
   let row: string[] | null = null;
+
+  const open = (parent: PlanSection, level: number, number: string, title: string, inferred: boolean): PlanSection => {
+    const section: PlanSection = {
+      id: `s${sections.length}`,
+      level,
+      number,
+      title,
+      path: [...parent.path, `${number}${title}`],
+      paragraphs: [],
+      children: [],
+      ...(inferred ? { inferred: true } : {}),
+    };
+    parent.children.push(section);
+    sections.push(section);
+    stack.push(section);
+    return section;
+  };
 
   const closeRow = () => {
     if (table && row && row.length > 0) {
@@ -118,22 +156,31 @@ export function parsePlan(text: string): Plan {
     const h = headingOf(line);
     if (h) {
       while (stack.length > 1 && (stack[stack.length - 1] as PlanSection).level >= h.level) stack.pop();
-      const parent = stack[stack.length - 1] as PlanSection;
-      const section: PlanSection = {
-        id: `s${sections.length}`,
-        level: h.level,
-        number: h.number,
-        title: h.title,
-        path: [...parent.path, `${h.number}${h.title}`],
-        paragraphs: [],
-        children: [],
-      };
-      parent.children.push(section);
-      sections.push(section);
-      stack.push(section);
+      let parent = stack[stack.length - 1] as PlanSection;
+      // Numbering that starts again ("4." then "1." under the same parent) means the export lost
+      // the heading between them: an untitled parent one level up, named by its position.
+      const last = parent.children[parent.children.length - 1];
+      if (last && last.level === h.level && ordinal(h.number) === 1 && ordinal(last.number) > 1 && parent.level > 0) {
+        const grand = stack[stack.length - 2] as PlanSection;
+        stack.pop();
+        parent = open(grand, parent.level, '', `第${grand.children.length + 1}节（原标题缺失）`, true);
+      }
+      open(parent, h.level, h.number, h.title, false);
       continue;
     }
-    (stack[stack.length - 1] as PlanSection).paragraphs.push(line);
+    // A line that the export indented by one space where a list number stood: its own numbered
+    // heading was lost. The paragraph opens an untitled section named by its lead phrase.
+    const current = stack[stack.length - 1] as PlanSection;
+    if (/^[ \u3000]+\S/.test(stripBookmarks(raw)) && current.paragraphs.length > 0 && current.level >= 2) {
+      const lead = leadPhrase(line);
+      if (lead) {
+        const level = current.level >= 3 ? current.level : current.level + 1;
+        while (stack.length > 1 && (stack[stack.length - 1] as PlanSection).level >= level) stack.pop();
+        open(stack[stack.length - 1] as PlanSection, level, '', lead, true).paragraphs.push(line);
+        continue;
+      }
+    }
+    current.paragraphs.push(line);
   }
   closeRow();
   return { root, sections, tables, indicators: tables.flatMap(indicatorsOf) };

@@ -117,13 +117,14 @@ function compile(lexicon: Lexicon): Compiled {
     for (const v of variants) if (!canonicalOf.has(v)) canonicalOf.set(v, canonical);
   }
   const byLength = (a: string, b: string) => b.length - a.length;
-  const multi = lexicon.stopwords.filter((w) => !/^\p{Script=Han}$/u.test(w)).sort(byLength);
+  const stopwords = [...lexicon.functionWords.keys()];
+  const multi = stopwords.filter((w) => !/^\p{Script=Han}$/u.test(w)).sort(byLength);
   c = {
     // Lookahead lets overlapping variants all be found ("鱼塘排水" and "鱼塘").
     synonyms: new RegExp(`(?=(${[...canonicalOf.keys()].sort(byLength).map(escapeRegExp).join('|')}))`, 'g'),
     canonicalOf,
     stopwords: multi.length ? new RegExp(multi.map(escapeRegExp).join('|'), 'g') : null,
-    singles: new Set(lexicon.stopwords.filter((w) => /^\p{Script=Han}$/u.test(w))),
+    singles: new Set(stopwords.filter((w) => /^\p{Script=Han}$/u.test(w))),
     glossary: lexicon.glossary.map(([en, zh]) => ({ re: new RegExp(` ${escapeRegExp(en)}(?:s|es|ed|ing)?(?= )`, 'g'), zh })),
   };
   compiledCache.set(lexicon, c);

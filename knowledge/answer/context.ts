@@ -1,0 +1,154 @@
+/**
+ * The shared context of one answer: the analysed question merged with the previous topic when it is
+ * a follow-up, the documents in scope, and the retrieved statements (computed once, on demand).
+ * Every handler reads this; none re-analyses the question.
+ */
+import type { DocumentInfo, KnowledgeBase } from '../base.js';
+import type { Statement, StatementIndex } from '../evidence/statements.js';
+import type { LedgerView } from '../ledger.js';
+import type { AnswerType, Lexicon } from '../lexicon.js';
+import type { Query, Term } from '../query/analyze.js';
+import { defaultRenderOptions } from './render.js';
+import { defaultRetrieveOptions, retrieve, type Scored } from './retrieve.js';
+import type { Answer, ContactDirectory, Intent, Source, Topic } from './types.js';
+
+/** The defaults of answering, named so tests and the benchmark can refer to them. */
+export const defaultAnswerOptions = {
+  ...defaultRenderOptions,
+  /** The best statement must cover this share of the question's term weight to count as an answer. */
+  minCoverage: 0.6,
+  /** An answer that shows two documents' differing figures side by side may be this long. */
+  maxConflictLength: 420,
+  /** Words the documents never use outweighing this share of the known words make the records silent. */
+  unknownShare: 0.8,
+  /** A second document's statement is shown beside the first when it scores this share of it. */
+  secondOpinion: 0.75,
+  /** An indicator is meant when its name covers this share of the question's term weight… */
+  indicatorCoverage: 0.6,
+  /** A question's term is in an indicator's name when this share of its bigrams is. */
+  indicatorTermShare: 0.8,
+  /** …and the question covers this share of the name's bigrams. */
+  indicatorNameShare: 0.34,
+  /** A statement shorter than this is shown with the sentences after it. */
+  shortStatement: 40,
+  /** A sentence states an indicator's measure under another wording when it holds this share of the name's bigrams. */
+  sameMeasureShare: 0.8,
+  /** A follow-up is read against a topic at most this old (milliseconds). */
+  topicTtlMs: 30 * 60 * 1000,
+};
+
+/** What the answerer is made of. */
+export interface AnswererDeps {
+  kb: KnowledgeBase;
+  statements: StatementIndex;
+  lexicon: Lexicon;
+  analyze: (q: string) => Query;
+  /** Builds a term from a word (for topics carried over from the previous answer). */
+  termOf: (forms: string[]) => Term;
+  contacts?: ContactDirectory;
+  ledger?: LedgerView;
+  options?: Partial<typeof defaultAnswerOptions>;
+}
+
+/** One answer in the making. */
+export interface AnswerContext {
+  deps: AnswererDeps;
+  options: typeof defaultAnswerOptions;
+  query: Query;
+  lang: 'zh' | 'en';
+  now: Date;
+  /** Content terms: the question's, plus the previous topic's when this is a follow-up. */
+  terms: Term[];
+  types: AnswerType[];
+  years: number[];
+  docNumbers: string[];
+  /** The documents in scope (null: all). */
+  documents: Set<string> | null;
+  /** The previous topic, when this question was read as its follow-up. */
+  followed: Topic | null;
+  /** Retrieved statements (cached). */
+  hits(): Scored[];
+  /** Retrieval with other terms or kinds. */
+  search(terms: Term[], types?: AnswerType[], years?: number[]): Scored[];
+  doc(id: string): DocumentInfo | undefined;
+}
+
+/** Builds the context of one question. */
+export function createContext(deps: AnswererDeps, question: string, now: Date, previous: Topic | null, forceFollow = false): AnswerContext {
+  const options = { ...defaultAnswerOptions, ...deps.options };
+  const query = deps.analyze(question);
+  const knownOwn = query.terms.filter((t) => t.known);
+  // With a topic at hand, a message that names nothing of its own ("咋个治嘛") leans on it too.
+  const bare = knownOwn.length === 0 && query.unknown.length === 0 && query.districts.length === 0;
+  const followed = previous && (query.followUp || forceFollow || bare) ? previous : null;
+  let terms = query.terms;
+  let types = query.types;
+  let years = query.years;
+  let docNumbers = query.docNumbers;
+  if (followed) {
+    // An ellipsis ("那2030年呢") keeps the topic and replaces what it names; a new content word
+    // that the documents know narrows or shifts the topic but the old one still frames it.
+    const carried = followed.terms.map((forms) => deps.termOf([forms]));
+    terms = [...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)), ...query.terms];
+    types = query.types.filter((t) => t !== 'yesno').length ? query.types : [...new Set([...query.types, ...followed.types])];
+    years = query.years.length ? query.years : knownOwn.length ? [] : followed.years;
+    docNumbers = query.docNumbers.length ? query.docNumbers : followed.docNumbers;
+  }
+  const scoped = deps.kb.documents.filter((d) => query.districts.some((x) => d.scope.includes(x)));
+  const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : followed?.documents.length ? new Set(followed.documents) : null;
+  let cached: Scored[] | null = null;
+  const search = (t: Term[], ty: AnswerType[] = types, y: number[] = years) =>
+    retrieve(deps.statements, t, { types: ty, years: y, documents, units: query.valueUnits }, defaultRetrieveOptions);
+  return {
+    deps,
+    options,
+    query,
+    lang: query.lang,
+    now,
+    terms,
+    types,
+    years,
+    docNumbers,
+    documents,
+    followed,
+    hits: () => {
+      cached ??= search(terms);
+      return cached;
+    },
+    search,
+    doc: (id) => deps.kb.documents.find((d) => d.id === id),
+  };
+}
+
+/** The topic an answer leaves for a follow-up. */
+export function topicOf(c: AnswerContext, used: Statement[]): Topic {
+  return {
+    terms: c.terms.filter((t) => t.known).flatMap((t) => t.forms.slice(-1)),
+    types: c.types,
+    years: c.years,
+    documents: [...new Set(used.map((s) => s.passage.document))],
+    docNumbers: [...new Set([...c.docNumbers, ...used.flatMap((s) => s.docNumbers)])].slice(0, 3),
+    statements: used.map((s) => s.id),
+    lang: c.lang,
+  };
+}
+
+/** An answer of this context. */
+export function answerOf(
+  c: AnswerContext,
+  intent: Intent,
+  found: boolean,
+  text: string,
+  sources: Source[] = [],
+  used: Statement[] = [],
+): Answer {
+  return {
+    question: c.query.question,
+    intent,
+    found,
+    answer: text,
+    sources: sources.slice(0, c.options.maxSources),
+    lang: c.lang,
+    ...(used.length || found ? { topic: topicOf(c, used) } : c.terms.some((t) => t.known) ? { topic: topicOf(c, []) } : {}),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * A description of pollution happening is a report, with or without the word 举报: an act of
+ * pollution (排, 倒, 烧 …) with something polluted or a witness (有人, 我家旁边, 天天 …), or a
+ * polluted state (臭得很, 发黑) with a witness. A question about what the records say — one that
+ * asks for a figure, a unit, a deadline or a document — is not, even when it names pollution.
+ */
+import type { AnswerContext } from '../context.js';
+import { answerOf } from '../context.js';
+import { say } from '../render.js';
+import type { Answer } from '../types.js';
+
+const RECORD_QUESTION_TYPES = new Set(['value', 'count', 'date', 'unit', 'contact', 'document', 'progress', 'target', 'place']);
+
+/** Whether the message reads as a wish to report pollution. */
+export function isComplaint(c: AnswerContext): boolean {
+  const cues = c.query.cues;
+  const asksRecords = c.query.types.some((t) => RECORD_QUESTION_TYPES.has(t));
+  if (cues.has('report') && !asksRecords) return true;
+  // A witness telling what is happening reports it, even with "那几个鱼塘" in it; a question about
+  // the records asks with a question word or mark.
+  const asksSomething = /[?？]|吗|呢|多少|好多|什么|啥子|哪个|哪些|谁|几时|何时|怎么样/.test(c.query.normalized);
+  if ((cues.has('act') || cues.has('state')) && cues.has('witness') && !asksSomething) return true;
+  // "养鸡场臭气熏天怎么办": pollution and a plea for someone to act.
+  if ((cues.has('act') || cues.has('state')) && cues.has('grievance') && (cues.has('polluted') || cues.has('witness') || cues.has('state')))
+    return true;
+  if (asksRecords) return false;
+  if ((cues.has('act') || cues.has('state')) && cues.has('witness')) return true;
+  // "河里有人倒垃圾" needs no witness word when nothing in it asks a question.
+  return cues.has('act') && cues.has('polluted') && c.query.types.length === 0 && !/[?？吗]/.test(c.query.normalized);
+}
+
+/** The complaint handler: hands the message to the report intake. */
+export function complaint(c: AnswerContext): Answer | null {
+  if (c.followed && c.query.terms.some((t) => t.known) === false && !c.query.cues.has('report')) return null;
+  if (!isComplaint(c)) return null;
+  return answerOf(
+    c,
+    'complaint',
+    false,
+    say(
+      c.lang,
+      '看起来您要反映一个污染问题。发送“举报”，我帮您登记，会生成受理编号并转交负责单位。',
+      'It sounds like you want to report pollution. Send "report" and I will file it for you with a ticket number and pass it to the unit in charge.',
+    ),
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * Documents cited by number or title ("津农业农村委发〔2019〕61号", "61号文", 《…方案》), and follow-ups
+ * about them ("这个文件是谁发的"): the sentence that cites the document, with its issuer.
+ */
+import { docNumberKey, type Statement } from '../../evidence/statements.js';
+import type { AnswerContext } from '../context.js';
+import { answerOf } from '../context.js';
+import { cite, excerpt, say, sourceOf } from '../render.js';
+import { scoreStatement } from '../retrieve.js';
+import type { Answer } from '../types.js';
+import { notFound } from './refuse.js';
+
+/** Whether a stated document number is the asked one ("61号" matches any year's 61号). */
+export function sameNumber(stated: string, asked: string): boolean {
+  if (/\[/.test(asked)) return docNumberKey(stated) === docNumberKey(asked);
+  return stated.endsWith(`]${asked}`);
+}
+
+/** The issuer of a cited document: the body named before the title, else the number's prefix. */
+export function issuerOf(s: Statement, number: string | null): string | null {
+  const at = number ? s.norm.indexOf(docNumberKey(number).slice(0, 6)) : -1;
+  const before = at > 0 ? s.text.slice(0, at) : s.text;
+  const named = s.units.filter((u) => before.includes(u));
+  if (named.length) return named.join('、');
+  const prefix = number ? /^([\u4e00-\u9fa5]{2,12}?)发?\[/.exec(number)?.[1] : null;
+  return prefix ?? null;
+}
+
+/** The document handler. */
+export function document(c: AnswerContext): Answer | null {
+  const nums = c.docNumbers;
+  const titles = c.query.titles;
+  if (!nums.length && !titles.length) return null;
+  // A document carried over from the previous answer is meant only when the question names one.
+  if (!c.query.docNumbers.length && !titles.length && !c.query.types.includes('document')) return null;
+  const all = c.deps.statements.statements.filter((s) => !c.documents || c.documents.has(s.passage.document));
+  const matches = all.filter(
+    (s) =>
+      s.docNumbers.some((d) => nums.some((n) => sameNumber(d, n))) ||
+      s.titles.some((t) => titles.some((q) => t.includes(q) || q.includes(t))),
+  );
+  if (matches.length === 0) {
+    const what = nums[0] ? say(c.lang, `文号${nums[0]}`, `document number ${nums[0]}`) : `《${titles[0]}》`;
+    return notFound(c, 'document', what);
+  }
+  const own = c.query.terms.filter((t) => t.known);
+  const best = own.length
+    ? [...matches].sort(
+        (a, b) => (scoreStatement(c.deps.statements, b, own)?.score ?? 0) - (scoreStatement(c.deps.statements, a, own)?.score ?? 0),
+      )[0]
+    : matches[0];
+  const s = best as Statement;
+  const doc = c.doc(s.passage.document);
+  const number = s.docNumbers.find((d) => nums.some((n) => sameNumber(d, n))) ?? s.docNumbers[0] ?? null;
+  const title = s.titles[0] ?? null;
+  const issuer = issuerOf(s, number);
+  const head = c.types.includes('unit')
+    ? issuer
+      ? say(c.lang, `发文单位：${issuer}。`, `Issued by ${issuer}. `)
+      : say(c.lang, '文件没有写明发文单位。', 'The records do not name the issuer. ')
+    : title
+      ? say(c.lang, `${number ?? ''}是《${title}》。`, `${number ?? ''} is 《${title}》. `)
+      : '';
+  const body = say(c.lang, excerpt(s, c.terms, ['document']), `The records say: 「${excerpt(s, c.terms, ['document'])}」`);
+  return answerOf(
+    c,
+    'document',
+    !c.types.includes('unit') || issuer !== null,
+    `${head}${body}${cite(s, doc, c.lang)}`,
+    [sourceOf(s, doc)],
+    [s],
+  );
+}

@@ -1,0 +1,268 @@
+/**
+ * The general handler: the statements that hold the asked kind of fact next to the question's
+ * content words. It respects the asked year (a nearby year is shown as such, never as the answer),
+ * shows a second document's statement of the same thing beside the first, lists measures and places
+ * when those are asked, and leads with the newest progress update an official posted on the task.
+ */
+import type { Statement } from '../../evidence/statements.js';
+import type { AnswerType } from '../../lexicon.js';
+import type { AnswerContext } from '../context.js';
+import { answerOf } from '../context.js';
+import { answersType, cite, excerpt, glossValue, say, sourceOf, withinLength } from '../render.js';
+import { holdsType, type Scored } from '../retrieve.js';
+import type { Answer, Intent } from '../types.js';
+import { recordOf } from './contact.js';
+import { missingWords, notFound } from './refuse.js';
+
+const INTENT_OF: Array<[AnswerType, Intent]> = [
+  ['date', 'deadline'],
+  ['measure', 'measure'],
+  ['place', 'place'],
+  ['progress', 'progress'],
+  ['count', 'value'],
+  ['value', 'value'],
+  ['target', 'target'],
+];
+
+/** The intent named by the first kind of fact asked. */
+export function intentOf(types: AnswerType[]): Intent {
+  for (const t of types) {
+    const hit = INTENT_OF.find(([ty]) => ty === t);
+    if (hit) return hit[1];
+  }
+  return 'general';
+}
+
+/** Milestones a statement bears on: same document and same locator or table row. */
+function milestoneIds(c: AnswerContext, s: Statement): string[] {
+  const p = s.passage;
+  return c.deps.kb.milestones
+    .filter((m) => {
+      const sources = (m as { sources?: Array<{ document: string; locator: string }> }).sources ?? [
+        { document: m.document, locator: m.locator },
+      ];
+      return sources.some(
+        (src) =>
+          src.document === p.document && (src.locator === p.locator || (p.row !== undefined && src.locator.startsWith(`第${p.row}行`))),
+      );
+    })
+    .map((m) => m.key);
+}
+
+/** The newest update on the task a statement bears on, and how many complaints are linked to it. */
+function ledgerLead(c: AnswerContext, s: Statement): string {
+  const ledger = c.deps.ledger;
+  if (!ledger) return '';
+  const ids = milestoneIds(c, s);
+  if (!ids.length) return '';
+  const [update] = ledger.updatesFor(ids);
+  const cases = ledger.linkedCaseCount(ids);
+  const lead = update
+    ? say(
+        c.lang,
+        `截至${update.date}（${update.unit ?? '办理单位'}更新）：${update.text}。文件记载：`,
+        `As of ${update.date} (update by ${update.unit ?? 'the unit'}): ${update.text}. The documents say: `,
+      )
+    : '';
+  const tail = cases
+    ? say(c.lang, `（另有${cases}件群众举报与此项任务相关）`, ` (${cases} citizens' reports are linked to this task)`)
+    : '';
+  return `${lead}${tail ? `${tail}` : ''}`;
+}
+
+function measuresOf(c: AnswerContext, s: Statement): Statement[] {
+  // The items of the same row and column (records) or the same section (plan), first sentence each.
+  const p = s.passage;
+  const siblings = c.deps.kb.passages.filter((q) =>
+    p.row !== undefined
+      ? q.document === p.document && q.row === p.row && q.kind === p.kind
+      : q.document === p.document && q.title === p.title && q.kind === p.kind,
+  );
+  // Each item's heading ("（一）三个结合,落实整改措施") names it best; else its first sentence.
+  return siblings.map((q) => c.deps.statements.ofPassage(q.id)[0]).filter((x): x is Statement => !!x);
+}
+
+/** The best statement that holds the asked year, or null when the year is asked and stated nowhere near. */
+function withYear(c: AnswerContext, hits: Scored[]): Scored | null {
+  if (!c.years.length) return hits[0] ?? null;
+  const has = (s: Statement) => c.years.some((y) => s.years.includes(y));
+  // A sentence that names no year stands under the year its passage names ("截至2020年，…。化肥利用率达到40.2%").
+  return (
+    hits.find((h) => has(h.statement)) ??
+    hits.find((h) => h.statement.years.length === 0 && c.deps.statements.ofPassage(h.statement.passage.id).some(has)) ??
+    null
+  );
+}
+
+/** The figure units a statement's values have, with "万吨" counting as 吨. */
+function hasUnit(s: Statement, units: string[]): boolean {
+  return s.values.some((v) => units.includes(v.unit) || units.includes(v.unit.replace(/^[万千亿]/, '')));
+}
+
+/** A short statement ("实行了三级验收制度。") with the sentences that follow it in its passage. */
+function withFollowing(c: AnswerContext, s: Statement, text: string): string {
+  if (text.length >= c.options.shortStatement) return text;
+  const after = c.deps.statements.ofPassage(s.passage.id).filter((x) => x.id > s.id);
+  let out = text;
+  for (const x of after) {
+    if (out.length + x.text.length > c.options.maxExcerpt * 1.5) break;
+    out += x.text;
+  }
+  return out;
+}
+
+/** The general handler. */
+export function facts(c: AnswerContext): Answer | null {
+  const intent = intentOf(c.types);
+  // "到2025年要达到啥子目标": no content word, but a year and a kind of fact — the year is the topic.
+  const yearOnly = !c.terms.some((t) => t.known) && c.years.length > 0;
+  const hits = yearOnly ? c.search(c.years.map((y) => c.deps.termOf([`${y}年`]))) : c.hits();
+  const good = hits.filter((h) => h.coverage >= c.options.minCoverage);
+  const best = good[0];
+  if (!best) return notFound(c, intent, null, null);
+  // A content word the documents never use and the evidence does not cover: they are silent on it.
+  const unknown = c.query.unknown.filter((w) => !best.statement.norm.includes(w));
+  const unknownWeight = c.query.terms.filter((t) => unknown.includes(t.text)).reduce((s, t) => s + t.weight, 0);
+  const knownWeight = c.terms.filter((t) => t.known).reduce((s, t) => s + t.weight, 0);
+  if (unknown.length && unknownWeight >= knownWeight * c.options.unknownShare)
+    return notFound(c, intent, unknown.slice(0, 2).join('、'), null);
+
+  const dated = withYear(c, good);
+  if (!dated) {
+    // Another year is stated nearby: say which, not its figure, so that no figure is read as the asked year's.
+    const stated = [...new Set(good.slice(0, 5).flatMap((h) => h.statement.years))].sort();
+    const topic = missingWords(c).join('') || say(c.lang, '这一项', 'this');
+    const text = say(
+      c.lang,
+      `文件没有给出${c.years.join('、')}年的${topic}。${stated.length ? `文件中相关的记载是${stated.join('、')}年的，可以问我那几年的情况。` : ''}`,
+      `The records give nothing for ${c.years.join('/')} on ${topic}.${stated.length ? ` Related statements are for ${stated.join(', ')}; ask me about those years.` : ''}`,
+    );
+    return answerOf(c, intent, false, text, [sourceOf(best.statement, c.doc(best.statement.passage.document))], []);
+  }
+  // "好多吨", "好多钱": the answer must be a figure in that unit; the records may have none.
+  const units = c.query.valueUnits;
+  let pool = good;
+  if (units.length && !c.types.includes('measure')) {
+    pool = good.filter(
+      (h) =>
+        hasUnit(h.statement, units) &&
+        (!c.years.length || h === dated || c.years.some((y) => h.statement.years.includes(y) || !h.statement.years.length)),
+    );
+    if (pool.length === 0) {
+      const topic = missingWords(c).join('') || say(c.lang, '这一项', 'this');
+      return notFound(
+        c,
+        intent,
+        say(c.lang, `${topic}的数量（以“${units.join('、')}”计）`, `the number of ${topic} (in ${units.join('/')})`),
+        null,
+      );
+    }
+  }
+  const lead = (pool.includes(dated) ? dated : (pool[0] as Scored)).statement;
+  const ledger = ledgerLead(c, lead);
+
+  if (c.types.includes('measure') && !c.types.some((t) => t === 'value' || t === 'count')) {
+    // What is done stands in a table's measures column or a plan's task paragraphs, not in its targets.
+    const doing =
+      pool.find((h) => h.statement.passage.kind === 'measure') ??
+      pool.find((h) => h.statement.passage.kind === 'paragraph' && holdsType(h.statement, 'measure'));
+    const m = doing && doing.score >= (pool[0] as Scored).score * 0.5 ? doing.statement : lead;
+    const md = c.doc(m.passage.document);
+    const items = measuresOf(c, m);
+    const heads = items.length > 1 ? items.map((s) => excerpt(s, c.terms, ['measure'], 36).replace(/[。；;]$/, '')).join('；') : '';
+    const detail = withFollowing(c, m, excerpt(m, c.terms, ['measure']));
+    return answerOf(
+      c,
+      'measure',
+      true,
+      withinLength([
+        ledger,
+        heads ? say(c.lang, `主要措施：${heads}。`, `Main measures: ${heads}. `) : '',
+        say(c.lang, heads ? `其中：${detail}` : detail, heads ? ` In detail: ${detail}` : detail),
+        cite(m, md, c.lang),
+      ]),
+      [m, ...items.filter((s) => s.id !== m.id).slice(0, 2)].map((s) => sourceOf(s, c.doc(s.passage.document))),
+      [m],
+    );
+  }
+  if (c.types.includes('place')) {
+    const placed = pool.filter((h) => h.statement.places.length > 0);
+    if (placed.length) {
+      const s = (placed[0] as Scored).statement;
+      const d = c.doc(s.passage.document);
+      const names = [...new Set(placed.slice(0, 3).flatMap((h) => h.statement.places))].slice(0, 8);
+      return answerOf(
+        c,
+        'place',
+        true,
+        withinLength([
+          say(c.lang, `涉及地点：${names.join('、')}。`, `Places: ${names.join(', ')}. `),
+          excerpt(s, c.terms, ['place']),
+          cite(s, d, c.lang),
+        ]),
+        [sourceOf(s, d)],
+        [s],
+      );
+    }
+  }
+  // The asked kind of fact: prefer a statement that holds it among those as good as the best.
+  const leadHit = pool.find((h) => h.statement === lead) as Scored;
+  const typed = c.types.length
+    ? pool.find((h) => h !== leadHit && answersType(h.statement, c.types) && h.score >= leadHit.score * 0.8)
+    : undefined;
+  const main = answersType(lead, c.types) || !typed ? leadHit : typed;
+  const s = main.statement;
+  const sdoc = c.doc(s.passage.document);
+  // A table row names who is responsible for its task: said with its targets and results.
+  const record =
+    s.passage.row !== undefined && c.types.some((t) => t === 'progress' || t === 'target' || t === 'date')
+      ? recordOf(c, s.passage.document, s.passage.row)
+      : null;
+  const owner = record?.unit ? say(c.lang, `（整改责任单位：${record.unit}）`, ` (responsible: ${record.unit})`) : '';
+  const parts = [ledger, withFollowing(c, s, excerpt(s, c.terms, c.types)), owner, cite(s, sdoc, c.lang)];
+  const used = [s];
+  // Another statement of the same kind of fact about the same thing — from another document, or
+  // with another figure in the same unit — is shown beside it.
+  const mainUnits = s.values.map((v) => v.unit);
+  const other = pool.find(
+    (h) =>
+      h !== main &&
+      h.statement.passage.id !== s.passage.id &&
+      h.score >= main.score * c.options.secondOpinion &&
+      (c.types.length === 0 || c.types.some((t) => holdsType(h.statement, t))) &&
+      (!c.years.length || c.years.some((y) => h.statement.years.includes(y))) &&
+      (h.statement.passage.document !== s.passage.document ||
+        (mainUnits.length > 0 && h.statement.values.some((v) => mainUnits.includes(v.unit) && !s.values.some((x) => x.raw === v.raw)))),
+  );
+  if (other) {
+    const od = c.doc(other.statement.passage.document);
+    parts.push(
+      say(
+        c.lang,
+        `；另据：${excerpt(other.statement, c.terms, c.types, 100)}`,
+        `; also: ${excerpt(other.statement, c.terms, c.types, 100)}`,
+      ),
+      cite(other.statement, od, c.lang),
+    );
+    used.push(other.statement);
+  }
+  if (c.lang === 'en') parts.unshift(englishLead(c, s));
+  const text = withinLength(parts, other ? c.options.maxConflictLength : c.options.maxLength);
+  return answerOf(
+    c,
+    intent,
+    true,
+    text,
+    used.map((u) => sourceOf(u, c.doc(u.passage.document))),
+    used,
+  );
+}
+
+/** The English words of an answer: what kind of fact, and the figures it states. */
+function englishLead(c: AnswerContext, s: Statement): string {
+  const figures = s.values.slice(0, 3).map((v) => glossValue(v.raw));
+  const years = s.years.length ? ` (${s.years.join(', ')})` : '';
+  if (c.types.includes('date')) return `Deadline stated${years || ': see below'}. The records say: `;
+  if (figures.length) return `Figures stated${years}: ${figures.join(', ')}. The records say: `;
+  return 'The records say: ';
+}

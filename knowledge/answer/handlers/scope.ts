@@ -1,0 +1,56 @@
+/**
+ * Scope: a question about a district no document covers is told so (never answered from another
+ * place's records); a message with nothing of the documents' field in it is off-topic and gets the
+ * scope message, never a passage.
+ */
+import type { AnswerContext } from '../context.js';
+import { answerOf } from '../context.js';
+import { say } from '../render.js';
+import type { Answer } from '../types.js';
+import { holdings } from './social.js';
+
+/** The districts the documents cover, by their full names. */
+function covered(c: AnswerContext): string[] {
+  return [...new Set(c.deps.kb.documents.flatMap((d) => d.scope).filter((s) => /[区县市]$/.test(s)))];
+}
+
+/** The scope handler: districts no document covers. */
+export function scope(c: AnswerContext): Answer | null {
+  const all = c.deps.kb.documents.flatMap((d) => d.scope);
+  const foreign = c.query.districts.filter((d) => !all.includes(d) && !all.includes(d.replace(/(区|县)$/, '')));
+  if (foreign.length === 0 || foreign.length < c.query.districts.length) return null;
+  const have = covered(c).join('、') || holdings(c);
+  return answerOf(
+    c,
+    'general',
+    false,
+    say(
+      c.lang,
+      `记录中没有${foreign.join('、')}的资料：我这里的文件只涉及${have}（${holdings(c)}）。`,
+      `The records hold nothing on ${foreign.join(', ')}: the documents here cover ${have} only (${holdings(c)}).`,
+    ),
+  );
+}
+
+/** The off-topic handler: nothing of the field, and nothing the documents cover well. */
+export function offtopic(c: AnswerContext): Answer | null {
+  if (c.followed || c.query.cues.has('domain') || c.docNumbers.length || c.query.titles.length) return null;
+  // Questions about the records' own columns (a contact, a responsible unit, a document) are on topic.
+  if (c.types.some((t) => t === 'contact' || t === 'unit' || t === 'document')) return null;
+  if (c.query.terms.some((t) => t.tag === 'm' && t.known)) return null;
+  const best = c.hits()[0];
+  const known = c.query.terms.filter((t) => t.known).reduce((s, t) => s + t.weight, 0);
+  const unknown = c.query.terms.filter((t) => t.salient).reduce((s, t) => s + t.weight, 0);
+  // Off-topic only when the documents cover nothing of it, or what they lack outweighs what they have.
+  if (best && best.coverage >= c.options.minCoverage && unknown < known) return null;
+  return answerOf(
+    c,
+    'offtopic',
+    false,
+    say(
+      c.lang,
+      `这个问题不在我的范围内。我能回答${holdings(c)}里的目标、期限、责任单位、进展、指标和措施，也能帮您举报污染问题。`,
+      `That is outside what I can help with. I answer questions about ${holdings(c)} (targets, deadlines, units, progress, indicators, measures) and file pollution reports.`,
+    ),
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Greetings, thanks and requests for help: short messages that are all cue. They get a friendly
+ * reply that says what the assistant can do, naming the documents it holds.
+ */
+import type { AnswerContext } from '../context.js';
+import { answerOf } from '../context.js';
+import { say } from '../render.js';
+import type { Answer } from '../types.js';
+
+/**
+ * True when the message is made of the cues and little else: every cue (longest first) and every
+ * function word taken out, at most `slack` characters are left.
+ */
+export function isOnlyCue(normalized: string, cues: string[], functionWords: Map<string, string>, slack = 2): boolean {
+  let rest = normalized.replace(/[\s\p{P}\p{S}]+/gu, '');
+  if (!rest) return false;
+  let hit = false;
+  for (const cue of cues) {
+    const c = cue.replace(/\s+/g, '');
+    if (c && rest.includes(c)) {
+      hit = true;
+      rest = rest.split(c).join('');
+    }
+  }
+  if (!hit) return false;
+  for (const w of [...functionWords.keys()].sort((a, b) => b.length - a.length)) if (rest.includes(w)) rest = rest.split(w).join('');
+  return rest.length <= slack;
+}
+
+/** "老师好", "领导好，想问几个问题": a greeting that opens with a form of address. */
+const ADDRESS_GREETING = /^[\u4e00-\u9fa5]{1,3}(你好|您好|好)(?:[，,！!。\s]|$)/;
+
+/** What the assistant holds, for greetings and scope messages. */
+export function holdings(c: AnswerContext): string {
+  const docs = c.deps.kb.documents;
+  return c.lang === 'en' ? docs.map((d) => d.titleEn).join('; ') : docs.map((d) => `《${d.shortTitle}》`).join('、');
+}
+
+/** The social handler. */
+export function social(c: AnswerContext): Answer | null {
+  const cues = c.deps.lexicon.intentCues;
+  const n = c.query.normalized;
+  if (c.query.terms.some((t) => t.known && t.weight > 0) && n.length > 8) return null;
+  const fw = c.deps.lexicon.functionWords;
+  if (isOnlyCue(n, cues.get('thanks') ?? [], fw)) {
+    return answerOf(
+      c,
+      'thanks',
+      false,
+      say(
+        c.lang,
+        '不客气！还有问题随时问我，发现污染也可以直接告诉我。',
+        "You're welcome! Ask me anything else, or tell me about pollution you have seen.",
+      ),
+    );
+  }
+  if (isOnlyCue(n, cues.get('greeting') ?? [], fw) || (ADDRESS_GREETING.test(n) && !c.query.terms.some((t) => t.known && t.weight > 2.5))) {
+    return answerOf(
+      c,
+      'greeting',
+      false,
+      say(
+        c.lang,
+        `您好！我是整改助手，可以回答${holdings(c)}中的目标、期限、责任单位、进展、指标和措施，也可以帮您举报污染问题（发送“举报”）。`,
+        `Hello! I answer questions about ${holdings(c)} — targets, deadlines, responsible units, progress, indicators and measures — and I can file a pollution report for you (send "report").`,
+      ),
+    );
+  }
+  if (isOnlyCue(n, cues.get('help') ?? [], fw, 4)) {
+    return answerOf(
+      c,
+      'help',
+      false,
+      say(
+        c.lang,
+        `我能做两件事：1）回答${holdings(c)}里的问题，例如“尾水整改完成了多少？”“耕地安全利用率2025年目标是多少？”；2）登记污染举报，发送“举报”即可开始，之后可用“查询 编号”查看进度。`,
+        `I can (1) answer questions about ${holdings(c)}, e.g. "What is the 2025 target for safe use of farmland?", and (2) file a pollution report: send "report", then "status TICKET" to follow it.`,
+      ),
+    );
+  }
+  return null;
+}

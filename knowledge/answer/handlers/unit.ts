@@ -1,0 +1,93 @@
+/**
+ * Responsible units: for the thing asked, the body the documents make responsible — a table row's
+ * 责任单位 cell and the body its measures name as doing the work, an indicator's 责任部门, or the
+ * bodies a plan paragraph names. Never every department of a document.
+ */
+import type { Statement } from '../../evidence/statements.js';
+import type { AnswerContext } from '../context.js';
+import { answerOf } from '../context.js';
+import { cite, excerpt, say, sourceOf } from '../render.js';
+import type { Scored } from '../retrieve.js';
+import type { Answer } from '../types.js';
+import { recordOf } from './contact.js';
+
+/** The bodies one hit makes responsible: its row's 责任单位 and the bodies it names, or its indicator's departments. */
+function bodiesOf(c: AnswerContext, h: Scored, hits: Scored[]): { units: string[]; listed: string | null; by: Statement } {
+  const p = h.statement.passage;
+  if (p.kind === 'indicator' && p.indicator !== undefined) {
+    return { units: c.deps.kb.indicators[p.indicator]?.departments ?? [], listed: null, by: h.statement };
+  }
+  const record = recordOf(c, p.document, p.row);
+  if (record) {
+    // The row's measures often say who does the work ("区农业农村委成立了工作专班").
+    const naming = hits.find(
+      (x) => x.statement.passage.document === p.document && x.statement.passage.row === p.row && x.statement.units.length > 0,
+    );
+    const units = [...new Set([...(record.unit ? [record.unit] : []), ...(naming?.statement.units ?? [])])];
+    return { units, listed: record.unit, by: naming?.statement ?? h.statement };
+  }
+  const own = h.statement.units.length ? h.statement.units : [...new Set(c.deps.statements.ofPassage(p.id).flatMap((s) => s.units))];
+  return { units: own, listed: null, by: h.statement };
+}
+
+/** Who the documents make responsible for what the hits are about: the first good hit that names anyone. */
+export function respondents(c: AnswerContext, hits: Scored[]): { units: string[]; listed: string | null; by: Statement | null } {
+  for (const h of hits) {
+    const b = bodiesOf(c, h, hits);
+    if (b.units.length) return b;
+  }
+  return { units: [], listed: null, by: hits[0]?.statement ?? null };
+}
+
+/** The unit handler. */
+export function unit(c: AnswerContext): Answer | null {
+  if (!c.types.includes('unit')) return null;
+  const known = c.terms.filter((t) => t.known);
+  if (known.length === 0) {
+    return answerOf(
+      c,
+      'unit',
+      false,
+      say(
+        c.lang,
+        '请告诉我是哪一项工作，例如“尾水整改谁负责？”',
+        'Which task do you mean? For example: "Who is responsible for tailwater rectification?"',
+      ),
+    );
+  }
+  const hits = c.search(c.terms, ['unit']).filter((h) => h.coverage >= c.options.minCoverage * 0.8);
+  const who = respondents(c, hits);
+  if (!who.by || who.units.length === 0) {
+    const topic = known.map((t) => t.text).join('');
+    const text = say(
+      c.lang,
+      `文件没有写明${topic}的责任单位。`,
+      `The records do not name the unit responsible for ${known.map((t) => t.text).join(' ')}.`,
+    );
+    if (!who.by) return answerOf(c, 'unit', false, text);
+    const d = c.doc(who.by.passage.document);
+    return answerOf(
+      c,
+      'unit',
+      false,
+      `${text}${say(c.lang, `相关的记载是：${excerpt(who.by, c.terms, [])}`, ` Related: 「${excerpt(who.by, c.terms, [])}」`)}${cite(who.by, d, c.lang)}`,
+      [sourceOf(who.by, d)],
+      [who.by],
+    );
+  }
+  const s = who.by;
+  const doc = c.doc(s.passage.document);
+  const listed = who.listed
+    ? say(c.lang, `整改责任单位（台账所列）：${who.listed}。`, `Responsible unit listed in the records: ${who.listed}. `)
+    : '';
+  const others = who.units.filter((u) => u !== who.listed);
+  const named = others.length
+    ? say(
+        c.lang,
+        `${listed ? '具体由' : '负责单位：'}${others.join('、')}${listed ? '承担' : ''}。`,
+        `${listed ? 'Handled by' : 'Responsible'}: ${others.join(', ')}. `,
+      )
+    : '';
+  const quote = say(c.lang, `依据：${excerpt(s, c.terms, ['unit'])}`, `Source text: 「${excerpt(s, c.terms, ['unit'])}」`);
+  return answerOf(c, 'unit', true, `${listed}${named}${quote}${cite(s, doc, c.lang)}`, [sourceOf(s, doc)], [s]);
+}

@@ -1,0 +1,163 @@
+/**
+ * Statement retrieval: scores the statements that share bigrams with a question's content terms.
+ * A term is covered by a statement when most of one of its forms' bigrams stand in the sentence (or,
+ * weighed less, in its context); a statement's score is the covered weight, raised when it holds the
+ * kind of fact asked for and the asked year. Coverage — the share of the question's term weight a
+ * statement covers — is what decides whether the records answer at all.
+ */
+
+import type { Statement, StatementIndex } from '../evidence/statements.js';
+import type { AnswerType } from '../lexicon.js';
+import type { Term } from '../query/analyze.js';
+
+/** A statement found for a question. */
+export interface Scored {
+  statement: Statement;
+  score: number;
+  /** Share of the question's term weight that the statement (with its context) covers. */
+  coverage: number;
+  /** The terms it covers. */
+  matched: Term[];
+}
+
+/** The defaults of retrieval. */
+export const defaultRetrieveOptions = {
+  /** A bigram found only in the statement's context counts this much. */
+  contextWeight: 0.6,
+  /** A term is covered when this share of one form's bigrams is found… */
+  termCovered: 0.6,
+  /** …and a compound ("空气质量") when this share, so that its words apart do not cover it. */
+  compoundCovered: 0.75,
+  /** Score factor for a statement holding the kind of fact asked for. */
+  typeBonus: 1.35,
+  /** Score factor for a statement naming the asked year, and for one naming only other years. */
+  yearBonus: 1.6,
+  otherYearFactor: 0.75,
+  /** Score factor for a sentence that only heads an item. */
+  headingFactor: 0.6,
+  /** How many statements to return. */
+  limit: 12,
+};
+
+/** What a statement must hold to give each kind of fact. */
+export function holdsType(s: Statement, type: AnswerType): boolean {
+  switch (type) {
+    case 'value':
+      return s.values.some((v) => v.kind !== 'plain' || s.passage.kind === 'indicator');
+    case 'count':
+      return s.values.some((v) => v.kind === 'count' || v.kind === 'weight' || v.kind === 'area');
+    case 'date':
+      return s.years.length > 0 || /年底|底前|之前|期限|月|日前/.test(s.norm);
+    case 'unit':
+      return s.units.length > 0;
+    case 'document':
+      return s.docNumbers.length > 0 || s.titles.length > 0;
+    case 'place':
+      return s.places.length > 0;
+    case 'progress':
+      // What happened, not what is to happen: a target ("到2022年底完成…") is no progress.
+      return (
+        s.passage.kind === 'effect' ||
+        (s.passage.kind !== 'target' && !/到\s*20\d{2}\s*年/.test(s.norm) && /完成|达到|验收|销号|已|建成|累计|截至|截止/.test(s.norm))
+      );
+    case 'measure':
+      return s.passage.kind === 'measure' || /一是|二是|推进|开展|实施|加强|落实|建立/.test(s.norm);
+    case 'target':
+      // What is to be reached; an outcome that mentions its target ("完成了整改目标") is no target.
+      return (
+        s.passage.kind === 'target' ||
+        (s.passage.kind === 'indicator' && /目标/.test(s.norm)) ||
+        (s.passage.kind !== 'effect' && /到\s*20\d{2}\s*年|力争|确保/.test(s.norm))
+      );
+    default:
+      return false;
+  }
+}
+
+/** Whether a figure follows one of the term's forms closely in the statement. */
+export function valueAfter(s: Statement, t: Term, within = 8): boolean {
+  return t.forms.some((f) => {
+    const at = s.norm.indexOf(f);
+    return at >= 0 && s.values.some((v) => v.at >= at + f.length && v.at <= at + f.length + within);
+  });
+}
+
+/** Scores one statement against the terms; null when it covers none. */
+export function scoreStatement(
+  index: StatementIndex,
+  s: Statement,
+  terms: Term[],
+  opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
+): { score: number; coverage: number; matched: Term[] } | null {
+  const t = index.terms[s.id];
+  if (!t) return null;
+  let score = 0;
+  let covered = 0;
+  let total = 0;
+  const matched: Term[] = [];
+  // Coverage is of what the documents could cover: a word they never use is judged elsewhere.
+  for (const term of terms) {
+    if (!term.known) continue;
+    total += term.weight;
+    let best = 0;
+    for (const grams of term.grams) {
+      if (grams.length === 0) continue;
+      let got = 0;
+      for (const g of grams) {
+        const single = g.length === 1;
+        got += (single ? s.norm.includes(g) : t.text.has(g))
+          ? 1
+          : (single ? s.context.includes(g) : t.context.has(g))
+            ? opts.contextWeight
+            : 0;
+      }
+      best = Math.max(best, got / grams.length);
+    }
+    if (best <= 0) continue;
+    score += term.weight * best;
+    if (best >= (term.compound ? opts.compoundCovered : opts.termCovered)) {
+      covered += term.weight;
+      matched.push(term);
+    }
+  }
+  if (score === 0) return null;
+  return { score, coverage: total > 0 ? covered / total : 0, matched };
+}
+
+/** Finds the statements that best answer the terms, within the given documents. */
+export function retrieve(
+  index: StatementIndex,
+  terms: Term[],
+  want: { types: AnswerType[]; years: number[]; documents: Set<string> | null; units?: string[] },
+  opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
+): Scored[] {
+  const candidates = new Set<number>();
+  for (const term of terms)
+    for (const grams of term.grams)
+      for (const g of grams) if (g.length > 1) for (const id of index.postings.get(g) ?? []) candidates.add(id);
+  const out: Scored[] = [];
+  for (const id of candidates) {
+    const s = index.statements[id] as Statement;
+    if (want.documents && !want.documents.has(s.passage.document)) continue;
+    const r = scoreStatement(index, s, terms, opts);
+    if (!r) continue;
+    let score = r.score;
+    // Each kind of fact asked that the statement holds raises it ("2020年定的目标是减好多": a target and a figure).
+    for (const ty of want.types) if (holdsType(s, ty)) score *= opts.typeBonus;
+    if (want.units?.length && s.values.some((v) => want.units?.includes(v.unit))) score *= opts.yearBonus;
+    // A table's results column is where progress stands, its targets column where targets do.
+    if (want.types.includes('progress') && s.passage.kind === 'effect') score *= opts.typeBonus;
+    if (want.types.includes('target') && s.passage.kind === 'target') score *= opts.typeBonus;
+    // A figure right after the asked measure ("处理率达85.04%") answers "how much" best.
+    if (want.types.some((ty) => ty === 'value' || ty === 'count') && r.matched.some((t) => valueAfter(s, t))) score *= opts.typeBonus;
+    if (want.years.length) {
+      if (want.years.some((y) => s.years.includes(y) || (s.passage.kind === 'indicator' && s.norm.includes(`${y}年`))))
+        score *= opts.yearBonus;
+      else if (s.years.length) score *= opts.otherYearFactor;
+    }
+    if (s.heading) score *= opts.headingFactor;
+    out.push({ statement: s, score, coverage: r.coverage, matched: r.matched });
+  }
+  out.sort((a, b) => b.score - a.score || a.statement.id - b.statement.id);
+  return out.slice(0, opts.limit);
+}

@@ -1,0 +1,347 @@
+/**
+ * Query analysis: separates what is asked from how it is said. A question becomes its content terms
+ * (each with the documents' own words it may stand for and a weight by rarity), the kinds of fact it
+ * wants, its years, places, document numbers, and whether it leans on the previous answer. Pronouns,
+ * particles, dialect and politeness words (the lexicon's function words) are never content; words
+ * the documents never use are kept apart as `unknown`, which is how an answer can honestly say the
+ * records are silent on them.
+ */
+import { isMostlyLatin, normalize } from '../../core/text.js';
+import { docNumbersIn } from '../evidence/statements.js';
+import type { AnswerType, IntentCueSection, Lexicon } from '../lexicon.js';
+import { tokensOfNormalized } from '../search/tokenizer.js';
+import type { Segmenter, TaggedWord } from './segment.js';
+
+/** A content term of a question. */
+export interface Term {
+  /** The word as the question has it (after typo repair). */
+  text: string;
+  /** The words that count as this term in the documents: itself and its synonyms' documents' word. */
+  forms: string[];
+  /** The character bigrams of each form. */
+  grams: string[][];
+  /** Rarity in the documents (higher = more telling). */
+  weight: number;
+  /** False when the documents never use the word or any of its forms. */
+  known: boolean;
+  /** An unknown word that is a real noun (in the dictionary): what the records may be silent on. */
+  salient: boolean;
+  /** Made of several words ("空气质量"): a statement must hold it together, not its words apart. */
+  compound: boolean;
+  tag: string;
+}
+
+/** A question, analysed. */
+export interface Query {
+  question: string;
+  normalized: string;
+  lang: 'zh' | 'en';
+  /** The kinds of fact asked for, strongest cue first. */
+  types: AnswerType[];
+  years: number[];
+  docNumbers: string[];
+  /** Titles the question quotes in 《》. */
+  titles: string[];
+  /** Towns and other places the question names. */
+  places: string[];
+  /** Districts/counties the question names (full names). */
+  districts: string[];
+  /** Units a figure in the answer must have ("好多吨" → 吨, "好多钱" → 元). */
+  valueUnits: string[];
+  terms: Term[];
+  /** Content words the documents never use (nouns only): what the records may be silent on. */
+  unknown: string[];
+  /** The question leans on the previous one ("那2030年呢？", "这个是哪个单位负责？"). */
+  followUp: boolean;
+  /** Which dialog-level cue sections the text touches. */
+  cues: Set<IntentCueSection>;
+}
+
+/** What analysis needs to know about the documents. */
+export interface Vocabulary {
+  /** In how many statements a bigram occurs. */
+  df(gram: string): number;
+  /** How many statements there are. */
+  size: number;
+  /** Whether the documents contain the word verbatim. */
+  contains(word: string): boolean;
+}
+
+/** The defaults of query analysis. */
+export const defaultAnalyzeOptions = {
+  /** Weight of a word the documents never use, as a share of the rarest known word's weight. */
+  unknownWeight: 0.9,
+  /** Weight factor of a one-character term ("粪"): it says little on its own. */
+  singleCharFactor: 0.3,
+  /** Weight factor of verbs and adjectives. */
+  frameWordFactor: 0.5,
+  /** A word counts as known when this share of its bigrams occurs in the documents. */
+  knownShare: 0.5,
+};
+
+const DROP_TAGS = /^(r|u[a-z]*|y|e|o|c|p|d|ad|q|m|mq|t|tg|f|x|w|zg|ul|uj|ud|uv|uz|ug)$/;
+const NOUNISH = /^(n|nr|nrt|ns|nt|nz|ng|vn|an|eng|l|j|i|x|s)$/;
+const COMPOUND = /^(n|nz|ng|vn|an|x)$/;
+const ANAPHOR_START = /^(那么?|那个|那这个|那它|还有|另外|然后|再问|再说|and\b|what about|how about|and what|what of)/;
+const ANAPHOR =
+  /(这个|这项|这些|这条|这件|这份|这里头|该项|该文件|它|其|此项|上面|刚才|前面|上一个|同一个|\bthis\b|\bthat\b|\bit\b|\bthey\b|\bthem\b|\bits\b)/;
+
+interface Compiled {
+  synonyms: Array<{ variant: string; canonical: string }>;
+  canonicals: string[];
+  functionWords: Map<string, string>;
+  typeCues: Array<{ cue: string; type: AnswerType }>;
+  glossary: Array<{ re: RegExp; zh: string }>;
+  cueSections: Array<{ section: IntentCueSection; cue: string }>;
+  districts: string[];
+}
+
+function compile(lexicon: Lexicon): Compiled {
+  const synonyms = lexicon.synonyms
+    .flatMap((g) => g.slice(1).map((variant) => ({ variant, canonical: g[0] as string })))
+    .sort((a, b) => b.variant.length - a.variant.length);
+  const typeCues = [...lexicon.answerTypes].flatMap(([type, cues]) => cues.map((cue) => ({ cue, type })));
+  typeCues.sort((a, b) => b.cue.length - a.cue.length);
+  const glossary = lexicon.glossary.map(([en, zh]) => ({
+    re: new RegExp(`\\b${en.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}s?\\b`, 'g'),
+    zh,
+  }));
+  const cueSections = [...lexicon.intentCues].flatMap(([section, cues]) => cues.map((cue) => ({ section, cue })));
+  const districts = lexicon.districts.flatMap((d) => [d, d.replace(/(土家族|苗族|自治县|区|县)+$/g, '')]).filter((d) => d.length >= 2);
+  const canonicals = lexicon.synonyms.map((g) => g[0] as string).sort((a, b) => b.length - a.length);
+  return { synonyms, canonicals, functionWords: lexicon.functionWords, typeCues, glossary, cueSections, districts };
+}
+
+/** Whether a (Latin) cue stands as whole words in the text; Han cues as substrings. */
+function hasCue(text: string, cue: string): boolean {
+  if (/^[a-z ]+$/.test(cue)) return new RegExp(`\\b${cue}\\b`).test(text);
+  return text.includes(cue);
+}
+
+/** Creates the analyser over a lexicon, a segmenter and the documents' vocabulary. */
+export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vocabulary, options = defaultAnalyzeOptions) {
+  const lex = compile(lexicon);
+  const idf = (g: string) => Math.log(1 + vocab.size / (1 + vocab.df(g)));
+  const maxIdf = Math.log(1 + vocab.size);
+  const known = (g: string) => vocab.df(g) > 0;
+
+  /** Replaces characters of unknown bigrams by their confusable partner when that makes them known. */
+  function repairTypos(n: string): string {
+    const chars = [...n];
+    for (let i = 0; i < chars.length; i++) {
+      const c = chars[i] as string;
+      const fix = lexicon.confusables.get(c);
+      if (!fix) continue;
+      const l = i > 0 ? `${chars[i - 1]}${c}` : null;
+      const r = i + 1 < chars.length ? `${c}${chars[i + 1]}` : null;
+      const unknownNow = (l === null || !known(l)) && (r === null || !known(r));
+      const fl = i > 0 ? `${chars[i - 1]}${fix}` : null;
+      const fr = i + 1 < chars.length ? `${fix}${chars[i + 1]}` : null;
+      if (unknownNow && ((fl !== null && known(fl)) || (fr !== null && known(fr)))) chars[i] = fix;
+    }
+    return chars.join('');
+  }
+
+  function term(text: string, forms: string[], tag: string): Term {
+    const grams = forms.map((f) => tokensOfNormalized(f));
+    const all = grams.flat();
+    const knownShare = all.length ? all.filter(known).length / all.length : 0;
+    const isKnown =
+      grams.some((g) => g.length > 0 && g.filter(known).length / g.length >= options.knownShare) || knownShare >= options.knownShare;
+    const knownGrams = all.filter(known);
+    if (isKnown) {
+      // A compound weighs by all its bigrams, the unknown junction too ("空气质量": 气质), so that
+      // a sentence holding only its words apart does not cover the question.
+      const counted = grams.length === 1 && all.length > knownGrams.length ? all : knownGrams;
+      const base = counted.reduce((s, g) => s + (known(g) ? idf(g) : maxIdf), 0) / Math.max(1, counted.length);
+      // Verbs and adjectives frame a question more often than they name its topic.
+      const w = /^(v|vd|a|b|ad)$/.test(tag) ? base * options.frameWordFactor : base;
+      return { text, forms, grams, weight: w, known: true, salient: false, compound: false, tag };
+    }
+    if (text.length === 1 && /^\p{Script=Han}$/u.test(text)) {
+      // One character: bigrams cannot hold it; it is matched by containment, and weighs little.
+      return { text, forms, grams: [[text]], weight: maxIdf * options.singleCharFactor, known: true, salient: false, compound: false, tag };
+    }
+    // A word the documents never use counts only when it is a real noun (jieba's HMM guesses such
+    // as "年定" from "2020年定的" are no words); the records are then silent on it.
+    // A Latin code in a Chinese question ("PM2.5", "COD") the documents lack is such a noun too.
+    // Places and positions ("河里", "屋头") only set the scene.
+    const salient = NOUNISH.test(tag) && !/^(x|s|f|ns)$/.test(tag) && text.length >= 2 && (segmenter.has(text) || /^[a-z]/.test(text));
+    return { text, forms, grams, weight: salient ? maxIdf * options.unknownWeight : 0, known: false, salient, compound: false, tag };
+  }
+
+  function contentWords(tagged: TaggedWord[]): TaggedWord[] {
+    const kept: TaggedWord[] = [];
+    for (const w of tagged) {
+      const word = w.word.trim();
+      if (!word) continue;
+      const fw = lex.functionWords.get(word);
+      const isHan = /^\p{Script=Han}+$/u.test(word);
+      const isLatin = /^[a-z][a-z0-9.-]*$/.test(word);
+      if (fw || (!isHan && !isLatin)) {
+        kept.push({ word: '', tag: 'gap' });
+        continue;
+      }
+      // jieba tags unknown Han words "x"; those may be content, so only non-Han "x" is punctuation.
+      if (DROP_TAGS.test(w.tag) && !(w.tag === 'x' && isHan) && !(w.tag === 'f' && word.length > 1)) {
+        kept.push({ word: '', tag: 'gap' });
+        continue;
+      }
+      // A lone character is a topic only when it is a noun ("粪"); "找", "搞", "整" only frame.
+      if (isHan && word.length === 1 && !/^n/.test(w.tag)) {
+        kept.push({ word: '', tag: 'gap' });
+        continue;
+      }
+      // A word jieba only guessed (not in its dictionary) is content when the documents have it
+      // verbatim ("尾水"); otherwise it is a guess across word edges ("年定", "排到河") and is split up.
+      if (isHan && word.length > 1 && !segmenter.has(word) && !vocab.contains(word)) {
+        for (const ch of word) kept.push({ word: ch, tag: 'x' });
+        continue;
+      }
+      kept.push({ word, tag: w.tag });
+    }
+    // Single characters that jieba left apart inside an unknown compound ("尾/水") join back up.
+    const merged: TaggedWord[] = [];
+    for (const w of kept) {
+      const prev = merged[merged.length - 1];
+      if (w.tag === 'gap') {
+        merged.push(w);
+        continue;
+      }
+      if (
+        prev &&
+        prev.tag !== 'gap' &&
+        (prev.word.length === 1 || w.word.length === 1) &&
+        /^\p{Script=Han}/u.test(w.word) &&
+        vocab.contains(prev.word + w.word)
+      ) {
+        prev.word += w.word;
+        prev.tag = NOUNISH.test(prev.tag) && prev.tag !== 'x' ? prev.tag : 'n';
+        continue;
+      }
+      merged.push({ ...w });
+    }
+    // What is left of a guessed word, one character at a time, is no topic.
+    for (const w of merged) if (w.word.length === 1 && !/^n/.test(w.tag)) w.tag = 'gap';
+    // Nouns that stand together name one thing ("空气 质量", "受污染 耕地"): one term, so that a
+    // sentence must hold the compound, not each word somewhere.
+    const out: TaggedWord[] = [];
+    for (const w of merged) {
+      const prev = out[out.length - 1];
+      if (
+        prev &&
+        prev.tag !== 'gap' &&
+        w.tag !== 'gap' &&
+        COMPOUND.test(prev.tag) &&
+        COMPOUND.test(w.tag) &&
+        prev.word.length + w.word.length <= 10 &&
+        /^\p{Script=Han}/u.test(w.word) &&
+        /\p{Script=Han}$/u.test(prev.word)
+      ) {
+        prev.word += w.word;
+        prev.tag = 'nc';
+        continue;
+      }
+      out.push({ ...w });
+    }
+    return out.filter((w) => w.tag !== 'gap');
+  }
+
+  function analyze(question: string): Query {
+    const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
+    let normalized = normalize(question).replace(/\s+/g, ' ').trim();
+    if (lang === 'zh') normalized = repairTypos(normalized);
+    const types: AnswerType[] = [];
+    const cues = new Set<IntentCueSection>();
+    for (const { section, cue } of lex.cueSections) if (hasCue(normalized, cue)) cues.add(section);
+
+    // The kinds of fact asked for; their cue words are masked so they never become the topic.
+    let rest = normalized;
+    for (const { cue, type } of lex.typeCues) {
+      if (!hasCue(rest, cue)) continue;
+      if (!types.includes(type)) types.push(type);
+      rest = /^[a-z ]+$/.test(cue) ? rest.replace(new RegExp(`\\b${cue}\\b`, 'g'), ' ') : rest.split(cue).join(' ');
+    }
+    const years = [...new Set([...normalized.matchAll(/(?<![\d[])(20\d{2})(?!\d)/g)].map((m) => Number(m[1])))];
+    const docNumbers = docNumbersIn(normalized);
+    // A bare "61号" or "[2019]61号" still names a document number.
+    for (const m of normalized.matchAll(/(?<![\d\]])(\d{1,4})\s*号(?:文|文件)?/g)) {
+      if (!docNumbers.some((d) => d.endsWith(`]${m[1]}号`))) docNumbers.push(`${m[1]}号`);
+    }
+    const titles = [...question.matchAll(/《([^》]{2,80})》/g)].map((m) => normalize(m[1] as string));
+    // A short form ("綦江") names the district only when no river, road or town name goes on from it.
+    const districts = lexicon.districts.filter((d) => {
+      if (normalized.includes(d)) return true;
+      const short = d.replace(/(土家族|苗族|自治县|区|县)+$/g, '');
+      return short.length >= 2 && new RegExp(`${short}(?![河江湖溪水路街镇村桥])`).test(normalized);
+    });
+    const valueUnits: string[] = [];
+    for (const m of normalized.matchAll(
+      /(?:多少|好多|几|多)\s*([万亿千]?[吨亩元]|人次|[家个户人次处座套张份幅起块名项条批所口台只头辆类种支组])/g,
+    )) {
+      if (!valueUnits.includes(m[1] as string)) valueUnits.push(m[1] as string);
+    }
+    for (let i = 0; i < valueUnits.length; i++) valueUnits[i] = (valueUnits[i] as string).replace(/^[万亿千]/, '');
+    for (const [unit, cues] of lexicon.valueUnits) {
+      if (!valueUnits.includes(unit) && cues.some((cue) => hasCue(normalized, cue))) valueUnits.push(unit);
+    }
+    const places = lexicon.towns.filter(
+      (t) => normalized.includes(t) || (t.length > 2 && normalized.includes(t.replace(/(镇|街道)$/, ''))),
+    );
+
+    const terms: Term[] = [];
+    const addTerm = (t: Term) => {
+      if (!terms.some((x) => x.text === t.text)) terms.push(t);
+    };
+    // A figure the question quotes ("670万吨是什么意思") is a term: the sentence that states it.
+    for (const m of rest.matchAll(/(?<![a-z\d.[])(\d+(?:\.\d+)?)\s*(%|[万亿千]?[吨亩元]|[家个户人次处座套张份幅起块名项条])/g)) {
+      if (/^20\d{2}$/.test(m[1] as string)) continue;
+      const figure = `${m[1]}${m[2]}`;
+      if (vocab.contains(figure)) addTerm({ ...term(figure, [figure], 'm'), weight: maxIdf });
+    }
+    rest = rest.replace(/(?<![a-z\d.])\d+(\.\d+)?%?/g, ' ').replace(/\[[^\]]*\]\s*号?|\d+号/g, ' ');
+    for (const d of lex.districts) rest = rest.split(d).join(' ');
+    if (lang === 'en') {
+      for (const { re, zh } of lex.glossary) {
+        re.lastIndex = 0;
+        if (!re.test(rest)) continue;
+        rest = rest.replace(re, ' ');
+        for (const w of zh.split(/\s+/)) addTerm(term(w, [w], 'n'));
+      }
+    } else {
+      // The documents' own word first, so that "畜禽粪污" is not read as its variant "粪污".
+      for (const canonical of lex.canonicals) {
+        if (!rest.includes(canonical)) continue;
+        rest = rest.split(canonical).join(' ');
+        addTerm(term(canonical, [canonical], 'n'));
+      }
+      for (const { variant, canonical } of lex.synonyms) {
+        if (!rest.includes(variant)) continue;
+        rest = rest.split(variant).join(' ');
+        addTerm(term(variant, [variant, canonical], 'n'));
+      }
+      for (const w of contentWords(segmenter.tag(rest))) {
+        const t = term(w.word, [w.word], w.tag === 'nc' ? 'n' : w.tag);
+        addTerm(w.tag === 'nc' ? { ...t, compound: true } : t);
+      }
+    }
+    // Non-words and unknown verbs carry no weight: drop them.
+    for (let i = terms.length - 1; i >= 0; i--) if ((terms[i] as Term).weight === 0) terms.splice(i, 1);
+    const unknown = terms.filter((t) => t.salient).map((t) => t.text);
+    const knownTerms = terms.filter((t) => t.known);
+    const followUp =
+      ANAPHOR_START.test(normalized) ||
+      ANAPHOR.test(normalized) ||
+      (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);
+    return { question, normalized, lang, types, years, docNumbers, titles, places, districts, valueUnits, terms, unknown, followUp, cues };
+  }
+
+  return {
+    analyze,
+    /** A content term made of the given forms (for topics carried over from an earlier answer). */
+    termOf: (forms: string[]) => term(forms[0] ?? '', forms, 'n'),
+  };
+}
+
+/** An analyser: question text in, analysed query out. */
+export type Analyzer = ReturnType<typeof createAnalyzer>;
