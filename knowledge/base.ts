@@ -147,7 +147,7 @@ export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<stri
         document: d.info.id,
         kind: 'indicator',
         locator: `${ind.table}第${ind.number}项`,
-        title: `${ind.name} ${ind.area ?? ''} ${ind.table} ${ind.type ?? ''}`,
+        title: `${ind.name} ${ind.area ?? ''} ${ind.table} ${ind.caption} ${ind.type ?? ''}`,
         text: describeIndicator(ind),
         indicator: indicators.length - 1,
       });

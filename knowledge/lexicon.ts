@@ -22,6 +22,7 @@ export const ANSWER_TYPES = [
   'progress',
   'target',
   'person',
+  'list',
   'yesno',
 ] as const;
 /** A kind of fact a question can ask for. */
@@ -34,6 +35,7 @@ export const INTENT_CUE_SECTIONS = [
   'help',
   'report',
   'act',
+  'verb',
   'polluted',
   'state',
   'grievance',

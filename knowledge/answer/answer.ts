@@ -13,6 +13,7 @@ import { multipart } from './handlers/multipart.js';
 import { person } from './handlers/person.js';
 import { offtopic, scope } from './handlers/scope.js';
 import { social } from './handlers/social.js';
+import { structure } from './handlers/structure.js';
 import { unit } from './handlers/unit.js';
 import type { Answer, Answerer, AskOptions } from './types.js';
 
@@ -20,7 +21,7 @@ import type { Answer, Answerer, AskOptions } from './types.js';
 export type Handler = (c: AnswerContext) => Answer | null;
 
 /** The handlers that answer a question about the records, in the order they are tried. */
-export const questionHandlers: Handler[] = [document, contact, person, indicator, unit, facts];
+export const questionHandlers: Handler[] = [document, structure, contact, person, indicator, unit, facts];
 
 /** Runs the question handlers; the general one always answers. */
 export function answerQuestion(c: AnswerContext): Answer {

@@ -28,6 +28,8 @@ export const defaultRetrieveOptions = {
   termCovered: 0.6,
   /** …and a compound ("空气质量") when this share, so that its words apart do not cover it. */
   compoundCovered: 0.75,
+  /** …or when its words stand in order with at most this many characters between them. */
+  compoundGap: 4,
   /** Score factor for a statement holding the kind of fact asked for. */
   typeBonus: 1.35,
   /** Score factor for a statement naming the asked year, and for one naming only other years. */
@@ -74,6 +76,19 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
   }
 }
 
+/** Whether the words stand in the text in order, each at most `gap` characters after the one before. */
+export function partsClose(text: string, parts: string[], gap: number): boolean {
+  const from = text.indexOf(parts[0] ?? '');
+  if (from < 0) return false;
+  let end = from + (parts[0] ?? '').length;
+  for (const p of parts.slice(1)) {
+    const at = text.indexOf(p, end);
+    if (at < 0 || at - end > gap) return false;
+    end = at + p.length;
+  }
+  return true;
+}
+
 /** Whether a figure follows one of the term's forms closely in the statement. */
 export function valueAfter(s: Statement, t: Term, within = 8): boolean {
   return t.forms.some((f) => {
@@ -115,6 +130,16 @@ export function scoreStatement(
     }
     if (best <= 0) continue;
     score += term.weight * best;
+    // A compound is also covered by its words in order and close together ("土壤修复" in "土壤污染修复").
+    if (
+      term.compound &&
+      best < opts.compoundCovered &&
+      best >= opts.termCovered &&
+      term.parts &&
+      partsClose(s.norm, term.parts, opts.compoundGap)
+    ) {
+      best = opts.compoundCovered;
+    }
     if (best >= (term.compound ? opts.compoundCovered : opts.termCovered)) {
       covered += term.weight;
       matched.push(term);

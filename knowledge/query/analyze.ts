@@ -28,6 +28,8 @@ export interface Term {
   salient: boolean;
   /** Made of several words ("空气质量"): a statement must hold it together, not its words apart. */
   compound: boolean;
+  /** The words of a compound, in order. */
+  parts?: string[];
   tag: string;
 }
 
@@ -94,6 +96,7 @@ interface Compiled {
   glossary: Array<{ re: RegExp; zh: string }>;
   cueSections: Array<{ section: IntentCueSection; cue: string }>;
   districts: string[];
+  actPattern: RegExp;
 }
 
 function compile(lexicon: Lexicon): Compiled {
@@ -109,7 +112,13 @@ function compile(lexicon: Lexicon): Compiled {
   const cueSections = [...lexicon.intentCues].flatMap(([section, cues]) => cues.map((cue) => ({ section, cue })));
   const districts = lexicon.districts.flatMap((d) => [d, d.replace(/(土家族|苗族|自治县|区|县)+$/g, '')]).filter((d) => d.length >= 2);
   const canonicals = lexicon.synonyms.map((g) => g[0] as string).sort((a, b) => b.length - a.length);
-  return { synonyms, canonicals, functionWords: lexicon.functionWords, typeCues, glossary, cueSections, districts };
+  const esc = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const verbs = (lexicon.intentCues.get('verb') ?? []).map(esc).join('|') || '(?!)';
+  const polluted = (lexicon.intentCues.get('polluted') ?? []).map(esc).join('|') || '(?!)';
+  const actPattern = new RegExp(
+    `(?:往|向|朝)[^，。,.!?？！]{0,8}(?:${verbs})|(?:${verbs})[^，。,.!?？！]{0,4}(?:${polluted})|(?:${verbs})(?:到|进|入)`,
+  );
+  return { actPattern, synonyms, canonicals, functionWords: lexicon.functionWords, typeCues, glossary, cueSections, districts };
 }
 
 /** Whether a (Latin) cue stands as whole words in the text; Han cues as substrings. */
@@ -170,7 +179,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     return { text, forms, grams, weight: salient ? maxIdf * options.unknownWeight : 0, known: false, salient, compound: false, tag };
   }
 
-  function contentWords(tagged: TaggedWord[]): TaggedWord[] {
+  function contentWords(tagged: TaggedWord[]): Array<TaggedWord & { parts?: string[] }> {
     const kept: TaggedWord[] = [];
     for (const w of tagged) {
       const word = w.word.trim();
@@ -216,13 +225,15 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         vocab.contains(prev.word + w.word)
       ) {
         prev.word += w.word;
-        prev.tag = NOUNISH.test(prev.tag) && prev.tag !== 'x' ? prev.tag : 'n';
+        // Rejoined pieces are a word of the documents, but not one to build compounds from.
+        prev.tag = 'mx';
         continue;
       }
       merged.push({ ...w });
     }
     // What is left of a guessed word, one character at a time, is no topic.
     for (const w of merged) if (w.word.length === 1 && !/^n/.test(w.tag)) w.tag = 'gap';
+    const parts = new Map<string, string[]>();
     // Nouns that stand together name one thing ("空气 质量", "受污染 耕地"): one term, so that a
     // sentence must hold the compound, not each word somewhere.
     const out: TaggedWord[] = [];
@@ -238,13 +249,14 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         /^\p{Script=Han}/u.test(w.word) &&
         /\p{Script=Han}$/u.test(prev.word)
       ) {
+        parts.set(prev.word + w.word, [...(parts.get(prev.word) ?? [prev.word]), w.word]);
         prev.word += w.word;
         prev.tag = 'nc';
         continue;
       }
       out.push({ ...w });
     }
-    return out.filter((w) => w.tag !== 'gap');
+    return out.filter((w) => w.tag !== 'gap').map((w) => (w.tag === 'nc' ? { ...w, parts: parts.get(w.word) ?? [w.word] } : w));
   }
 
   function analyze(question: string): Query {
@@ -253,7 +265,10 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     if (lang === 'zh') normalized = repairTypos(normalized);
     const types: AnswerType[] = [];
     const cues = new Set<IntentCueSection>();
-    for (const { section, cue } of lex.cueSections) if (hasCue(normalized, cue)) cues.add(section);
+    for (const { section, cue } of lex.cueSections) if (section !== 'verb' && hasCue(normalized, cue)) cues.add(section);
+    // An act of pollution is often a plain verb with where it goes or what it spreads:
+    // "往河头倒猪粪", "往里头倒废水", "烧旧农膜".
+    if (lex.actPattern.test(normalized)) cues.add('act');
 
     // The kinds of fact asked for; their cue words are masked so they never become the topic.
     let rest = normalized;
@@ -321,8 +336,8 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         addTerm(term(variant, [variant, canonical], 'n'));
       }
       for (const w of contentWords(segmenter.tag(rest))) {
-        const t = term(w.word, [w.word], w.tag === 'nc' ? 'n' : w.tag);
-        addTerm(w.tag === 'nc' ? { ...t, compound: true } : t);
+        const t = term(w.word, [w.word], w.tag === 'nc' || w.tag === 'mx' ? 'n' : w.tag);
+        addTerm(w.parts ? { ...t, compound: true, parts: w.parts } : t);
       }
     }
     // Non-words and unknown verbs carry no weight: drop them.

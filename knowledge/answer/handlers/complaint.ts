@@ -16,17 +16,15 @@ export function isComplaint(c: AnswerContext): boolean {
   const cues = c.query.cues;
   const asksRecords = c.query.types.some((t) => RECORD_QUESTION_TYPES.has(t));
   if (cues.has('report') && !asksRecords) return true;
+  const happening = cues.has('act') || cues.has('state');
   // A witness telling what is happening reports it, even with "那几个鱼塘" in it; a question about
   // the records asks with a question word or mark.
   const asksSomething = /[?？]|吗|呢|多少|好多|什么|啥子|哪个|哪些|谁|几时|何时|怎么样/.test(c.query.normalized);
-  if ((cues.has('act') || cues.has('state')) && cues.has('witness') && !asksSomething) return true;
-  // "养鸡场臭气熏天怎么办": pollution and a plea for someone to act.
-  if ((cues.has('act') || cues.has('state')) && cues.has('grievance') && (cues.has('polluted') || cues.has('witness') || cues.has('state')))
-    return true;
+  if (happening && cues.has('witness') && !asksSomething) return true;
+  // "养鸡场臭气熏天怎么办": pollution one can smell or see, and a plea for someone to act.
+  if (happening && cues.has('grievance') && (cues.has('witness') || cues.has('state'))) return true;
   if (asksRecords) return false;
-  if ((cues.has('act') || cues.has('state')) && cues.has('witness')) return true;
-  // "河里有人倒垃圾" needs no witness word when nothing in it asks a question.
-  return cues.has('act') && cues.has('polluted') && c.query.types.length === 0 && !/[?？吗]/.test(c.query.normalized);
+  return happening && cues.has('witness');
 }
 
 /** The complaint handler: hands the message to the report intake. */

@@ -124,7 +124,9 @@ export function facts(c: AnswerContext): Answer | null {
   const unknown = c.query.unknown.filter((w) => !best.statement.norm.includes(w));
   const unknownWeight = c.query.terms.filter((t) => unknown.includes(t.text)).reduce((s, t) => s + t.weight, 0);
   const knownWeight = c.terms.filter((t) => t.known).reduce((s, t) => s + t.weight, 0);
-  if (unknown.length && unknownWeight >= knownWeight * c.options.unknownShare)
+  // …unless the rest of a longer question is covered well ("我是塘口老板，想问…" names its asker, not its topic).
+  const wellCovered = best.coverage >= 0.9 && c.terms.filter((t) => t.known).length >= 2;
+  if (unknown.length && unknownWeight >= knownWeight * c.options.unknownShare && !wellCovered)
     return notFound(c, intent, unknown.slice(0, 2).join('、'), null);
 
   const dated = withYear(c, good);

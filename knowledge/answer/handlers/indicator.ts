@@ -43,8 +43,9 @@ export function measures(c: AnswerContext): Measure[] {
 
 /** The measure a question means, if any: its name covers the question and the question its name. */
 export function findMeasure(c: AnswerContext): Measure | null {
+  // Words the documents lack count against a name too ("结杆综合利用率" is not 畜禽粪污综合利用率).
   const terms = c.terms;
-  const total = terms.reduce((s, t) => s + t.weight, 0);
+  const total = terms.reduce((s, t) => s + t.weight, 0) + c.query.terms.filter((t) => t.salient).reduce((s, t) => s + t.weight, 0);
   if (total === 0) return null;
   const qGrams = new Set(terms.flatMap((t) => t.grams.flat()));
   let best: { m: Measure; score: number } | null = null;
@@ -102,7 +103,11 @@ const num = (v: string) => v.replace(/[%\s]/g, '');
 /** The indicator handler. */
 export function indicator(c: AnswerContext): Answer | null {
   // Indicators are rates: a question for a count or an amount ("好多亩") is not about them.
-  if (c.types.includes('document') || c.types.includes('person') || c.query.valueUnits.length) return null;
+  if (
+    c.types.some((t) => t === 'document' || t === 'person' || t === 'place' || t === 'list' || t === 'measure') ||
+    c.query.valueUnits.length
+  )
+    return null;
   const m = findMeasure(c);
   if (!m) return null;
   const doc = c.doc(m.document);
@@ -151,7 +156,7 @@ export function indicator(c: AnswerContext): Answer | null {
   // A target question wants targets first; others the current value first. When the table sets no
   // target for the asked year ("*"), a sentence of the text may: the general handler looks.
   const wantsTarget = c.types.includes('target');
-  if (wantsTarget && asked.length && entries.filter((e) => e.kind === 'target').every((e) => e.value === '*')) return null;
+  if (wantsTarget && entries.filter((e) => e.kind === 'target').every((e) => e.value === '*')) return null;
   entries = [...entries].sort((a, b) => (a.kind === b.kind ? a.year - b.year : (a.kind === 'target') === wantsTarget ? -1 : 1));
   const used = [...new Set(entries.map((e) => rowStatement(e.index)).filter((s): s is Statement => !!s))];
   const completion = [...new Set(m.rows.map((r) => r.ind.completion).filter(Boolean))];

@@ -30,6 +30,11 @@ export function isOnlyCue(normalized: string, cues: string[], functionWords: Map
 /** "老师好", "领导好，想问几个问题": a greeting that opens with a form of address. */
 const ADDRESS_GREETING = /^[\u4e00-\u9fa5]{1,3}(你好|您好|好)(?:[，,！!。\s]|$)/;
 
+/** Whether a cue stands in the text: Latin cues as whole words, Han cues anywhere. */
+function hasCue(text: string, cue: string): boolean {
+  return /^[a-z ]+$/.test(cue) ? new RegExp(`\\b${cue}\\b`).test(text) : text.includes(cue);
+}
+
 /** What the assistant holds, for greetings and scope messages. */
 export function holdings(c: AnswerContext): string {
   const docs = c.deps.kb.documents;
@@ -42,7 +47,10 @@ export function social(c: AnswerContext): Answer | null {
   const n = c.query.normalized;
   if (c.query.terms.some((t) => t.known && t.weight > 0) && n.length > 8) return null;
   const fw = c.deps.lexicon.functionWords;
-  if (isOnlyCue(n, cues.get('thanks') ?? [], fw)) {
+  // Small talk: a cue and nothing the documents would answer ("谢谢，帮了大忙了", "你好呀机器人").
+  const asks = c.query.types.some((t) => t !== 'yesno') || c.query.terms.some((t) => t.known && t.weight > 2.5) || c.docNumbers.length > 0;
+  const opens = (section: 'thanks' | 'greeting') => !asks && (cues.get(section) ?? []).some((cue) => hasCue(n, cue));
+  if (isOnlyCue(n, cues.get('thanks') ?? [], fw) || opens('thanks')) {
     return answerOf(
       c,
       'thanks',
@@ -54,7 +62,7 @@ export function social(c: AnswerContext): Answer | null {
       ),
     );
   }
-  if (isOnlyCue(n, cues.get('greeting') ?? [], fw) || (ADDRESS_GREETING.test(n) && !c.query.terms.some((t) => t.known && t.weight > 2.5))) {
+  if (isOnlyCue(n, cues.get('greeting') ?? [], fw) || opens('greeting') || (ADDRESS_GREETING.test(n) && !asks)) {
     return answerOf(
       c,
       'greeting',
