@@ -49,13 +49,17 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
     case 'count':
       return s.values.some((v) => v.kind === 'count' || v.kind === 'weight' || v.kind === 'area');
     case 'date':
-      return s.years.length > 0 || /年底|底前|之前|期限|月|日前/.test(s.norm);
+      // A deadline, a year, or how often ("每季度").
+      return s.years.length > 0 || /年底|底前|之前|期限|月|日前|每季度|每年|每月|每半年|每周|定期/.test(s.norm);
     case 'unit':
       return s.units.length > 0;
     case 'document':
       return s.docNumbers.length > 0 || s.titles.length > 0;
     case 'place':
       return s.places.length > 0;
+    case 'list':
+      // Names of places or things, several in a row ("石门镇沙坝厂水源地、德感街道长冲社区…").
+      return s.places.length > 0 || (s.text.match(/、/g) ?? []).length >= 2;
     case 'progress':
       // What happened, not what is to happen: a target ("到2022年底完成…") is no progress.
       return (

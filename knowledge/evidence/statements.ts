@@ -144,6 +144,7 @@ function leadOf(text: string): string {
 export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIndex {
   const statements: Statement[] = [];
   const byPassage = new Map<number, Statement[]>();
+  const titles = new Map(kb.documents.map((d) => [d.id, d.title]));
   for (const p of kb.passages) {
     const lead = leadOf(p.text);
     const list: Statement[] = [];
@@ -157,7 +158,8 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
         text,
         norm,
         // The sentence before often names what this one counts ("…推进会。其中区政府召开2次。").
-        context: normalize(`${p.title} ${i > 0 ? lead : ''} ${i > 1 ? parts[i - 1] : ''}`),
+        // The document's own title is context of every sentence in it ("…尾水整改台账": 整改).
+        context: normalize(`${p.title} ${i > 0 ? lead : ''} ${i > 1 ? parts[i - 1] : ''} ${titles.get(p.document) ?? ''}`),
         years: yearsIn(norm),
         values: valuesIn(norm),
         units: unitsIn(text),

@@ -84,6 +84,8 @@ export const defaultAnalyzeOptions = {
 const DROP_TAGS = /^(r|u[a-z]*|y|e|o|c|p|d|ad|q|m|mq|t|tg|f|x|w|zg|ul|uj|ud|uv|uz|ug)$/;
 const NOUNISH = /^(n|nr|nrt|ns|nt|nz|ng|vn|an|eng|l|j|i|x|s)$/;
 const COMPOUND = /^(n|nz|ng|vn|an|x)$/;
+/** Characters that carry grammar, not content: a guessed word holding one is no word. */
+const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让向从对过着吗呢吧啊几多少哪谁么什怎样个些这那]/;
 const ANAPHOR_START = /^(那么?|那个|那这个|那它|还有|另外|然后|再问|再说|and\b|what about|how about|and what|what of)/;
 const ANAPHOR =
   /(这个|这项|这些|这条|这件|这份|这里头|该项|该文件|它|其|此项|上面|刚才|前面|上一个|同一个|\bthis\b|\bthat\b|\bit\b|\bthey\b|\bthem\b|\bits\b)/;
@@ -93,7 +95,7 @@ interface Compiled {
   canonicals: string[];
   functionWords: Map<string, string>;
   typeCues: Array<{ cue: string; type: AnswerType }>;
-  glossary: Array<{ re: RegExp; zh: string }>;
+  glossary: Array<{ re: RegExp; zh: string; multi: boolean }>;
   cueSections: Array<{ section: IntentCueSection; cue: string }>;
   districts: string[];
   actPattern: RegExp;
@@ -108,6 +110,7 @@ function compile(lexicon: Lexicon): Compiled {
   const glossary = lexicon.glossary.map(([en, zh]) => ({
     re: new RegExp(`\\b${en.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}s?\\b`, 'g'),
     zh,
+    multi: en.includes(' '),
   }));
   const cueSections = [...lexicon.intentCues].flatMap(([section, cues]) => cues.map((cue) => ({ section, cue })));
   const districts = lexicon.districts.flatMap((d) => [d, d.replace(/(土家族|苗族|自治县|区|县)+$/g, '')]).filter((d) => d.length >= 2);
@@ -175,7 +178,8 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     // as "年定" from "2020年定的" are no words); the records are then silent on it.
     // A Latin code in a Chinese question ("PM2.5", "COD") the documents lack is such a noun too.
     // Places and positions ("河里", "屋头") only set the scene.
-    const salient = NOUNISH.test(tag) && !/^(x|s|f|ns)$/.test(tag) && text.length >= 2 && (segmenter.has(text) || /^[a-z]/.test(text));
+    const salient =
+      NOUNISH.test(tag) && !/^(x|s|f|ns)$/.test(tag) && text.length >= 2 && (segmenter.has(text) || tag === 'nz' || /^[a-z]/.test(text));
     return { text, forms, grams, weight: salient ? maxIdf * options.unknownWeight : 0, known: false, salient, compound: false, tag };
   }
 
@@ -204,6 +208,12 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       // A word jieba only guessed (not in its dictionary) is content when the documents have it
       // verbatim ("尾水"); otherwise it is a guess across word edges ("年定", "排到河") and is split up.
       if (isHan && word.length > 1 && !segmenter.has(word) && !vocab.contains(word)) {
+        // A longer guess without grammar characters is likely a real word the dictionary lacks
+        // ("大气污染", "老白干"): kept as a noun the documents do not have.
+        if (word.length >= 3 && !FUNCTION_CHARS.test(word)) {
+          kept.push({ word, tag: 'nz' });
+          continue;
+        }
         for (const ch of word) kept.push({ word: ch, tag: 'x' });
         continue;
       }
@@ -271,7 +281,17 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     if (lex.actPattern.test(normalized)) cues.add('act');
 
     // The kinds of fact asked for; their cue words are masked so they never become the topic.
+    // English phrases of the glossary go first, so that "utilization rate" is not read as "rate".
     let rest = normalized;
+    const glossed: string[] = [];
+    if (lang === 'en') {
+      for (const { re, zh, multi } of lex.glossary) {
+        re.lastIndex = 0;
+        if (!multi || !re.test(rest)) continue;
+        rest = rest.replace(re, ' ');
+        glossed.push(zh);
+      }
+    }
     for (const { cue, type } of lex.typeCues) {
       if (!hasCue(rest, cue)) continue;
       if (!types.includes(type)) types.push(type);
@@ -321,8 +341,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         re.lastIndex = 0;
         if (!re.test(rest)) continue;
         rest = rest.replace(re, ' ');
-        for (const w of zh.split(/\s+/)) addTerm(term(w, [w], 'n'));
+        glossed.push(zh);
       }
+      for (const zh of glossed) for (const w of zh.split(/\s+/)) addTerm(term(w, [w], 'n'));
     } else {
       // The documents' own word first, so that "畜禽粪污" is not read as its variant "粪污".
       for (const canonical of lex.canonicals) {
@@ -336,7 +357,8 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         addTerm(term(variant, [variant, canonical], 'n'));
       }
       for (const w of contentWords(segmenter.tag(rest))) {
-        const t = term(w.word, [w.word], w.tag === 'nc' || w.tag === 'mx' ? 'n' : w.tag);
+        // A compound of dictionary words is a real noun even when the dictionary lacks the whole.
+        const t = term(w.word, [w.word], w.tag === 'nc' ? 'nz' : w.tag === 'mx' ? 'n' : w.tag);
         addTerm(w.parts ? { ...t, compound: true, parts: w.parts } : t);
       }
     }

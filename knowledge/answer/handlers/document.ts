@@ -5,7 +5,7 @@
 import { docNumberKey, type Statement } from '../../evidence/statements.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
-import { cite, excerpt, say, sourceOf } from '../render.js';
+import { cite, excerpt, freshness, say, sourceOf } from '../render.js';
 import { scoreStatement } from '../retrieve.js';
 import type { Answer } from '../types.js';
 import { notFound } from './refuse.js';
@@ -26,11 +26,31 @@ export function issuerOf(s: Statement, number: string | null): string | null {
   return prefix ?? null;
 }
 
+/**
+ * "这个文件是哪个发的", "好久发的": a question about one of the documents themselves — its title,
+ * how current it is; the documents do not state their own issuer or date, and the answer says so.
+ */
+function aboutDocument(c: AnswerContext): Answer | null {
+  const own = c.query.terms.filter((t) => t.known);
+  if (!c.query.types.includes('document') && !/文件|规划|台账|这份/.test(c.query.normalized)) return null;
+  if (own.length > 0 || !c.types.some((t) => t === 'unit' || t === 'date')) return null;
+  const ids = c.followed?.documents.length ? c.followed.documents : c.deps.kb.documents.map((d) => d.id);
+  const docs = c.deps.kb.documents.filter((d) => ids.includes(d.id));
+  const asksWho = c.types.includes('unit');
+  const list = docs.map((d) => `《${d.title}》（${freshness(d, c.lang)}）`).join('、');
+  const text = say(
+    c.lang,
+    `${list}：文件本身没有写明${asksWho ? '发文单位' : '印发日期'}。`,
+    `${docs.map((d) => d.titleEn).join('; ')}: the document does not state its ${asksWho ? 'issuer' : 'date of issue'}.`,
+  );
+  return answerOf(c, 'document', false, text);
+}
+
 /** The document handler. */
 export function document(c: AnswerContext): Answer | null {
   const nums = c.docNumbers;
   const titles = c.query.titles;
-  if (!nums.length && !titles.length) return null;
+  if (!nums.length && !titles.length) return aboutDocument(c);
   // A document carried over from the previous answer is meant only when the question names one.
   if (!c.query.docNumbers.length && !titles.length && !c.query.types.includes('document')) return null;
   const all = c.deps.statements.statements.filter((s) => !c.documents || c.documents.has(s.passage.document));
@@ -54,10 +74,17 @@ export function document(c: AnswerContext): Answer | null {
   const number = s.docNumbers.find((d) => nums.some((n) => sameNumber(d, n))) ?? s.docNumbers[0] ?? null;
   const title = s.titles[0] ?? null;
   const issuer = issuerOf(s, number);
+  const named = issuer !== null && s.units.includes(issuer.split('、')[0] ?? '');
   const head = c.types.includes('unit')
-    ? issuer
+    ? issuer && named
       ? say(c.lang, `发文单位：${issuer}。`, `Issued by ${issuer}. `)
-      : say(c.lang, '文件没有写明发文单位。', 'The records do not name the issuer. ')
+      : issuer
+        ? say(
+            c.lang,
+            `文中没有直接写明发文单位；从文号“${number}”看，为“${issuer}”所发。`,
+            `The text does not name the issuer; the number "${number}" points to ${issuer}. `,
+          )
+        : say(c.lang, '文件没有写明发文单位。', 'The records do not name the issuer. ')
     : title
       ? say(c.lang, `${number ?? ''}是《${title}》。`, `${number ?? ''} is 《${title}》. `)
       : '';

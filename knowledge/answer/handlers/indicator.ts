@@ -10,6 +10,7 @@ import { tokensOfNormalized } from '../../search/tokenizer.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { cite, excerpt, say, sourceOf, withinLength } from '../render.js';
+import { holdsType } from '../retrieve.js';
 import type { Answer } from '../types.js';
 
 /** One measure of a document's indicator tables: the rows (in any table) that share its name. */
@@ -108,6 +109,9 @@ export function indicator(c: AnswerContext): Answer | null {
     c.query.valueUnits.length
   )
     return null;
+  // "完成了吗": what happened stands in a table's results column, when it covers the question.
+  if (c.types.includes('progress') && c.hits().some((h) => h.statement.passage.kind === 'effect' && h.coverage >= c.options.minCoverage))
+    return null;
   const m = findMeasure(c);
   if (!m) return null;
   const doc = c.doc(m.document);
@@ -156,7 +160,32 @@ export function indicator(c: AnswerContext): Answer | null {
   // A target question wants targets first; others the current value first. When the table sets no
   // target for the asked year ("*"), a sentence of the text may: the general handler looks.
   const wantsTarget = c.types.includes('target');
-  if (wantsTarget && entries.filter((e) => e.kind === 'target').every((e) => e.value === '*')) return null;
+  if (wantsTarget && entries.filter((e) => e.kind === 'target').every((e) => e.value === '*')) {
+    const year = asked[0] ?? null;
+    const stated = c
+      .hits()
+      .some(
+        (h) =>
+          h.statement.passage.kind !== 'indicator' &&
+          h.coverage >= c.options.minCoverage &&
+          holdsType(h.statement, 'target') &&
+          (year === null || h.statement.years.includes(year)),
+      );
+    if (stated) return null;
+    const text = say(
+      c.lang,
+      `${m.name}：${year ? `${year}年` : ''}目标值表中未列具体数值（*）${
+        m.entries.some((e) => e.kind === 'current')
+          ? `；${m.entries
+              .filter((e) => e.kind === 'current')
+              .map(show)
+              .join('，')}`
+          : ''
+      }${where(first)}`,
+      `${m.name}: the table sets no ${year ?? ''} target value (*)${where(first)}`,
+    );
+    return answerOf(c, 'indicator', false, text, rows.map(srcOf), rows);
+  }
   entries = [...entries].sort((a, b) => (a.kind === b.kind ? a.year - b.year : (a.kind === 'target') === wantsTarget ? -1 : 1));
   const used = [...new Set(entries.map((e) => rowStatement(e.index)).filter((s): s is Statement => !!s))];
   const completion = [...new Set(m.rows.map((r) => r.ind.completion).filter(Boolean))];
@@ -179,6 +208,22 @@ export function indicator(c: AnswerContext): Answer | null {
   const conflicts = current
     ? sameMeasure(c, m.name, currentYear).filter((s) => !s.values.some((x) => num(current.value) === String(x.number)))
     : [];
+  // Another document that states a figure for the same thing and year, though not under this
+  // indicator's name ("化肥使用量较上年减少551.3吨，降幅1.14%" beside "化肥农药使用总量减少比例 1.5%").
+  if (conflicts.length === 0) {
+    const years = entries.map((e) => e.year);
+    const other = c
+      .hits()
+      .find(
+        (h) =>
+          h.statement.passage.document !== m.document &&
+          h.coverage >= c.options.minCoverage &&
+          h.statement.values.some((v) => v.kind === 'percent' || v.kind === 'weight' || v.kind === 'count') &&
+          h.statement.years.some((y) => years.includes(y)) &&
+          h.statement.passage.kind !== 'target',
+      );
+    if (other) conflicts.push(other.statement);
+  }
   const more = conflicts.slice(0, 1).map((s) => {
     const d = c.doc(s.passage.document);
     return say(

@@ -38,7 +38,7 @@ export function offtopic(c: AnswerContext): Answer | null {
   // Questions about the records' own columns (a contact, a responsible unit, a document) are on topic.
   if (c.types.some((t) => t === 'contact' || t === 'unit' || t === 'document')) return null;
   if (c.query.terms.some((t) => t.tag === 'm' && t.known)) return null;
-  const best = c.hits()[0];
+  const best = [...c.hits()].sort((a, b) => b.coverage - a.coverage)[0];
   const known = c.query.terms.filter((t) => t.known).reduce((s, t) => s + t.weight, 0);
   const unknown = c.query.terms.filter((t) => t.salient).reduce((s, t) => s + t.weight, 0);
   // Off-topic only when the documents cover nothing of it, or what they lack outweighs what they have.

@@ -11,6 +11,11 @@ import type { Scored } from '../retrieve.js';
 import type { Answer } from '../types.js';
 import { recordOf } from './contact.js';
 
+/** Whether a sentence names a body as doing the work ("区农业农村委成立了…工作专班"), not only mentioning it. */
+export function acting(s: Statement): boolean {
+  return s.units.some((u) => new RegExp(`${u}[^，。；]{0,6}(牵头|负责|成立|组织|主导|承担|会同|联合|印发|制定)`).test(s.text));
+}
+
 /** The bodies one hit makes responsible: its row's 责任单位 and the bodies it names, or its indicator's departments. */
 function bodiesOf(c: AnswerContext, h: Scored, hits: Scored[]): { units: string[]; listed: string | null; by: Statement } {
   const p = h.statement.passage;

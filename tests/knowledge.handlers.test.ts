@@ -1,0 +1,193 @@
+/**
+ * The answering handlers on small synthetic documents (a made-up county's straw table and plan),
+ * so each mechanism is shown to work on documents it was not written for; and a third document
+ * added to a copy of the shipped corpus.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Answer, type Knowledge, openKnowledge, type Topic } from '../knowledge/mod.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const NOW = new Date('2026-11-23T01:00:00Z');
+let synthetic: Knowledge | null = null;
+const k = () => {
+  synthetic ??= openKnowledge({ corpusDir: join(FIXTURES, 'synthetic'), snapshotPath: null });
+  return synthetic;
+};
+const ask = (q: string, context: Topic | null = null): Answer => k().answerer.answer(q, { now: NOW, context });
+
+/** Asks the questions in turn, each with the topic the answer before it left. */
+function converse(...qs: string[]): Answer[] {
+  let topic: Topic | null = null;
+  return qs.map((q) => {
+    const a = k().answerer.answer(q, { now: NOW, context: topic });
+    topic = a.topic ?? topic;
+    return a;
+  });
+}
+
+describe('query analysis', () => {
+  it('never takes dialect, particles or question words for the topic', () => {
+    const q = k().analyzer.analyze('到2025年秸秆综合利用率要达到啥子目标哦');
+    expect(q.years).toEqual([2025]);
+    expect(q.types).toContain('target');
+    const words = q.terms.map((t) => t.text).join(' ');
+    for (const w of ['啥子', '哦', '要', '到']) expect(words).not.toContain(w);
+    expect(words).toContain('秸秆');
+  });
+
+  it('reads the unit a figure is asked in, and the districts named', () => {
+    expect(k().analyzer.analyze('专班有好多人').valueUnits).toEqual(['人']);
+    expect(k().analyzer.analyze('宣传花了好多钱').valueUnits).toContain('元');
+    expect(k().analyzer.analyze('璧山区秸秆利用率').districts).toEqual(['璧山区']);
+    expect(k().analyzer.analyze('綦江河里头有死鱼').districts).toEqual([]);
+  });
+});
+
+describe('handlers on a made-up county', () => {
+  it('answers an indicator for the asked year, with its baseline and department', () => {
+    const a = ask('秸秆综合利用率2025年目标是多少');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('95%');
+    expect(a.answer).toContain('88%');
+    expect(a.answer).toContain('县农业局');
+    expect(a.sources[0]?.locator).toBe('专栏1第1项');
+  });
+
+  it('says a year is not stated instead of giving another year’s figure', () => {
+    const [, b] = converse('秸秆综合利用率2025年目标是多少', '那2030年呢');
+    expect(b?.found).toBe(false);
+    expect(b?.answer).toContain('2030');
+    expect(b?.answer).not.toContain('95%');
+  });
+
+  it('says a target the table leaves open (*) is not set', () => {
+    const a = ask('农膜回收率2025年目标');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('未列具体数值');
+  });
+
+  it('takes progress from the results column, with the responsible body', () => {
+    const a = ask('秸秆综合利用率完成了吗');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('93.5%');
+    expect(a.answer).toContain('示范县');
+  });
+
+  it('finds the body the text makes responsible, for a follow-up too', () => {
+    const [, b] = converse('秸秆收储点建设', '这个哪个部门负责');
+    expect(b?.intent).toBe('unit');
+    expect(b?.answer).toContain('县农业局');
+  });
+
+  it('answers counts only with a figure in the asked unit', () => {
+    expect(ask('专班有好多人').answer).toContain('15人');
+    const none = ask('专班有好多台车');
+    expect(none.found).toBe(false);
+    expect(none.answer).not.toMatch(/\d+人/);
+  });
+
+  it('answers both parts of a two-part question', () => {
+    const a = ask('推进会开了几次，宣传册发了好多份');
+    expect(a.answer).toContain('4次');
+    expect(a.answer).toContain('3000份');
+  });
+
+  it('shows a target and its result side by side', () => {
+    const a = ask('收储中心建了几个');
+    expect(a.answer).toContain('12个');
+    expect(a.answer).toContain('9个');
+  });
+
+  it('answers documents by number and sections by title', () => {
+    const d = ask('示农发〔2021〕8号是什么文件');
+    expect(d.intent).toBe('document');
+    expect(d.answer).toContain('示范县秸秆还田实施方案');
+    const s = ask('保障措施有哪些');
+    expect(s.answer).toContain('加强组织领导');
+    expect(s.answer).toContain('强化资金保障');
+  });
+
+  it('reads the tables themselves: columns, empty cells, 专栏 rows', () => {
+    expect(ask('台账一共有哪几栏').answer).toContain('社会监督联系人及电话');
+    const time = ask('整改时间那栏填的啥');
+    expect(time.found).toBe(false);
+    expect(time.answer).toContain('为空');
+    expect(ask('专栏1有几个指标').answer).toContain('共列2项');
+    expect(ask('专栏1第2项是啥子指标').answer).toContain('农膜回收率');
+    expect(ask('专栏3讲的啥').found).toBe(false);
+  });
+
+  it('never invents a contact', () => {
+    const a = ask('联系电话是多少');
+    expect(a.intent).toBe('contact');
+    expect(a.found).toBe(false);
+    expect(a.answer).not.toMatch(/\d{7,}/);
+  });
+
+  it('names what the records are silent on by its own words', () => {
+    const a = ask('大气污染怎么样');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('大气污染');
+  });
+
+  it('tells small talk, reports and off-topic apart', () => {
+    expect(ask('谢谢，帮了大忙了').intent).toBe('thanks');
+    expect(ask('你好呀').intent).toBe('greeting');
+    expect(ask('村里有人天天在田里烧秸秆，烟大得很').intent).toBe('complaint');
+    expect(ask('今天天气怎么样').intent).toBe('offtopic');
+    expect(ask('秸秆焚烧整改的目标是什么').intent).not.toBe('complaint');
+  });
+
+  it('never answers a district no document covers from another one', () => {
+    const a = ask('璧山区秸秆利用率是多少');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('璧山区');
+    expect(a.answer).not.toMatch(/\d+(\.\d+)?%/);
+  });
+
+  it('answers English in English, keeping the Chinese figures and names', () => {
+    const a = ask('What is the 2025 target for the straw utilization rate?');
+    expect(a.lang).toBe('en');
+    expect(a.answer).toMatch(/target/);
+    expect(a.answer).toContain('95%');
+  });
+});
+
+describe('a third document', () => {
+  // The shipped corpus plus another district's table in the same Word-export shape.
+  const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
+  cpSync(join(import.meta.dirname, '..', 'knowledge', 'corpus'), dir, { recursive: true });
+  cpSync(join(FIXTURES, 'third', 'records-bishan.txt'), join(dir, 'records-bishan.txt'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { documents: unknown[] };
+  manifest.documents.push(JSON.parse(readFileSync(join(FIXTURES, 'third', 'manifest.json'), 'utf8')).documents[0]);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const three = openKnowledge({ corpusDir: dir, snapshotPath: null });
+  const q = (s: string) => three.answerer.answer(s, { now: NOW });
+
+  it('is parsed like the others', () => {
+    expect(three.kb.documents.map((d) => d.id)).toContain('bishan');
+    expect(three.kb.documents.find((d) => d.id === 'bishan')?.scope).toContain('璧山区');
+  });
+
+  it('answers questions that name its district from it, and only from it', () => {
+    const done = q('璧山区尾水整改完成了多少？');
+    expect(done.found).toBe(true);
+    expect(done.answer).toContain('82家');
+    expect(done.answer).not.toContain('978');
+    const target = q('璧山区尾水整改的目标是什么');
+    expect(target.answer).toContain('85家');
+    const contact = q('璧山区尾水整改的联系人是谁');
+    expect(contact.answer).toContain('023-41400000');
+    const unit = q('璧山区尾水整改哪个部门牵头');
+    expect(unit.answer).toContain('区农业农村委');
+  });
+
+  it('keeps the other district’s answers its own', () => {
+    const a = q('江津区尾水整改完成了多少？');
+    expect(a.answer).toContain('978');
+    expect(a.answer).not.toContain('315万吨');
+  });
+});
