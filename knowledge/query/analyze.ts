@@ -297,6 +297,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       if (!types.includes(type)) types.push(type);
       rest = /^[a-z ]+$/.test(cue) ? rest.replace(new RegExp(`\\b${cue}\\b`, 'g'), ' ') : rest.split(cue).join(' ');
     }
+    // "咋个收", "怎么治", "如何开展": how a thing is done.
+    if (!types.some((t) => t !== 'yesno') && /(咋个|怎么|怎样|如何|咋)(?!样|办|回事|说|讲|看)\p{Script=Han}/u.test(normalized))
+      types.push('measure');
     const years = [...new Set([...normalized.matchAll(/(?<![\d[])(20\d{2})(?!\d)/g)].map((m) => Number(m[1])))];
     const docNumbers = docNumbersIn(normalized);
     // A bare "61号" or "[2019]61号" still names a document number.

@@ -4,7 +4,7 @@
  * its chapters and sections ("第四章讲啥", "保障措施有哪几条"). Read off the parsed documents,
  * whatever they are.
  */
-import { normalize } from '../../../core/text.js';
+import { clip, normalize } from '../../../core/text.js';
 import { describeIndicator, type ParsedDocument } from '../../base.js';
 import { leadPhrase, type PlanSection } from '../../parse/plan.js';
 import { tokensOfNormalized } from '../../search/tokenizer.js';
@@ -110,9 +110,12 @@ function tables(c: AnswerContext): Answer | null {
 
 /** What a section holds, listed: its subsections, else its paragraphs' lead phrases. */
 function listSection(c: AnswerContext, d: ParsedDocument, s: PlanSection): Answer {
+  // A section of one or two paragraphs is shown as it stands; a longer one by its items' leads.
   const items = s.children.length
     ? s.children.map((x) => `${x.number}${x.title}`)
-    : s.paragraphs.map((p) => leadPhrase(p) ?? p.slice(0, 20));
+    : s.paragraphs.length <= 2
+      ? s.paragraphs.map((p) => clip(p, 200))
+      : s.paragraphs.map((p) => leadPhrase(p) ?? p.slice(0, 20));
   const where = s.path.join(' > ');
   const cite = say(
     c.lang,
@@ -130,8 +133,14 @@ function listSection(c: AnswerContext, d: ParsedDocument, s: PlanSection): Answe
 function sections(c: AnswerContext): Answer | null {
   const n = c.query.normalized;
   const ch = /第\s*([一二三四五六七八九十]{1,3})\s*章/.exec(n);
+  const chapters = !ch && /几章|哪些章|哪几章|章节|多少章|分了几/.test(n);
   for (const d of inScope(c)) {
     if (!d.plan) continue;
+    if (chapters) {
+      const top = d.plan.sections.filter((x) => x.level === 1);
+      if (top.length)
+        return listSection(c, d, { ...d.plan.root, number: '', title: d.info.shortTitle, path: [d.info.shortTitle], children: top });
+    }
     if (ch) {
       const s = d.plan.sections.find((x) => x.level === 1 && x.number.replace(/\s/g, '') === `第${ch[1]}章`);
       if (s) return listSection(c, d, s);

@@ -25,11 +25,15 @@ function bodiesOf(c: AnswerContext, h: Scored, hits: Scored[]): { units: string[
   const record = recordOf(c, p.document, p.row);
   if (record) {
     // The row's measures often say who does the work ("区农业农村委成立了工作专班").
-    const naming = hits.find(
-      (x) => x.statement.passage.document === p.document && x.statement.passage.row === p.row && x.statement.units.length > 0,
-    );
-    const units = [...new Set([...(record.unit ? [record.unit] : []), ...(naming?.statement.units ?? [])])];
-    return { units, listed: record.unit, by: naming?.statement ?? h.statement };
+    // Of the row's sentences that name a body, one that has it do the work, then the best match.
+    const rowStatements = c.deps.kb.passages
+      .filter((q) => q.document === p.document && q.row === p.row)
+      .flatMap((q) => c.deps.statements.ofPassage(q.id))
+      .filter((s) => s.units.length > 0);
+    const score = (s: Statement) => (acting(s) ? 10 : 0) + (hits.find((x) => x.statement.id === s.id)?.coverage ?? 0);
+    const naming = rowStatements.sort((a, b) => score(b) - score(a))[0];
+    const units = [...new Set([...(record.unit ? [record.unit] : []), ...(naming ? naming.units.slice(0, 2) : [])])];
+    return { units, listed: record.unit, by: naming ?? h.statement };
   }
   const own = h.statement.units.length ? h.statement.units : [...new Set(c.deps.statements.ofPassage(p.id).flatMap((s) => s.units))];
   return { units: own, listed: null, by: h.statement };
