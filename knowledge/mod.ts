@@ -32,7 +32,7 @@ export type { RecordsTable, RectificationRecord } from './parse/records.js';
 export type { Analyzer, Query, Term } from './query/analyze.js';
 export { createAnalyzer } from './query/analyze.js';
 export type { Segmenter } from './query/segment.js';
-export { createFallbackSegmenter, createSegmenter } from './query/segment.js';
+export { createFallbackSegmenter, createJiebaSegmenter, createSegmenter, type ExtraWords } from './query/segment.js';
 export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, type SearchIndex } from './search/index.js';
 export { prepareQuery } from './search/query.js';
 export { TOKENIZER_VERSION, tokenize } from './search/tokenizer.js';
@@ -73,11 +73,13 @@ export function openKnowledge(options: {
   contacts?: ContactDirectory;
   ledger?: LedgerView;
   answerOptions?: Partial<typeof defaultAnswerOptions>;
+  /** Another segmenter (the benchmark compares them); default: jieba over the lexicon's dictionary. */
+  segmenter?: (dict: Uint8Array | null, extra: ExtraWords) => Segmenter;
 }): Knowledge {
   const kb = loadKnowledgeBase(options.corpusDir ?? DEFAULT_CORPUS_DIR);
   const lexicon = loadLexicon(options.lexiconDir ?? DEFAULT_LEXICON_DIR);
   const statements = buildStatements(kb, lexicon.towns);
-  const segmenter = createSegmenter(lexicon.segmenterDict, segmenterWords(lexicon, statements));
+  const segmenter = (options.segmenter ?? createSegmenter)(lexicon.segmenterDict, segmenterWords(lexicon, statements));
   const analyzer = createAnalyzer(lexicon, segmenter, {
     df: statements.df,
     size: statements.statements.length,

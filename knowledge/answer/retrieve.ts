@@ -39,6 +39,10 @@ export const defaultRetrieveOptions = {
   headingFactor: 0.6,
   /** How many statements to return. */
   limit: 12,
+  /** Bigrams in more than this share of statements bring no candidates of their own… */
+  candidateDfShare: 0.08,
+  /** …except the rarest few of the question. */
+  keepRarest: 3,
 };
 
 /** What a statement must hold to give each kind of fact. */
@@ -110,6 +114,8 @@ export function scoreStatement(
 ): { score: number; coverage: number; matched: Term[] } | null {
   const t = index.terms[s.id];
   if (!t) return null;
+  // A word of the document's title ("…尾水整改台账": 整改) is context of every sentence in it.
+  const docTerms = index.documentTerms.get(s.passage.document);
   let score = 0;
   let covered = 0;
   let total = 0;
@@ -124,11 +130,8 @@ export function scoreStatement(
       let got = 0;
       for (const g of grams) {
         const single = g.length === 1;
-        got += (single ? s.norm.includes(g) : t.text.has(g))
-          ? 1
-          : (single ? s.context.includes(g) : t.context.has(g))
-            ? opts.contextWeight
-            : 0;
+        const inContext = single ? s.context.includes(g) : t.context.has(g) || docTerms?.has(g) === true;
+        got += (single ? s.norm.includes(g) : t.text.has(g)) ? 1 : inContext ? opts.contextWeight : 0;
       }
       best = Math.max(best, got / grams.length);
     }
@@ -160,10 +163,16 @@ export function retrieve(
   want: { types: AnswerType[]; years: number[]; documents: Set<string> | null; units?: string[] },
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
 ): Scored[] {
+  // Candidates come from the rarer bigrams: a bigram most sentences hold ("整改") adds no candidate
+  // the rarer ones miss, only work. It still counts in scoring.
+  const grams = [...new Set(terms.flatMap((t) => t.grams.flat()).filter((g) => g.length > 1 && index.postings.has(g)))];
+  grams.sort((a, b) => index.df(a) - index.df(b));
+  const maxDf = Math.max(1, Math.floor(index.statements.length * opts.candidateDfShare));
   const candidates = new Set<number>();
-  for (const term of terms)
-    for (const grams of term.grams)
-      for (const g of grams) if (g.length > 1) for (const id of index.postings.get(g) ?? []) candidates.add(id);
+  grams.forEach((g, i) => {
+    if (i >= opts.keepRarest && index.df(g) > maxDf) return;
+    for (const id of index.postings.get(g) ?? []) candidates.add(id);
+  });
   const out: Scored[] = [];
   for (const id of candidates) {
     const s = index.statements[id] as Statement;

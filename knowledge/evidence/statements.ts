@@ -132,6 +132,8 @@ export interface StatementIndex {
   ofPassage(passageId: number): Statement[];
   /** Whether some statement (or its context) contains the normalised word verbatim. */
   contains(word: string): boolean;
+  /** The bigrams of each document's title: context of every sentence in it ("…尾水整改台账": 整改). */
+  documentTerms: Map<string, Set<string>>;
 }
 
 /** The lead sentence of an item or paragraph, which heads what follows it. */
@@ -144,43 +146,53 @@ function leadOf(text: string): string {
 export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIndex {
   const statements: Statement[] = [];
   const byPassage = new Map<number, Statement[]>();
-  const titles = new Map(kb.documents.map((d) => [d.id, d.title]));
+  const terms: StatementTerms[] = [];
   for (const p of kb.passages) {
-    const lead = leadOf(p.text);
+    const lead = normalize(leadOf(p.text));
+    const title = normalize(p.title);
     const list: Statement[] = [];
     const parts = p.kind === 'indicator' ? [p.text] : sentences(stripBookmarks(p.text));
+    const norms = parts.map((t) => normalize(t));
+    // Context bigrams are the passage's (title, lead) plus the sentence before: computed once each.
+    const passageGrams = tokensOfNormalized(`${title} ${lead}`);
+    const titleGrams = tokensOfNormalized(title);
+    const textGrams = norms.map((n) => tokensOfNormalized(n));
     parts.forEach((text, i) => {
-      const norm = normalize(text);
-      const heading = i === 0 && text.length <= 40 && parts.length > 1 && valuesIn(norm).length === 0;
+      const norm = norms[i] as string;
+      const values = valuesIn(norm);
+      const heading = i === 0 && text.length <= 40 && parts.length > 1 && values.length === 0;
       const s: Statement = {
         id: statements.length,
         passage: p,
         text,
         norm,
         // The sentence before often names what this one counts ("…推进会。其中区政府召开2次。").
-        // The document's own title is context of every sentence in it ("…尾水整改台账": 整改).
-        context: normalize(`${p.title} ${i > 0 ? lead : ''} ${i > 1 ? parts[i - 1] : ''} ${titles.get(p.document) ?? ''}`),
+        context: `${title} ${i > 0 ? lead : ''} ${i > 1 ? norms[i - 1] : ''}`,
         years: yearsIn(norm),
-        values: valuesIn(norm),
+        values,
         units: unitsIn(text),
         places: placesIn(text, towns),
         docNumbers: docNumbersIn(norm),
-        titles: [...text.matchAll(/《([^》]{2,80})》/g)].map((m) => m[1] as string),
+        titles: text.includes('《') ? [...text.matchAll(/《([^》]{2,80})》/g)].map((m) => m[1] as string) : [],
         heading,
       };
       statements.push(s);
       list.push(s);
+      const context = new Set(i > 0 ? passageGrams : titleGrams);
+      if (i > 1) for (const g of textGrams[i - 1] as string[]) context.add(g);
+      terms.push({ text: new Set(textGrams[i]), context });
     });
     byPassage.set(p.id, list);
   }
-  const terms = statements.map((s) => ({ text: new Set(tokensOfNormalized(s.norm)), context: new Set(tokensOfNormalized(s.context)) }));
   const postings = new Map<string, number[]>();
+  const post = (b: string, id: number) => {
+    const list = postings.get(b);
+    if (!list) postings.set(b, [id]);
+    else if (list[list.length - 1] !== id) list.push(id);
+  };
   terms.forEach((t, id) => {
-    for (const b of new Set([...t.text, ...t.context])) {
-      const list = postings.get(b);
-      if (list) list.push(id);
-      else postings.set(b, [id]);
-    }
+    for (const b of t.text) post(b, id);
+    for (const b of t.context) if (!t.text.has(b)) post(b, id);
   });
   return {
     statements,
@@ -188,6 +200,7 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
     postings,
     df: (term) => postings.get(term)?.length ?? 0,
     ofPassage: (id) => byPassage.get(id) ?? [],
+    documentTerms: new Map(kb.documents.map((d) => [d.id, new Set(tokensOfNormalized(normalize(d.title)))])),
     contains(word) {
       const grams = tokensOfNormalized(word);
       if (grams.length === 0) return false;

@@ -77,6 +77,8 @@ export const defaultAnalyzeOptions = {
   singleCharFactor: 0.3,
   /** Weight factor of verbs and adjectives. */
   frameWordFactor: 0.5,
+  /** How many analysed questions are remembered. */
+  memo: 500,
   /** A word counts as known when this share of its bigrams occurs in the documents. */
   knownShare: 0.5,
 };
@@ -126,9 +128,19 @@ function compile(lexicon: Lexicon): Compiled {
 
 /** Whether a (Latin) cue stands as whole words in the text; Han cues as substrings. */
 function hasCue(text: string, cue: string): boolean {
-  if (/^[a-z ]+$/.test(cue)) return new RegExp(`\\b${cue}\\b`).test(text);
-  return text.includes(cue);
+  if (!LATIN.test(cue)) return text.includes(cue);
+  // Latin cues are few and asked often: their word-boundary patterns are made once.
+  let re = WORD_PATTERNS.get(cue);
+  if (!re) {
+    re = new RegExp(`\\b${cue}\\b`, 'g');
+    WORD_PATTERNS.set(cue, re);
+  }
+  re.lastIndex = 0;
+  return /[a-z]/.test(text) && re.test(text);
 }
+
+const LATIN = /^[a-z ]+$/;
+const WORD_PATTERNS = new Map<string, RegExp>();
 
 /** Creates the analyser over a lexicon, a segmenter and the documents' vocabulary. */
 export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vocabulary, options = defaultAnalyzeOptions) {
@@ -295,7 +307,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     for (const { cue, type } of lex.typeCues) {
       if (!hasCue(rest, cue)) continue;
       if (!types.includes(type)) types.push(type);
-      rest = /^[a-z ]+$/.test(cue) ? rest.replace(new RegExp(`\\b${cue}\\b`, 'g'), ' ') : rest.split(cue).join(' ');
+      rest = LATIN.test(cue) ? rest.replace(WORD_PATTERNS.get(cue) as RegExp, ' ') : rest.split(cue).join(' ');
     }
     // "咋个收", "怎么治", "如何开展": how a thing is done.
     if (!types.some((t) => t !== 'yesno') && /(咋个|怎么|怎样|如何|咋)(?!样|办|回事|说|讲|看)\p{Script=Han}/u.test(normalized))
@@ -376,8 +388,19 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     return { question, normalized, lang, types, years, docNumbers, titles, places, districts, valueUnits, terms, unknown, followUp, cues };
   }
 
+  // Handlers and multi-part questions analyse the same text more than once: remember a few.
+  const memo = new Map<string, Query>();
+  const remembered = (question: string): Query => {
+    const hit = memo.get(question);
+    if (hit) return hit;
+    const q = analyze(question);
+    if (memo.size >= options.memo) memo.delete(memo.keys().next().value as string);
+    memo.set(question, q);
+    return q;
+  };
+
   return {
-    analyze,
+    analyze: remembered,
     /** A content term made of the given forms (for topics carried over from an earlier answer). */
     termOf: (forms: string[]) => term(forms[0] ?? '', forms, 'n'),
   };
