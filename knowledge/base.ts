@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RectifyError } from '../core/errors.js';
-import { type Milestone, paragraphLocator, planMilestones, recordMilestones } from './parse/milestones.js';
+import { buildMilestones, type Milestone, paragraphLocator } from './parse/milestones.js';
 import { type Indicator, type Plan, parsePlan } from './parse/plan.js';
 import { parseRecords, type RecordsTable } from './parse/records.js';
 
@@ -120,10 +120,10 @@ export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<stri
       });
     }
   }
-  const milestones = [
-    ...(recordsDoc ? recordMilestones(records, recordsDoc.id) : []),
-    ...(planDoc ? planMilestones(plan, planDoc.id) : []),
-  ];
+  const milestones = buildMilestones([
+    ...(recordsDoc ? [{ doc: recordsDoc, table: records }] : []),
+    ...(planDoc ? [{ doc: planDoc, plan }] : []),
+  ]);
   return { documents, records, recordsDoc, plan, planDoc, indicators: plan.indicators, milestones, passages, texts };
 }
 

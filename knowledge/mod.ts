@@ -5,6 +5,7 @@
 import { projectPath } from '../core/paths.js';
 import { type AnswererDeps, createAnswerer } from './answer/answer.js';
 import { type KnowledgeBase, loadKnowledgeBase } from './base.js';
+import type { LedgerView } from './ledger.js';
 import { type Lexicon, loadLexicon } from './lexicon.js';
 import { openIndex, type SearchIndex } from './search/index.js';
 
@@ -13,9 +14,11 @@ export { createAnswerer, defaultAnswerOptions } from './answer/answer.js';
 export { classify, INTENTS, type Intent } from './answer/intent.js';
 export type { DocumentInfo, KnowledgeBase, Passage } from './base.js';
 export { buildKnowledgeBase, loadCorpus, loadKnowledgeBase } from './base.js';
+export type { LedgerView, ProgressUpdate } from './ledger.js';
 export type { Lexicon } from './lexicon.js';
 export { loadLexicon, parseLexicon } from './lexicon.js';
-export type { Milestone } from './parse/milestones.js';
+export type { Milestone, MilestoneEvidence, MilestoneSource, TargetSpec, UnitSeed } from './parse/milestones.js';
+export { bodyParts, isJurisdiction, isUnitName } from './parse/milestones.js';
 export type { Indicator, Plan } from './parse/plan.js';
 export type { RecordsTable, RectificationRecord } from './parse/records.js';
 export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, type SearchIndex } from './search/index.js';
@@ -34,6 +37,8 @@ export interface Knowledge {
   index: SearchIndex;
   indexSource: 'snapshot' | 'built';
   answerer: ReturnType<typeof createAnswerer>;
+  /** The living ledger (progress updates, linked cases) when the store supplies one, for the answerer. */
+  ledger: LedgerView | null;
 }
 
 /** Opens the corpus, its lexicon and its search index (from the snapshot when it matches). */
@@ -42,10 +47,12 @@ export function openKnowledge(options: {
   lexiconDir?: string;
   snapshotPath?: string | null;
   contacts?: AnswererDeps['contacts'];
+  /** The store's ledger: dated progress updates and linked-case counts by milestone key. */
+  ledger?: LedgerView;
 }): Knowledge {
   const kb = loadKnowledgeBase(options.corpusDir ?? DEFAULT_CORPUS_DIR);
   const lexicon = loadLexicon(options.lexiconDir ?? DEFAULT_LEXICON_DIR);
   const { index, source } = openIndex(kb, lexicon, options.snapshotPath ?? null);
   const answerer = createAnswerer({ kb, index, lexicon, ...(options.contacts ? { contacts: options.contacts } : {}) });
-  return { kb, lexicon, index, indexSource: source, answerer };
+  return { kb, lexicon, index, indexSource: source, answerer, ledger: options.ledger ?? null };
 }
