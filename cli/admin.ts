@@ -308,11 +308,14 @@ async function main(): Promise<void> {
           );
         } else {
           const list = units.list(str('state') ? { state: str('state') } : {});
-          if (flags.json) out(JSON.stringify(list.map((r) => ({ ...r, updatedAt: shanghaiIso(new Date(r.updatedAt)) }))));
+          if (flags.json)
+            out(
+              JSON.stringify(list.map((r) => ({ ...r, where: jobs.ledger.scopeLabel(r), updatedAt: shanghaiIso(new Date(r.updatedAt)) }))),
+            );
           else if (list.length === 0) out('对照表为空。');
           else
             for (const r of list)
-              out(`[${r.id}]\t${r.state}\t${r.body || '（文件未写明）'} → ${r.unit}\t${r.document}/${r.scope}\t${r.reason ?? ''}`);
+              out(`[${r.id}]\t${r.state}\t${r.body || '（文件未写明）'} → ${r.unit}\t${jobs.ledger.scopeLabel(r)}\t${r.reason ?? ''}`);
         }
         break;
       }

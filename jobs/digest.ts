@@ -114,7 +114,9 @@ export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number,
   const inferred = deps.ledger.units.list({ state: 'inferred' });
   if (inferred.length) {
     lines.push(`待确认的推断责任单位 ${inferred.length} 条（npm run admin -- unit list / unit confirm 编号）：`);
-    lines.push(...list(inferred, (r) => `[${r.id}] ${r.body || '（文件未写明）'} → ${r.unit}（${r.reason ?? ''}）`));
+    lines.push(
+      ...list(inferred, (r) => `[${r.id}] ${r.body || '（文件未写明）'} → ${r.unit}（${deps.ledger.scopeLabel(r)}；${r.reason ?? ''}）`),
+    );
   }
   const open = deps.ledger.milestones.list({ status: 'open' });
   const orphans = open.filter((m: MilestoneRow) => deps.ledger.handlers(m).length === 0);

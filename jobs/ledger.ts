@@ -51,6 +51,8 @@ export interface Ledger {
   handlers(m: MilestoneRow): Handler[];
   /** The recipients of a milestone's reminders: its handling units, or the administrators. */
   recipients(m: MilestoneRow): string[];
+  /** Where a mapping holds, in words: "#12 标题" for one milestone, "plan/第2行", "所有文件". */
+  scopeLabel(r: { document: string; scope: string }): string;
   /** Whether an official of `unit` may act on a milestone. */
   handledBy(m: MilestoneRow, unit: string): boolean;
   /** A unit's milestones (restatements left out). */
@@ -172,6 +174,12 @@ export function createLedger(db: Db, categories: Category[] = []): Ledger {
     recipients(m) {
       const hs = handlers(m).map((h) => h.unit);
       return hs.length ? hs : [ADMINS];
+    },
+    scopeLabel(r) {
+      const m = r.scope === '*' ? null : milestones.byKey(r.scope);
+      if (m) return `#${m.id} ${m.title}`;
+      if (r.document === '*') return '所有文件';
+      return r.scope === '*' ? `${r.document} 全文` : `${r.document} ${r.scope}`;
     },
     handledBy: (m, unit) => handlers(m).some((h) => h.unit === unit),
     forUnit: (unit, status) => milestones.list(status ? { status } : {}).filter((m) => ledger.handledBy(m, unit)),

@@ -157,7 +157,7 @@ export function isUnitName(text: string): boolean {
 /** The parts of a body naming several units: "区农业农村委、区生态环境局" → both. */
 export function bodyParts(body: string): string[] {
   return body
-    .split(/[、,，;；/和及]/)
+    .split(/[、,，;；/]/)
     .map((u) => u.trim())
     .filter(Boolean);
 }
