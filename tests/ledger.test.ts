@@ -263,6 +263,10 @@ describe('the ledger in the store', () => {
     o.say(`/milestone ${straw.id}`, weeksLater(1.2));
     expect(o.last()).toContain('2025-01-14 县农业农村局：验收已通过，申请销号');
     expect(o.last()).toMatch(/2025-01-13 09:07 test:agri-2 报告进展/);
+    // The week's updates appear in the unit's digest.
+    const digest = jobs.digest(weeksLater(1.2), true).find((m) => m.unit === '县农业农村局')?.text ?? '';
+    expect(digest).toContain('本周进展 2 条：');
+    expect(digest).toContain(`[#${straw.id}] 2025-01-14 县农业农村局：验收已通过，申请销号`);
     o.say(`/done ${straw.id} 县级验收通过`, weeksLater(1.2));
     expect(jobs.milestones.get(straw.id)?.status).toBe('done');
     expect(app.ledger.updatesFor(['no-such-key'])).toEqual([]);
