@@ -222,7 +222,7 @@ async function main(): Promise<void> {
           const units = flags.clear ? [] : splitUnits(rest.slice(1).join(' '));
           if (!flags.clear && units.length === 0) fail(new Error('用法：milestone assign 编号 单位[、单位…]（或 --clear 恢复按对照表）'));
           const bad = units.find(isJurisdiction);
-          if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体单位，如区农业农村委`));
+          if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体的委、局、办等单位`));
           ms.assign(m.id, units, 'admin-cli', now);
           out(units.length ? `已指定 #${m.id} 的责任单位为 ${units.join('、')}` : `#${m.id} 恢复按对照表确定责任单位`);
         } else if (sub === 'snooze') {
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
           const days = Number(rest[1]);
           if (!Number.isInteger(days) || days < 1 || days > 365) fail(new Error('用法：milestone snooze 编号 天数（1–365）'));
           const until = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
-          ms.snooze(m.id, until, 'admin-cli', now);
+          ms.snooze(m.id, until, 'admin-cli', now, rest.slice(2).join(' ') || str('note') || null);
           out(`已暂缓 #${m.id} 的提醒至 ${until}`);
         } else if (sub === 'done' || sub === 'cancel' || sub === 'reopen') {
           const m = existing();
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
           out(`${sub === 'confirm' ? '已确认' : '已删除'}：${r.body || '（文件未写明）'} → ${r.unit}`);
         } else if (sub === 'set') {
           const body = str('body') ?? (flags.body === true ? '' : undefined);
-          if (body === undefined) fail(new Error('缺少 --body（文件写的责任主体，如“江津区”）'));
+          if (body === undefined) fail(new Error('缺少 --body（文件“整改责任单位”一栏写的责任主体；--body "" 指文件未写明的）'));
           const list = splitUnits(need('unit', '办理单位，多个用、隔开'));
           const bad = list.find(isJurisdiction);
           if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体单位`));

@@ -21,7 +21,7 @@ export interface MilestoneDesk {
   done(actor: Actor, id: number, note: string, now: Date): string;
   reopen(actor: Actor, id: number, note: string, now: Date): string;
   drop(actor: Actor, id: number, note: string, now: Date): string;
-  snooze(actor: Actor, id: number, days: number, now: Date): string;
+  snooze(actor: Actor, id: number, days: number, now: Date, note?: string): string;
   add(actor: Actor, dueDate: string, title: string, now: Date): string;
   /** Posts a progress update; `text` may start with the date it speaks of (YYYY-MM-DD). */
   update(actor: Actor, id: number, text: string, now: Date): string;
@@ -149,12 +149,12 @@ export function createMilestoneDesk(db: Db, kb: KnowledgeBase, categories: Categ
       ledger.milestones.setStatus(m.id, 'cancelled', who(actor), note.trim(), now);
       return `已取消：#${m.id} ${m.title}`;
     },
-    snooze(actor, id, days, now) {
+    snooze(actor, id, days, now, note = '') {
       const m = check(actor, id);
       if (typeof m === 'string') return m;
       if (!Number.isInteger(days) || days < 1 || days > 90) return '暂缓天数应为1到90之间的整数，例如：/snooze 12 14';
       const until = addDays(shanghaiDate(now), days);
-      ledger.milestones.snooze(m.id, until, who(actor), now);
+      ledger.milestones.snooze(m.id, until, who(actor), now, note.trim() || null);
       return `已暂缓提醒至 ${until}：#${m.id} ${m.title}`;
     },
     add(actor, dueDate, title, now) {

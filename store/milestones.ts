@@ -59,7 +59,7 @@ export interface MilestoneStore {
   byKey(key: string): MilestoneRow | null;
   /** Sets the status with a note; reopening is setting it to 'open'. */
   setStatus(id: number, status: MilestoneRow['status'], actor: string, note: string | null, now: Date): void;
-  snooze(id: number, until: string, actor: string, now: Date): void;
+  snooze(id: number, until: string, actor: string, now: Date, note?: string | null): void;
   /** Assigns the handling units (several allowed: "区农业农村委、区生态环境局"); an empty list undoes it. */
   assign(id: number, unit: string | string[], actor: string, now: Date): void;
   add(m: { title: string; dueDate: string; unit: string | null }, actor: string, now: Date): MilestoneRow;
@@ -266,10 +266,10 @@ export function createMilestoneStore(db: Db): MilestoneStore {
         event(id, now, actor, status === 'open' ? 'reopened' : status, note);
       })();
     },
-    snooze(id, until, actor, now) {
+    snooze(id, until, actor, now, note = null) {
       db.transaction(() => {
         snoozeQ.run(until, now.toISOString(), id);
-        event(id, now, actor, 'snoozed', `至 ${until}`);
+        event(id, now, actor, 'snoozed', `至 ${until}${note ? `：${note}` : ''}`);
       })();
     },
     assign(id, unit, actor, now) {

@@ -151,6 +151,27 @@ describe('the ledger in the store', () => {
     });
   });
 
+  it('lets officials reopen, drop and snooze with a note, keeping who and when in Shanghai time', () => {
+    const { app, jobs, ms } = setup();
+    const farms = ms('120家');
+    const pipes = ms('污水管网');
+    const o = talker(app, 'agri-0', 'test', MONDAY);
+    o.say(`/join ${app.people.invite('official', '县农业农村局', MONDAY)}`);
+    o.say(`/reopen ${farms.id}`);
+    expect(o.last()).toContain('请写上重新打开的理由');
+    o.say(`/reopen ${farms.id} 群众反映粪污直排反弹`);
+    o.say(`/snooze ${pipes.id} 14 等待县级验收`);
+    o.say(`/drop ${pipes.id} 任务已由县政府统一调整`);
+    expect([jobs.milestones.get(farms.id)?.status, jobs.milestones.get(pipes.id)?.status]).toEqual(['open', 'cancelled']);
+    expect(jobs.milestones.events(pipes.id).slice(-2)).toEqual([
+      expect.objectContaining({ actor: 'test:agri-0', action: 'snoozed', note: '至 2025-01-20：等待县级验收' }),
+      expect.objectContaining({ actor: 'test:agri-0', action: 'cancelled', note: '任务已由县政府统一调整' }),
+    ]);
+    o.say(`/milestone ${farms.id}`);
+    expect(o.last()).toContain('文件记载的结果：已达到（135家 ≥ 120家；台账第1行·成效（二）');
+    expect(o.last()).toContain('2025-01-06 09:07 test:agri-0 重新打开：群众反映粪污直排反弹');
+  });
+
   it('asks for results weekly for the configured number of weeks, then tells the administrators once', () => {
     const { app, jobs, ms } = setup();
     app.people.bindChat('县农业农村局', 'telegram', '-1', 'test', MONDAY);

@@ -55,7 +55,7 @@ const MAX_TEXT = 4000;
 const HELP_CITIZEN =
   '我是江津区“整改助手”，可以：\n• 回答整改台账和“十四五”规划的问题，直接提问即可，例如“尾水整改完成了多少？”\n• 受理污染举报：发送“举报”或 /report\n• 查询举报进度：发送“查询 JJ-…”或 /status\n• 随时发送“取消”可放弃正在填写的举报';
 const HELP_OFFICIAL =
-  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/milestone 节点号 详情与记录\n/update 节点号 内容 报告进展（或回复提醒“#节点号 内容”）\n/done 节点号 说明；/reopen 节点号 说明；/drop 节点号 说明；/snooze 节点号 天数；/addmilestone 日期 标题\n/link 编号 节点号 改变举报关联的整改节点（0 为不关联）';
+  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/milestone 节点号 详情与记录\n/update 节点号 内容 报告进展（或回复提醒“#节点号 内容”）\n/done 节点号 说明；/reopen 节点号 说明；/drop 节点号 说明；/snooze 节点号 天数 [说明]；/addmilestone 日期 标题\n/link 编号 节点号 改变举报关联的整改节点（0 为不关联）';
 
 /** Creates the dialog core. */
 export function createDialog(deps: DialogDeps): Dialog {
@@ -182,7 +182,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       if (name === 'done') return [{ text: desk.done(actor, id, note, now) }];
       if (name === 'reopen') return [{ text: desk.reopen(actor, id, note, now) }];
       if (name === 'drop') return [{ text: desk.drop(actor, id, note, now) }];
-      if (name === 'snooze') return [{ text: desk.snooze(actor, id, Number(more[0] ?? 7), now) }];
+      if (name === 'snooze') return [{ text: desk.snooze(actor, id, Number(more[0] ?? 7), now, more.slice(1).join(' ')) }];
       return [{ text: desk.add(actor, first ?? '', more.join(' '), now) }];
     }
     const action = COMMAND_ACTIONS[name];

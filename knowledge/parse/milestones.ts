@@ -692,6 +692,22 @@ function evidenceFor(c: Candidate, results: ResultSentence[], asOf: number | nul
 
 // ── Who does it ────────────────────────────────────────────────────────────────────────────────
 
+/** The level character of a jurisdiction: 区 of "江津区", 县 of "青山县人民政府". */
+function levelOf(body: string): string | null {
+  return /[区县市旗]$/.exec(body.replace(/(人民政府|政府)$/, ''))?.[0] ?? null;
+}
+
+/** The level character most units named in some texts start with. */
+function commonLevel(texts: string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const t of texts)
+    for (let i = 0; i < t.length; i++) {
+      const m = UNIT_AT.exec(t.slice(i, i + 16));
+      if (m) counts.set(m[0][0] as string, (counts.get(m[0][0] as string) ?? 0) + 1);
+    }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+}
+
 const DOER_VERBS = /^(?:牵头|负责|成立|组建|组织|联合|会同|召开|印发|制定|出台|开展|实施|推进|督促|指导|落实)/;
 
 /** Units of the body's level that the row's measures name, those that act scoring higher. */
@@ -732,11 +748,13 @@ function seedsFor(group: Candidate[], input: BuildInput, key: string): UnitSeed[
       for (const u of parts) add({ document: '*', scope: '*', body: c.body, unit: u, state: 'stated', reason: `${c.locator}写明` });
       continue;
     }
-    // A jurisdiction (or another body no one can bind): who the row's own text says does the work.
-    const level = isJurisdiction(c.body) ? (/(区|县|市|旗)/.exec(c.body.replace(/(人民政府|政府)$/, '').slice(-1))?.[0] ?? '区') : '区';
+    // A jurisdiction (or another body no one can bind): who the row's own text says does the work,
+    // among the units of the jurisdiction's level (a 县's units start with 县).
     const row = c.row !== undefined ? input.table?.records[c.row - 1] : undefined;
     if (!row) continue;
     const texts = [...row.measures.map((m) => m.text), ...row.effects.map((e) => e.text)];
+    const level = isJurisdiction(c.body) ? levelOf(c.body) : commonLevel(texts);
+    if (!level) continue;
     for (const d of doersIn(texts, level)) {
       add({
         document: c.document,
