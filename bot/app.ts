@@ -14,6 +14,7 @@ import { type CaseStore, createCaseStore } from '../store/cases.js';
 import { type ContactStore, createContactStore } from '../store/contacts.js';
 import { type Db, openDb } from '../store/db.js';
 import { createDialogStore, type DialogStore } from '../store/dialogs.js';
+import { createLedgerStore, type LedgerStore } from '../store/ledger.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
 import { createPeopleStore, type PeopleStore } from '../store/people.js';
 import type { Config } from './config.js';
@@ -25,6 +26,8 @@ export interface App {
   db: Db;
   knowledge: Knowledge;
   contacts: ContactStore;
+  /** The living ledger's store side (progress updates, case links); the answerer reads it as a LedgerView. */
+  ledger: LedgerStore;
   people: PeopleStore;
   cases: CaseStore;
   outbox: OutboxStore;
@@ -63,8 +66,13 @@ export function createAppJobs(app: Omit<App, 'dialog' | 'close'>, now: Date): Jo
       cases: app.cases,
       service: app.service,
       dialogs: app.dialogs,
-      reminders: { leadDays: app.config.REMINDER_LEAD_DAYS, calendar: { holidays: app.config.HOLIDAYS, workdays: app.config.WORKDAYS } },
+      reminders: {
+        leadDays: app.config.REMINDER_LEAD_DAYS,
+        calendar: { holidays: app.config.HOLIDAYS, workdays: app.config.WORKDAYS },
+        resultRequestWeeks: app.config.RESULT_REQUEST_WEEKS,
+      },
       rateWithinDays: RATE_WITHIN_DAYS,
+      categories: app.categories,
     },
     now,
   );
@@ -77,6 +85,7 @@ export const RATE_WITHIN_DAYS = 7;
 export function createApp(config: Config, options: AppOptions = {}): App {
   const db = options.db ?? openDb(config.DATABASE_PATH);
   const contacts = createContactStore(db);
+  const ledger = createLedgerStore(db);
   const knowledge =
     options.knowledge ??
     openKnowledge({
@@ -84,6 +93,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
       snapshotPath: config.INDEX_SNAPSHOT_PATH,
       contacts,
+      ledger,
     });
   const categories = loadCategories(config.CASE_CATEGORIES_FILE ?? projectPath('cases', 'data', 'categories.json'));
   const area = loadArea(projectPath('cases', 'data', 'area.json'));
@@ -100,7 +110,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     categories,
     limits: { acceptDays: config.CASE_ACCEPT_DAYS, completeDays: config.CASE_COMPLETE_DAYS, reportsPerHour: config.REPORTS_PER_HOUR },
   });
-  const parts = { config, db, knowledge, contacts, people, cases, outbox, dialogs, service, categories, area };
+  const parts = { config, db, knowledge, contacts, ledger, people, cases, outbox, dialogs, service, categories, area };
   const milestones = options.milestones?.(parts);
   const dialog = createDialog({
     db,

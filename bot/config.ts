@@ -98,6 +98,9 @@ const base = z.object({
       .transform((s) => s.split(',').map((x) => Number(x.trim())))
       .pipe(z.array(z.number().int().min(0).max(3650)).min(1)),
   ),
+  // Weekly requests for a result after a milestone's deadline before only the digest and the
+  // administrators hear of it.
+  RESULT_REQUEST_WEEKS: int(4, 1, 52),
   HOLIDAYS: dateList,
   WORKDAYS: dateList,
 });

@@ -44,7 +44,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const clock = opts.clock ?? (() => new Date());
   const app = createApp(config, {
-    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb),
+    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb, p.categories, p.service),
     onError: (e) => log(`dialog: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 'error'),
   });
   const jobs = createAppJobs(app, clock());

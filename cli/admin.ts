@@ -8,9 +8,14 @@
  *   cases [--unit U] [--status 待受理,已受理] [--category id] [--town 镇街] [--from 2026-01-01] [--to …] [--overdue] [--json]
  *   export FILE.csv [same filters]           (UTF-8 with BOM, phones masked)
  *   routing [list] | routing set --category id --unit U [--town 镇街] | routing remove --category id [--town 镇街]
- *   milestone list [--unit U] [--json] | milestone assign ID UNIT | milestone done ID NOTE | milestone cancel ID NOTE
- *   milestone snooze ID DAYS
+ *   milestone list [--unit U] [--json] | milestone show ID | milestone history ID
+ *   milestone update ID --text "…" [--date YYYY-MM-DD] [--unit U]   (a dated progress update)
+ *   milestone assign ID UNIT[、UNIT…] | milestone assign ID --clear
+ *   milestone done ID NOTE | milestone reopen ID NOTE | milestone cancel ID NOTE | milestone snooze ID DAYS
  *   milestone add --unit U --date YYYY-MM-DD --title …
+ *   milestone link TICKET ID|0                (the milestone a complaint case bears on; 0: none)
+ *   unit list [--state inferred|stated|confirmed] [--json] | unit confirm ID | unit remove ID
+ *   unit set --body 主体 --unit U1[、U2] [--document D] [--scope 第2行]   (responsible body → handling units)
  *   outbox [--status pending|sent|failed|unroutable]
  *   backup FILE                              (SQLite online backup)
  */
@@ -18,10 +23,34 @@ import { writeFileSync } from 'node:fs';
 import { createApp, createAppJobs } from '../bot/app.js';
 import { isOverdue } from '../cases/lifecycle.js';
 import { phoneFor } from '../cases/service.js';
+import { shanghaiDate, shanghaiDateTime, shanghaiIso } from '../core/clock.js';
+import { actorLabel } from '../jobs/desk.js';
+import { handlerLabel } from '../jobs/reminders.js';
+import { isJurisdiction } from '../knowledge/mod.js';
 import type { CaseRecord } from '../store/cases.js';
+import { splitUnits } from '../store/milestones.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 
-const VALUED = ['unit', 'name', 'phone', 'hours', 'note', 'role', 'status', 'category', 'town', 'from', 'to', 'date', 'title'];
+const VALUED = [
+  'unit',
+  'name',
+  'phone',
+  'hours',
+  'note',
+  'role',
+  'status',
+  'category',
+  'town',
+  'from',
+  'to',
+  'date',
+  'title',
+  'text',
+  'body',
+  'document',
+  'scope',
+  'state',
+];
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -42,7 +71,7 @@ async function main(): Promise<void> {
     return v;
   };
   if (!command) {
-    out('用法：npm run admin -- contact|invite|people|cases|export|routing|milestone|outbox|backup …（见 cli/admin.ts 开头的说明）');
+    out('用法：npm run admin -- contact|invite|people|cases|export|routing|milestone|unit|outbox|backup …（见 cli/admin.ts 开头的说明）');
     process.exitCode = 2;
     return;
   }
@@ -166,31 +195,127 @@ async function main(): Promise<void> {
       case 'milestone': {
         const jobs = createAppJobs(app, now);
         const ms = jobs.milestones;
+        const ledger = jobs.ledger;
         const id = Number(rest[0]);
+        const existing = () => {
+          const m = ms.get(id);
+          if (!m || m.mergedInto !== null) fail(new Error(`没有编号为 ${rest[0] ?? ''} 的节点（npm run admin -- milestone list 查看）`));
+          return m;
+        };
+        const detail = (m: NonNullable<ReturnType<typeof ms.get>>) => ({
+          ...m,
+          handlers: ledger.handlers(m),
+          updates: ledger.store.updates(m.id).map(({ id: uid, date, unit, author, text, via, createdAt }) => ({
+            id: uid,
+            date,
+            unit,
+            author,
+            text,
+            via,
+            createdAt: shanghaiIso(new Date(createdAt)),
+          })),
+          linkedCases: ledger.store.linkedCaseCount([m.key]),
+          history: ms.events(m.id).map((e) => ({ ...e, at: shanghaiIso(new Date(e.at)) })),
+        });
         if (sub === 'assign') {
-          if (!ms.get(id) || !rest[1]) fail(new Error('用法：milestone assign 编号 单位'));
-          ms.assign(id, rest[1] as string, 'admin-cli', now);
-          out(`已指定 #${id} 的责任单位为 ${rest[1]}`);
+          const m = existing();
+          const units = flags.clear ? [] : splitUnits(rest.slice(1).join(' '));
+          if (!flags.clear && units.length === 0) fail(new Error('用法：milestone assign 编号 单位[、单位…]（或 --clear 恢复按对照表）'));
+          const bad = units.find(isJurisdiction);
+          if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体的委、局、办等单位`));
+          ms.assign(m.id, units, 'admin-cli', now);
+          out(units.length ? `已指定 #${m.id} 的责任单位为 ${units.join('、')}` : `#${m.id} 恢复按对照表确定责任单位`);
         } else if (sub === 'snooze') {
+          const m = existing();
           const days = Number(rest[1]);
-          if (!ms.get(id) || !Number.isInteger(days) || days < 1 || days > 365)
-            fail(new Error('用法：milestone snooze 编号 天数（1–365）'));
+          if (!Number.isInteger(days) || days < 1 || days > 365) fail(new Error('用法：milestone snooze 编号 天数（1–365）'));
           const until = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
-          ms.snooze(id, until, 'admin-cli', now);
-          out(`已暂缓 #${id} 的提醒至 ${until}`);
-        } else if (sub === 'done' || sub === 'cancel') {
-          if (!ms.get(id)) fail(new Error(`没有编号为 ${rest[0] ?? ''} 的节点`));
-          ms.setStatus(id, sub === 'done' ? 'done' : 'cancelled', 'admin-cli', rest.slice(1).join(' ') || null, now);
-          out(`已更新 #${id}`);
+          ms.snooze(m.id, until, 'admin-cli', now, rest.slice(2).join(' ') || str('note') || null);
+          out(`已暂缓 #${m.id} 的提醒至 ${until}`);
+        } else if (sub === 'done' || sub === 'cancel' || sub === 'reopen') {
+          const m = existing();
+          const note = rest.slice(1).join(' ') || str('note') || null;
+          if (sub === 'reopen' && !note) fail(new Error('用法：milestone reopen 编号 理由'));
+          ms.setStatus(m.id, sub === 'done' ? 'done' : sub === 'cancel' ? 'cancelled' : 'open', 'admin-cli', note, now);
+          out(`已更新 #${m.id}：${sub === 'done' ? '已完成' : sub === 'cancel' ? '已取消' : '重新打开'}`);
+        } else if (sub === 'update') {
+          const m = existing();
+          const text = need('text', '进展内容');
+          const date = str('date') ?? shanghaiDate(now);
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) fail(new Error('--date 格式应为 YYYY-MM-DD'));
+          const u = ledger.update(m, { text, date, unit: str('unit') ?? null, author: 'admin-cli', via: 'cli' }, now);
+          out(`已记录 #${m.id} 的进展（${u.date}${u.unit ? `，${u.unit}` : ''}）：${u.text}`);
+        } else if (sub === 'history') {
+          const m = existing();
+          out(`#${m.id} ${m.title}`);
+          for (const e of ms.events(m.id)) out(`${shanghaiDateTime(new Date(e.at))}\t${actorLabel(e.actor)}\t${e.action}\t${e.note ?? ''}`);
+        } else if (sub === 'show') {
+          out(JSON.stringify(detail(existing()), null, 2));
+        } else if (sub === 'link') {
+          const c = app.cases.byTicket(rest[0] ?? '');
+          if (!c) fail(new Error('用法：milestone link 举报编号 节点号|0'));
+          const target = rest[1] ?? '';
+          if (target === '0') ledger.setLink(c, null, 'admin-cli', now);
+          else {
+            const m = ms.get(Number(target));
+            if (!m || m.mergedInto !== null) fail(new Error(`没有编号为 ${target} 的节点`));
+            ledger.setLink(c, m.id, 'admin-cli', now);
+          }
+          out(`已更新 ${c.ticket} 的关联节点：${target === '0' ? '无' : `#${target}`}`);
         } else if (sub === 'add') {
           const date = need('date', 'YYYY-MM-DD');
           if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) fail(new Error('--date 格式应为 YYYY-MM-DD'));
           const m = ms.add({ title: need('title', '节点内容'), dueDate: date, unit: str('unit') ?? null }, 'admin-cli', now);
           out(`已添加 #${m.id}`);
         } else {
-          const list = ms.list(str('unit') ? { unit: str('unit') as string } : {});
-          if (flags.json) out(JSON.stringify(list));
-          else for (const m of list) out(`#${m.id}\t${m.status}\t${m.dueDate}\t${m.unit ?? '（未指定）'}\t${m.title}`);
+          const unit = str('unit');
+          const list = unit ? ledger.forUnit(unit) : ms.list();
+          if (flags.json) out(JSON.stringify(list.map(detail)));
+          else
+            for (const m of list) {
+              const latest = ledger.store.updates(m.id)[0];
+              out(
+                `#${m.id}\t${m.status}\t${m.dueDate}\t${m.outcome ?? ''}\t${handlerLabel(ledger.handlers(m))}\t${m.title}${latest ? `\t最新进展 ${latest.date}：${latest.text}` : ''}`,
+              );
+            }
+        }
+        break;
+      }
+      case 'unit': {
+        const jobs = createAppJobs(app, now);
+        const units = jobs.ledger.units;
+        if (sub === 'confirm' || sub === 'remove') {
+          const r = units.get(Number(rest[0]));
+          if (!r || r.state === 'removed') fail(new Error(`没有编号为 ${rest[0] ?? ''} 的对照（npm run admin -- unit list 查看）`));
+          if (sub === 'confirm') units.confirm(r.id, 'admin-cli', now);
+          else units.remove(r.id, 'admin-cli', now);
+          out(`${sub === 'confirm' ? '已确认' : '已删除'}：${r.body || '（文件未写明）'} → ${r.unit}`);
+        } else if (sub === 'set') {
+          const body = str('body') ?? (flags.body === true ? '' : undefined);
+          if (body === undefined) fail(new Error('缺少 --body（文件“整改责任单位”一栏写的责任主体；--body "" 指文件未写明的）'));
+          const list = splitUnits(need('unit', '办理单位，多个用、隔开'));
+          const bad = list.find(isJurisdiction);
+          if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体单位`));
+          const set = units.set(
+            body,
+            list,
+            { ...(str('document') ? { document: str('document') } : {}), ...(str('scope') ? { scope: str('scope') } : {}) },
+            'admin-cli',
+            now,
+          );
+          out(
+            `已设定：${body || '（文件未写明）'} → ${set.map((r) => r.unit).join('、')}（${str('document') ?? '所有文件'}，${str('scope') ?? '所有任务'}）`,
+          );
+        } else {
+          const list = units.list(str('state') ? { state: str('state') } : {});
+          if (flags.json)
+            out(
+              JSON.stringify(list.map((r) => ({ ...r, where: jobs.ledger.scopeLabel(r), updatedAt: shanghaiIso(new Date(r.updatedAt)) }))),
+            );
+          else if (list.length === 0) out('对照表为空。');
+          else
+            for (const r of list)
+              out(`[${r.id}]\t${r.state}\t${r.body || '（文件未写明）'} → ${r.unit}\t${jobs.ledger.scopeLabel(r)}\t${r.reason ?? ''}`);
         }
         break;
       }

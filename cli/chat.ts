@@ -15,7 +15,7 @@ import { configOrExit, fail, parseArgs } from './common.js';
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['user']);
   const config = configOrExit();
-  const app = createApp(config, { milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb) });
+  const app = createApp(config, { milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb, p.categories, p.service) });
   const channel = 'terminal';
   const user = typeof flags.user === 'string' ? flags.user : `terminal-${userInfo().username}`;
   const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });

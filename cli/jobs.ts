@@ -5,9 +5,17 @@
  * the running assistant to send (it sends at once when channels are configured here).
  */
 import { createApp, createAppJobs } from '../bot/app.js';
+import { shanghaiDateTime } from '../core/clock.js';
 import type { PlannedMessage } from '../jobs/reminders.js';
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
 import { configOrExit, fail, parseArgs } from './common.js';
+
+const KIND_NAMES: Record<PlannedMessage['kind'], string> = {
+  lead: '到期提醒',
+  'result-request': '请报告完成情况',
+  escalation: '未报告（告知管理员）',
+  digest: '每周汇总',
+};
 
 function render(m: PlannedMessage): string[] {
   if (m.channel === 'telegram') return toTelegramHtml(m.text);
@@ -35,20 +43,26 @@ async function main(): Promise<void> {
     for (const m of planned) {
       for (const text of render(m)) {
         process.stdout.write(
-          `${JSON.stringify({ unit: m.unit, channel: m.channel, chatId: m.chatId, kind: m.kind, milestone: m.milestones.map((x) => x.title), milestones: m.milestones, text })}\n`,
+          `${JSON.stringify({ unit: m.unit, channel: m.channel, chatId: m.chatId, kind: m.kind, milestones: m.milestones, text })}\n`,
         );
       }
     }
     return;
   }
   if (planned.length === 0) {
-    process.stdout.write(`${now.toISOString()}：没有需要发送的${flags.digest ? '汇总' : '提醒'}。\n`);
+    process.stdout.write(`${shanghaiDateTime(now)}（北京时间）：没有需要发送的${flags.digest ? '汇总' : '提醒'}。\n`);
     return;
   }
   for (const m of planned) {
-    process.stdout.write(`── ${m.unit} → ${m.channel ? `${m.channel}:${m.chatId}` : '（未绑定会话，记为无法投递）'}\n${m.text}\n\n`);
+    process.stdout.write(
+      `── ${m.unit}〔${KIND_NAMES[m.kind]}〕 → ${m.channel ? `${m.channel}:${m.chatId}` : '（未绑定会话，记为无法投递）'}\n${m.text}\n\n`,
+    );
   }
-  process.stdout.write(`${dry ? '预览' : '已记录并放入发送队列'}：${planned.length} 条消息。\n`);
+  const byKind = new Map<string, number>();
+  for (const m of planned) byKind.set(KIND_NAMES[m.kind], (byKind.get(KIND_NAMES[m.kind]) ?? 0) + 1);
+  process.stdout.write(
+    `${shanghaiDateTime(now)}（北京时间）${dry ? '预览' : '已记录并放入发送队列'}：${planned.length} 条消息（${[...byKind].map(([k, n]) => `${k} ${n}`).join('，')}）。\n`,
+  );
 }
 
 main().catch(fail);

@@ -30,3 +30,8 @@ export function addDays(date: string, days: number): string {
 export function shanghaiDateTime(at: Date): string {
   return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+/** An instant as ISO 8601 in Shanghai time, e.g. 2026-11-23T09:07:00+08:00. */
+export function shanghaiIso(at: Date): string {
+  return `${new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+}

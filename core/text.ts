@@ -83,3 +83,23 @@ export function clip(text: string, max: number): string {
   const cut = Math.max(head.lastIndexOf('。'), head.lastIndexOf('；'), head.lastIndexOf('，'));
   return `${cut > max * 0.5 ? head.slice(0, cut + 1) : head}…`;
 }
+
+/** The Han-character bigrams of a text, taken inside runs of Han characters only. */
+export function hanBigrams(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const run of text.match(/\p{Script=Han}+/gu) ?? []) {
+    if (run.length === 1) out.add(run);
+    for (let i = 0; i + 1 < run.length; i++) out.add(run.slice(i, i + 2));
+  }
+  return out;
+}
+
+/** How much two texts share: common Han bigrams over the bigrams of the shorter one (0–1). */
+export function bigramOverlap(a: string | Set<string>, b: string | Set<string>): number {
+  const x = typeof a === 'string' ? hanBigrams(a) : a;
+  const y = typeof b === 'string' ? hanBigrams(b) : b;
+  if (x.size === 0 || y.size === 0) return 0;
+  let n = 0;
+  for (const t of x) if (y.has(t)) n++;
+  return n / Math.min(x.size, y.size);
+}

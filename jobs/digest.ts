@@ -1,44 +1,73 @@
 /**
  * The weekly digest of each unit: its open complaint cases by status, those past their time limit,
- * and its milestones due in the next 90 days (plus how many are overdue).
+ * the complaints of the week linked to its milestones ("本周涉及「…」的举报3件"), the week's progress
+ * updates, the milestones whose result it still has to report, and those due in the next 90 days.
+ * The administrators get one too: the units that have not answered result requests, the inferred
+ * unit mappings waiting for confirmation, and the milestones nobody handles.
  */
 
 import type { CaseService } from '../cases/service.js';
-import { addDays, daysBetween, shanghaiDate } from '../core/clock.js';
+import { addDays, daysBetween, shanghaiDate, shanghaiMidnight } from '../core/clock.js';
+import type { CaseStore } from '../store/cases.js';
 import type { Db } from '../store/db.js';
-import type { MilestoneStore } from '../store/milestones.js';
+import type { MilestoneRow } from '../store/milestones.js';
 import type { OutboxStore } from '../store/outbox.js';
 import type { PeopleStore } from '../store/people.js';
-import { type PlannedMessage, unitsOf } from './reminders.js';
+import { ADMINS, type Ledger } from './ledger.js';
+import { type PlannedMessage, weekOf } from './reminders.js';
+
+export { weekOf } from './reminders.js';
 
 /** What the digest needs. */
 export interface DigestDeps {
   db: Db;
   service: CaseService;
-  milestones: MilestoneStore;
+  cases: CaseStore;
+  ledger: Ledger;
   outbox: OutboxStore;
   people: PeopleStore;
 }
 
-/** The Monday (YYYY-MM-DD) of the Shanghai week of a date. */
-export function weekOf(date: string): string {
-  const dow = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
-  return addDays(date, -dow);
+/** Lines listed at most per section. */
+const MAX_LINES = 10;
+
+function week(now: Date): { start: string; from: Date; to: Date } {
+  const start = weekOf(shanghaiDate(now));
+  return { start, from: shanghaiMidnight(start), to: shanghaiMidnight(addDays(start, 7)) };
 }
 
+/** Cases of the week linked to each milestone; links not stored yet are stored (unless a dry run). */
+function linkedThisWeek(deps: DigestDeps, now: Date, dryRun: boolean): Map<number, number> {
+  const { from, to } = week(now);
+  const counts = new Map<number, number>();
+  for (const c of deps.cases.list({ from: from.toISOString(), to: to.toISOString() })) {
+    if (c.status === '重复' || c.status === '不予受理') continue;
+    const id = dryRun
+      ? (deps.ledger.store.link(c.id)?.milestoneId ?? deps.ledger.suggest(c)?.milestone.id ?? null)
+      : deps.ledger.linkOf(c, now).milestoneId;
+    if (id !== null) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const list = <T>(xs: T[], line: (x: T) => string) => [...xs.slice(0, MAX_LINES).map(line), ...(xs.length > MAX_LINES ? ['……'] : [])];
+
 /** The digest text of one unit. */
-export function digestText(unit: string, deps: DigestDeps, now: Date): string {
+export function digestText(unit: string, deps: DigestDeps, now: Date, linked: Map<number, number> = new Map()): string {
   const today = shanghaiDate(now);
   const open = deps.service.openForUnit(unit, now);
   const byStatus = new Map<string, number>();
   for (const c of open) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
   const overdue = open.filter((c) => c.overdue);
-  const ms = deps.milestones.list({ status: 'open', unit });
+  const mine = deps.ledger.forUnit(unit);
+  const ms = mine.filter((m) => m.status === 'open');
   const soon = ms.filter((m) => {
     const d = daysBetween(today, m.dueDate);
     return d >= 0 && d <= 90;
   });
-  const late = ms.filter((m) => m.dueDate < today);
+  const owed = ms.filter((m) => m.dueDate < today && !deps.ledger.answered(m, unit));
+  const ids = new Set(mine.map((m) => m.id));
+  const updates = deps.ledger.store.updatesSince(new Date(now.getTime() - 7 * 86_400_000)).filter((u) => ids.has(u.milestoneRowId));
   const lines = [`【每周汇总】${unit}（${weekOf(today)}周）`];
   lines.push(open.length ? `待办举报 ${open.length} 件：${[...byStatus].map(([s, n]) => `${s} ${n}`).join('，')}` : '待办举报：无');
   if (overdue.length)
@@ -48,36 +77,101 @@ export function digestText(unit: string, deps: DigestDeps, now: Date): string {
         .map((c) => c.ticket)
         .join('、')}${overdue.length > 10 ? '……' : ''}`,
     );
+  for (const m of mine) {
+    const n = linked.get(m.id);
+    if (n) lines.push(`本周涉及「${m.title}」的举报${n}件（节点 #${m.id}）`);
+  }
+  if (updates.length) {
+    lines.push(`本周进展 ${updates.length} 条：`);
+    lines.push(...list(updates, (u) => `[#${u.milestoneRowId}] ${u.date}${u.unit ? ` ${u.unit}` : ''}：${u.text}`));
+  }
+  if (owed.length) {
+    lines.push(`待报告完成情况的整改节点 ${owed.length} 项（发送 /update 节点号 内容 报告）：`);
+    lines.push(...list(owed, (m) => `[#${m.id}] ${m.title}（截止 ${m.dueDate}）`));
+  }
   lines.push(soon.length ? `未来90天到期的整改节点 ${soon.length} 项：` : '未来90天没有到期的整改节点。');
-  for (const m of soon.slice(0, 10)) lines.push(`[#${m.id}] ${m.title}（截止 ${m.dueDate}）`);
-  if (late.length) lines.push(`已逾期未销号的整改节点 ${late.length} 项，发送 /milestones 查看。`);
+  lines.push(...list(soon, (m) => `[#${m.id}] ${m.title}（截止 ${m.dueDate}）`));
   return lines.join('\n');
 }
 
-/** Puts each unit's digest for this week in the outbox (once a week per chat). */
+/** The administrators' digest text. */
+export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number, number> = new Map()): string {
+  const today = shanghaiDate(now);
+  const lines = [`【每周汇总】${ADMINS}（${weekOf(today)}周）`];
+  const escalated = deps.db
+    .prepare("SELECT milestone_id AS id, unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit, milestone_id")
+    .all() as Array<{ id: number; unit: string }>;
+  const silent = new Map<string, number[]>();
+  for (const e of escalated) {
+    const m = deps.ledger.milestones.get(e.id);
+    if (m?.status !== 'open' || deps.ledger.answered(m, e.unit)) continue;
+    silent.set(e.unit, [...(silent.get(e.unit) ?? []), m.id]);
+  }
+  if (silent.size) {
+    lines.push(`未报告完成情况的单位 ${silent.size} 个：`);
+    for (const [u, ids] of silent) lines.push(`${u}：${ids.map((i) => `#${i}`).join('、')}`);
+  }
+  const inferred = deps.ledger.units.list({ state: 'inferred' });
+  if (inferred.length) {
+    lines.push(`待确认的推断责任单位 ${inferred.length} 条（npm run admin -- unit list / unit confirm 编号）：`);
+    lines.push(
+      ...list(inferred, (r) => `[${r.id}] ${r.body || '（文件未写明）'} → ${r.unit}（${deps.ledger.scopeLabel(r)}；${r.reason ?? ''}）`),
+    );
+  }
+  const open = deps.ledger.milestones.list({ status: 'open' });
+  const orphans = open.filter((m: MilestoneRow) => deps.ledger.handlers(m).length === 0);
+  if (orphans.length) {
+    lines.push(`没有责任单位的整改节点 ${orphans.length} 项（milestone assign 编号 单位）：`);
+    lines.push(...list(orphans, (m) => `[#${m.id}] ${m.title}${m.unit ? `（文件写明的主体：${m.unit}）` : ''}`));
+  }
+  const total = [...linked.values()].reduce((a, b) => a + b, 0);
+  if (total) lines.push(`本周关联到整改节点的举报 ${total} 件。`);
+  if (lines.length === 1) lines.push('本周没有需要管理员处理的事项。');
+  return lines.join('\n');
+}
+
+/** Puts each unit's digest for this week in the outbox (once a week per chat), and the administrators'. */
 export function runDigest(deps: DigestDeps, now: Date, dryRun = false): PlannedMessage[] {
-  const week = weekOf(shanghaiDate(now));
-  const units = new Set<string>();
-  for (const c of deps.people.allUnitChats()) units.add(c.unit);
-  for (const m of deps.milestones.list({ status: 'open' })) for (const u of unitsOf(m)) if (u !== '管理员') units.add(u);
-  const openCases = deps.db
-    .prepare("SELECT DISTINCT unit FROM cases WHERE status NOT IN ('已评价','已关闭','不予受理','重复','已办结')")
-    .pluck()
-    .all() as string[];
-  for (const u of openCases) units.add(u);
+  const wk = weekOf(shanghaiDate(now));
   const out: PlannedMessage[] = [];
   const tx = deps.db.transaction(() => {
-    for (const unit of [...units].sort()) {
-      const text = digestText(unit, deps, now);
-      const targets = deps.people.targets(unit);
+    const linked = linkedThisWeek(deps, now, dryRun);
+    const units = new Set<string>();
+    for (const c of deps.people.allUnitChats()) units.add(c.unit);
+    for (const m of deps.ledger.milestones.list({ status: 'open' })) for (const h of deps.ledger.handlers(m)) units.add(h.unit);
+    for (const id of linked.keys()) {
+      const m = deps.ledger.milestones.get(id);
+      if (m) for (const h of deps.ledger.handlers(m)) units.add(h.unit);
+    }
+    const openCases = deps.db
+      .prepare("SELECT DISTINCT unit FROM cases WHERE status NOT IN ('已评价','已关闭','不予受理','重复','已办结')")
+      .pluck()
+      .all() as string[];
+    for (const u of openCases) units.add(u);
+    units.delete(ADMINS);
+    const send = (unit: string, text: string, targets: Array<{ channel: string | null; chatId: string | null }>) => {
       for (const t of targets.length ? targets : [{ channel: null, chatId: null }]) {
-        const key = `digest:${week}:${unit}:${t.channel}:${t.chatId}`;
+        const key = `digest:${wk}:${unit}:${t.channel}:${t.chatId}`;
         if (deps.outbox.hasKey(key)) continue;
         out.push({ unit, channel: t.channel, chatId: t.chatId, kind: 'digest', milestones: [], text });
         if (!dryRun) deps.outbox.enqueue({ dedupeKey: key, channel: t.channel, chatId: t.chatId, unit, kind: 'digest', text }, now);
       }
-    }
+    };
+    for (const unit of [...units].sort()) send(unit, digestText(unit, deps, now, linked), deps.people.targets(unit));
+    send(ADMINS, adminDigestText(deps, now, linked), deps.people.adminTargets());
   });
-  tx.immediate();
+  if (!dryRun) tx.immediate();
+  else {
+    try {
+      deps.db.transaction(() => {
+        tx();
+        throw new DryRunDigest();
+      })();
+    } catch (e) {
+      if (!(e instanceof DryRunDigest)) throw e;
+    }
+  }
   return out;
 }
+
+class DryRunDigest extends Error {}

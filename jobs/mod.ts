@@ -2,22 +2,25 @@
  * The jobs of the program, assembled: milestone reminders, weekly digests, the outbox dispatcher
  * and housekeeping. Each is a plain function of `now`; the scheduler only decides when.
  */
+import type { Category } from '../cases/categories.js';
 import { STATUS } from '../cases/lifecycle.js';
 import type { CaseService } from '../cases/service.js';
 import type { KnowledgeBase } from '../knowledge/mod.js';
 import type { CaseStore } from '../store/cases.js';
 import type { Db } from '../store/db.js';
 import type { DialogStore } from '../store/dialogs.js';
-import { createMilestoneStore, type MilestoneStore } from '../store/milestones.js';
+import type { MilestoneStore } from '../store/milestones.js';
 import type { OutboxStore } from '../store/outbox.js';
 import type { PeopleStore } from '../store/people.js';
 import { runDigest } from './digest.js';
 import { type DispatchReport, dispatchDue, type Senders } from './dispatch.js';
+import { createLedger, type Ledger } from './ledger.js';
 import { type PlannedMessage, type ReminderOptions, runReminders } from './reminders.js';
 import type { Job } from './scheduler.js';
 
 export { createMilestoneDesk, type MilestoneDesk } from './desk.js';
 export type { Sender, Senders } from './dispatch.js';
+export { ADMINS, createLedger, type Handler, type Ledger } from './ledger.js';
 export { checkExpression, startScheduler } from './scheduler.js';
 
 /** What the jobs need. */
@@ -32,11 +35,14 @@ export interface JobsDeps {
   reminders: ReminderOptions;
   /** Days after 已办结 without a rating before a case is closed. */
   rateWithinDays: number;
+  /** Complaint categories, for linking cases to milestones. */
+  categories?: Category[];
 }
 
 /** The assembled jobs. */
 export interface Jobs {
   milestones: MilestoneStore;
+  ledger: Ledger;
   reminders(now: Date, dryRun?: boolean): PlannedMessage[];
   digest(now: Date, dryRun?: boolean): PlannedMessage[];
   dispatch(senders: Senders, now: Date): Promise<DispatchReport>;
@@ -46,14 +52,15 @@ export interface Jobs {
 
 /** Assembles the jobs, bringing the documents' milestones into the store. */
 export function createJobs(deps: JobsDeps, now: Date): Jobs {
-  const milestones = createMilestoneStore(deps.db);
-  milestones.sync(deps.kb.milestones, now);
+  const ledger = createLedger(deps.db, deps.categories ?? []);
+  ledger.sync(deps.kb.milestones, now);
   const titles = new Map(deps.kb.documents.map((d) => [d.id, d.shortTitle]));
   const documentTitle = (id: string) => titles.get(id) ?? id;
-  const reminderDeps = { db: deps.db, milestones, outbox: deps.outbox, people: deps.people, documentTitle };
-  const digestDeps = { db: deps.db, service: deps.service, milestones, outbox: deps.outbox, people: deps.people };
+  const reminderDeps = { db: deps.db, ledger, outbox: deps.outbox, people: deps.people, documentTitle };
+  const digestDeps = { db: deps.db, service: deps.service, cases: deps.cases, ledger, outbox: deps.outbox, people: deps.people };
   const jobs: Jobs = {
-    milestones,
+    milestones: ledger.milestones,
+    ledger,
     reminders: (at, dryRun = false) => runReminders(reminderDeps, at, deps.reminders, dryRun),
     digest: (at, dryRun = false) => runDigest(digestDeps, at, dryRun),
     dispatch: (senders, at) => dispatchDue(deps.outbox, senders, at),

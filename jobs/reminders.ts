@@ -1,38 +1,56 @@
 /**
- * Milestone reminders: which nudges are due at a moment (lead-time nudges before a deadline, weekly
- * overdue notices after it), batched into one message per unit, each (milestone, unit, kind,
- * period) recorded in the same transaction that decides to send it — so a restart or a second
- * scheduler never sends it again, and the first run after a long pause sends one notice per
- * milestone rather than a flood of backdated ones.
+ * Milestone reminders. Before a deadline: lead-time nudges (90, 30, 7, 1 days). After it, for a
+ * target whose result is not on record and that the unit has not reported on: a request for the
+ * result ("…已到期，请报告完成情况：/update 节点号 内容"), once a week for a configurable number of
+ * weeks; after that the milestone appears only in the unit's weekly digest, and the administrators
+ * are told once of each unit that has not answered. A target the documents report as met is done:
+ * it gets nothing, and no message ever counts "overdue days".
+ *
+ * Messages go to the units that handle a milestone (see `jobs/ledger.ts`): never to a whole
+ * district, and to each unit of a milestone with several. One message per unit and kind; each
+ * (milestone, unit, kind, period) is recorded in the same transaction that decides to send it — so a
+ * restart or a second scheduler never sends it again, and the first run after a long pause sends one
+ * request per milestone rather than a flood of backdated ones.
  */
-import { daysBetween, shanghaiDate } from '../core/clock.js';
+import { addDays, daysBetween, shanghaiDate } from '../core/clock.js';
 import type { Db } from '../store/db.js';
-import type { MilestoneRow, MilestoneStore } from '../store/milestones.js';
+import type { MilestoneRow } from '../store/milestones.js';
 import type { OutboxStore } from '../store/outbox.js';
 import type { PeopleStore } from '../store/people.js';
 import { isWorkday, type WorkCalendar } from './calendar.js';
+import { ADMINS, type Handler, type Ledger } from './ledger.js';
+
+export { ADMINS } from './ledger.js';
 
 /** Settings of the reminders. */
 export interface ReminderOptions {
   /** Days before a deadline at which to nudge, e.g. [90, 30, 7, 1]. */
   leadDays: number[];
   calendar: WorkCalendar;
+  /** Weekly result requests after a deadline before only the digest and the administrators hear of it. */
+  resultRequestWeeks: number;
 }
+
+/** The default number of weekly result requests (RESULT_REQUEST_WEEKS). */
+export const DEFAULT_RESULT_REQUEST_WEEKS = 4;
 
 /** Nudges of this many days or more wait for a working day; nearer ones are urgent. */
 export const URGENT_WITHIN_DAYS = 7;
 
-/** The name under which milestones without a unit go to the administrators. */
-export const ADMINS = '管理员';
+/** What a reminder asks. */
+export type ReminderKind = 'lead' | 'result-request' | 'escalation';
 
 /** One nudge about one milestone for one unit. */
 export interface ReminderItem {
   milestone: MilestoneRow;
+  /** The unit the nudge is about (for an escalation: the unit that has not answered). */
   unit: string;
-  kind: 'lead' | 'overdue';
+  kind: ReminderKind;
   period: string;
-  /** Days until the due date; negative when overdue. */
+  /** Days until the due date; negative when past. */
   days: number;
+  /** Which result request this is (1-based), for result requests. */
+  round?: number;
 }
 
 /** A message to a unit's chat, as it would be sent. */
@@ -40,80 +58,140 @@ export interface PlannedMessage {
   unit: string;
   channel: string | null;
   chatId: string | null;
-  kind: 'reminder' | 'digest';
+  kind: ReminderKind | 'digest';
   milestones: Array<{ id: number; title: string; dueDate: string }>;
   text: string;
 }
 
-/** The units a milestone names ("区农业农村委、区生态环境局" is two). */
-export function unitsOf(m: MilestoneRow): string[] {
-  return m.unit
-    ? m.unit
-        .split(/[、,，;；]/)
-        .map((u) => u.trim())
-        .filter(Boolean)
-    : [ADMINS];
+/** What deciding the reminders needs to know besides the milestones. */
+export interface ReminderContext {
+  /** The units a milestone's reminders go to ([ADMINS] when none). */
+  recipients(m: MilestoneRow): string[];
+  /** Result requests recorded for a milestone and unit: how many, and the week of the last. */
+  requests(milestoneId: number, unit: string): { count: number; last: string | null };
+  escalated(milestoneId: number, unit: string): boolean;
+  answered(m: MilestoneRow, unit: string): boolean;
+}
+
+/** The Monday (YYYY-MM-DD) of the Shanghai week of a date. */
+export function weekOf(date: string): string {
+  const dow = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(date, -dow);
 }
 
 /** The nudges due today for the milestones, before removing those already sent. Pure. */
-export function dueItems(today: string, milestones: MilestoneRow[], opts: ReminderOptions): ReminderItem[] {
+export function dueItems(today: string, milestones: MilestoneRow[], opts: ReminderOptions, ctx: ReminderContext): ReminderItem[] {
   const workday = isWorkday(today, opts.calendar);
   const leads = [...opts.leadDays].sort((a, b) => a - b);
+  const week = `w${weekOf(today)}`;
   const items: ReminderItem[] = [];
   for (const m of milestones) {
     if (m.status !== 'open') continue;
     if (m.snoozedUntil && m.snoozedUntil > today) continue;
     const days = daysBetween(today, m.dueDate);
-    let kind: ReminderItem['kind'];
-    let period: string;
     if (days >= 0) {
       // The nearest lead window the milestone is in: at 5 days left that is the 7-day nudge, and
       // the 90- and 30-day nudges it missed are not sent late.
       const lead = leads.find((l) => days <= l);
       if (lead === undefined) continue;
       if (lead >= URGENT_WITHIN_DAYS && !workday) continue;
-      kind = 'lead';
-      period = `lead-${lead}`;
-    } else {
-      if (!workday) continue;
-      kind = 'overdue';
-      period = `overdue-w${Math.floor((-days - 1) / 7)}`;
+      for (const unit of ctx.recipients(m)) items.push({ milestone: m, unit, kind: 'lead', period: `lead-${lead}`, days });
+      continue;
     }
-    for (const unit of unitsOf(m)) items.push({ milestone: m, unit, kind, period, days });
+    if (!workday) continue;
+    for (const unit of ctx.recipients(m)) {
+      if (ctx.answered(m, unit)) continue;
+      const r = ctx.requests(m.id, unit);
+      if (r.last === week) continue;
+      if (r.count < opts.resultRequestWeeks) {
+        items.push({ milestone: m, unit, kind: 'result-request', period: week, days, round: r.count + 1 });
+      } else if (unit !== ADMINS && !ctx.escalated(m.id, unit)) {
+        items.push({ milestone: m, unit, kind: 'escalation', period: 'once', days });
+      }
+    }
   }
   return items;
 }
 
-/** One line of a reminder. */
-export function itemLine(i: ReminderItem, documentTitle: (id: string) => string): string {
-  const m = i.milestone;
-  const src = m.document ? `来源：${documentTitle(m.document)}${m.locator ?? ''}` : '来源：办理单位添加';
-  const unit = `责任单位：${m.unit ?? '未指定（请管理员指定）'}`;
-  if (i.kind === 'lead') {
-    return `[#${m.id}] 距「${m.title}」还有${i.days}天（截止 ${m.dueDate}；${unit}；${src}）`;
-  }
-  return `[#${m.id}] 「${m.title}」已逾期 ${-i.days} 天，请更新整改进度或申请销号（截止 ${m.dueDate}；${unit}；${src}）`;
+/** How a message names a milestone's handling units. */
+export function handlerLabel(hs: Handler[]): string {
+  if (hs.length === 0) return '未指定（请管理员指定）';
+  return hs.map((h) => (h.state === 'inferred' ? `${h.unit}（据文件推断，待管理员确认）` : h.unit)).join('、');
 }
 
-/** The text of one unit's reminder message. */
-export function reminderText(unit: string, items: ReminderItem[], documentTitle: (id: string) => string): string {
-  const head =
-    unit === ADMINS ? `【整改节点提醒】以下节点未指定责任单位（${items.length}项）` : `【整改节点提醒】${unit}（${items.length}项）`;
-  const tail =
-    unit === ADMINS
-      ? '请用 npm run admin -- milestone assign 编号 单位 指定责任单位。'
-      : '发送 /milestones 查看本单位节点；/done 编号 说明 标记完成；/snooze 编号 天数 暂缓提醒。';
-  return [head, ...items.map((i) => itemLine(i, documentTitle)), tail].join('\n');
+/** What the reminder lines need besides the item. */
+export interface LineContext {
+  documentTitle: (id: string) => string;
+  handlers: (m: MilestoneRow) => Handler[];
+}
+
+function sourceOf(m: MilestoneRow, c: LineContext): string {
+  return m.document ? `来源：${c.documentTitle(m.document)}${m.locator ?? ''}` : '来源：办理单位添加';
+}
+
+/** One line of a reminder. */
+export function itemLine(i: ReminderItem, c: LineContext, weeks = DEFAULT_RESULT_REQUEST_WEEKS): string {
+  const m = i.milestone;
+  const src = sourceOf(m, c);
+  const unit = `责任单位：${handlerLabel(c.handlers(m))}`;
+  if (i.kind === 'lead') return `[#${m.id}] 距「${m.title}」还有${i.days}天（截止 ${m.dueDate}；${unit}；${src}）`;
+  const missed =
+    m.outcome === 'missed' && m.evidence
+      ? `据${c.documentTitle(m.evidence.document)}${m.evidence.locator}记载未达到目标（${m.evidence.reason}），`
+      : '';
+  if (i.kind === 'result-request') {
+    return `[#${m.id}] 「${m.title}」已到期（截止 ${m.dueDate}），${missed}请报告完成情况：/update ${m.id} 内容（第${i.round ?? 1}/${weeks}次；${unit}；${src}）`;
+  }
+  return `[#${m.id}] 「${m.title}」（截止 ${m.dueDate}）${missed}已请${i.unit}报告完成情况${weeks}次，仍未报告（${src}）`;
+}
+
+/** The text of one message: the items of one kind for one recipient. */
+export function reminderText(unit: string, kind: ReminderKind, items: ReminderItem[], c: LineContext, weeks: number): string {
+  const n = items.length;
+  const lines = items.map((i) => itemLine(i, c, weeks));
+  if (kind === 'escalation') {
+    const units = [...new Set(items.map((i) => i.unit))];
+    return [
+      `【未报告完成情况】${units.join('、')}（${n}项）`,
+      ...lines,
+      '请督促上述单位用 /update 节点号 内容 报告；如责任单位有误，请用 npm run admin -- unit set 或 milestone assign 改正。',
+    ].join('\n');
+  }
+  if (unit === ADMINS) {
+    const head =
+      kind === 'lead'
+        ? `【整改节点提醒】以下节点未指定责任单位（${n}项）`
+        : `【请报告完成情况】以下已到期节点没有可推送的责任单位（${n}项）`;
+    return [
+      head,
+      ...lines,
+      '请用 npm run admin -- unit set --body 主体 --unit 单位 或 milestone assign 编号 单位 指定责任单位；已知情况可用 milestone update 编号 --text … 记录。',
+    ].join('\n');
+  }
+  if (kind === 'lead') {
+    return [
+      `【整改节点提醒】${unit}（${n}项）`,
+      ...lines,
+      '发送 /milestones 查看本单位节点；/update 节点号 内容 报告进展；/done 节点号 说明 标记完成；/snooze 节点号 天数 暂缓提醒。',
+    ].join('\n');
+  }
+  return [
+    `【请报告完成情况】${unit}（${n}项）`,
+    ...lines,
+    '请发送 /update 节点号 内容（或直接回复“#节点号 内容”）报告完成情况；已完成可 /done 节点号 说明；不再适用可 /drop 节点号 说明。',
+  ].join('\n');
 }
 
 /** What running the reminders needs. */
 export interface ReminderDeps {
   db: Db;
-  milestones: MilestoneStore;
+  ledger: Ledger;
   outbox: OutboxStore;
   people: PeopleStore;
   documentTitle: (id: string) => string;
 }
+
+const KIND_ORDER: ReminderKind[] = ['result-request', 'lead', 'escalation'];
 
 /**
  * Decides and records the reminders due at `now` and puts their messages in the outbox, in one
@@ -122,31 +200,52 @@ export interface ReminderDeps {
 export function runReminders(deps: ReminderDeps, now: Date, opts: ReminderOptions, dryRun = false): PlannedMessage[] {
   const today = shanghaiDate(now);
   const seen = deps.db.prepare('SELECT 1 FROM reminder_log WHERE milestone_id = ? AND unit = ? AND kind = ? AND period = ?');
+  const requestsQ = deps.db.prepare(
+    "SELECT count(*) AS count, max(period) AS last FROM reminder_log WHERE milestone_id = ? AND unit = ? AND kind = 'result-request'",
+  );
   const log = deps.db.prepare(
     'INSERT INTO reminder_log (milestone_id, unit, kind, period, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
+  const ctx: ReminderContext = {
+    recipients: (m) => deps.ledger.recipients(m),
+    requests: (id, unit) => requestsQ.get(id, unit) as { count: number; last: string | null },
+    escalated: (id, unit) => seen.get(id, unit, 'escalation', 'once') !== undefined,
+    answered: (m, unit) => deps.ledger.answered(m, unit),
+  };
+  const lines: LineContext = { documentTitle: deps.documentTitle, handlers: (m) => deps.ledger.handlers(m) };
   const tx = deps.db.transaction((): PlannedMessage[] => {
-    const fresh = dueItems(today, deps.milestones.list({ status: 'open' }), opts).filter(
+    const fresh = dueItems(today, deps.ledger.milestones.list({ status: 'open' }), opts, ctx).filter(
       (i) => seen.get(i.milestone.id, i.unit, i.kind, i.period) === undefined,
     );
-    const byUnit = new Map<string, ReminderItem[]>();
-    for (const i of fresh) byUnit.set(i.unit, [...(byUnit.get(i.unit) ?? []), i]);
+    // One message per recipient and kind; escalations go to the administrators.
+    const batches = new Map<string, { unit: string; kind: ReminderKind; items: ReminderItem[] }>();
+    for (const i of fresh) {
+      const to = i.kind === 'escalation' ? ADMINS : i.unit;
+      const k = `${to}\u0000${i.kind}`;
+      const b = batches.get(k) ?? { unit: to, kind: i.kind, items: [] };
+      b.items.push(i);
+      batches.set(k, b);
+    }
     const out: PlannedMessage[] = [];
-    for (const [unit, items] of byUnit) {
-      items.sort((a, b) => a.days - b.days);
-      const text = reminderText(unit, items, deps.documentTitle);
+    const ordered = [...batches.values()].sort(
+      (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.unit.localeCompare(b.unit, 'zh'),
+    );
+    for (const { unit, kind, items } of ordered) {
+      items.sort((a, b) => a.days - b.days || a.milestone.id - b.milestone.id);
+      const text = reminderText(unit, kind, items, lines, opts.resultRequestWeeks);
       const targets = unit === ADMINS ? deps.people.adminTargets() : deps.people.targets(unit);
       const milestones = items.map((i) => ({ id: i.milestone.id, title: i.milestone.title, dueDate: i.milestone.dueDate }));
-      const batch = items.map((i) => `${i.milestone.id}:${i.kind}:${i.period}`).join(',');
+      const batch = items.map((i) => `${i.milestone.id}:${i.unit}:${i.kind}:${i.period}`).join(',');
       for (const t of targets.length ? targets : [{ channel: null, chatId: null }]) {
-        out.push({ unit, channel: t.channel, chatId: t.chatId, kind: 'reminder', milestones, text });
+        out.push({ unit, channel: t.channel, chatId: t.chatId, kind, milestones, text });
         if (!dryRun) {
           deps.outbox.enqueue(
             {
-              dedupeKey: `reminder:${today}:${unit}:${t.channel}:${t.chatId}:${batch}`,
+              dedupeKey: `reminder:${today}:${unit}:${kind}:${t.channel}:${t.chatId}:${batch}`,
               channel: t.channel,
               chatId: t.chatId,
               unit,
+              // Channels render reminders as formatted text; the kind of reminder is in its title.
               kind: 'reminder',
               text,
             },

@@ -49,9 +49,12 @@ export function toTelegramHtml(text: string): string[] {
   return splitText(html, 4096);
 }
 
-/** WeCom markdown: the title in bold, overdue marks highlighted; split at 4,096 bytes. */
+/** WeCom markdown: the title in bold, what is due or unanswered highlighted; split at 4,096 bytes. */
 export function toWeComMarkdown(text: string): string[] {
   const [first = '', ...rest] = text.split('\n');
-  const md = [`**${first}**`, ...rest.map((l) => l.replace(/(已逾期 ?\d+ ?天)/g, '<font color="warning">$1</font>'))].join('\n');
+  const md = [
+    `**${first}**`,
+    ...rest.map((l) => l.replace(/(已逾期 ?\d+ ?天|已到期|未达到目标|仍未报告)/g, '<font color="warning">$1</font>')),
+  ].join('\n');
   return splitText(md, 4096, utf8Bytes);
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RectifyError } from '../core/errors.js';
-import { type Milestone, paragraphLocator, planMilestones, recordMilestones } from './parse/milestones.js';
+import { buildMilestones, type Milestone, paragraphLocator } from './parse/milestones.js';
 import { type Indicator, type Plan, parsePlan } from './parse/plan.js';
 import { parseRecords, type RecordsTable } from './parse/records.js';
 
@@ -158,10 +158,9 @@ export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<stri
       });
     }
   }
-  const milestones = parsed.flatMap((d) => [
-    ...(d.table ? recordMilestones(d.table, d.info.id) : []),
-    ...(d.plan ? planMilestones(d.plan, d.info.id) : []),
-  ]);
+  const milestones = buildMilestones(
+    parsed.map((d) => ({ doc: d.info, ...(d.table ? { table: d.table } : {}), ...(d.plan ? { plan: d.plan } : {}) })),
+  );
   return { documents, parsed, indicators, milestones, passages, texts };
 }
 

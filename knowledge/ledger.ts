@@ -1,3 +1,9 @@
+/**
+ * The living ledger as the answerer sees it: dated progress updates that officials post on
+ * milestones, and how many citizens' cases bear on them. The store implements it
+ * (`store/ledger.ts`); milestone ids are the `key`s of `Milestone` (see `parse/milestones.ts`).
+ */
+
 /** A dated progress update that an official posted on a milestone. */
 export interface ProgressUpdate {
   id: number;
@@ -7,6 +13,7 @@ export interface ProgressUpdate {
   author: string | null;
   text: string;
 }
+
 /** What the answerer may ask of the living ledger (the store implements it). */
 export interface LedgerView {
   /** Updates on these milestones, newest first. */

@@ -26,7 +26,8 @@ export { buildStatements } from './evidence/statements.js';
 export type { LedgerView, ProgressUpdate } from './ledger.js';
 export type { AnswerType, Lexicon } from './lexicon.js';
 export { loadLexicon, parseLexicon } from './lexicon.js';
-export type { Milestone } from './parse/milestones.js';
+export type { Milestone, MilestoneEvidence, MilestoneSource, TargetSpec, UnitSeed } from './parse/milestones.js';
+export { bodyParts, isJurisdiction, isUnitName } from './parse/milestones.js';
 export type { Indicator, Plan } from './parse/plan.js';
 export type { RecordsTable, RectificationRecord } from './parse/records.js';
 export type { Analyzer, Query, Term } from './query/analyze.js';
@@ -52,6 +53,8 @@ export interface Knowledge {
   answerer: Answerer;
   /** The passage-level search index (MiniSearch), opened on first use. */
   readonly index: SearchIndex;
+  /** The living ledger (progress updates, linked cases) when the store supplies one, for the answerer. */
+  ledger: LedgerView | null;
 }
 
 /** The words the segmenter must know: the lexicon's own, and the bodies and places the documents name. */
@@ -103,6 +106,7 @@ export function openKnowledge(options: {
     segmenter,
     analyzer,
     answerer: createAnswerer(deps),
+    ledger: options.ledger ?? null,
     get index() {
       index ??= openIndex(kb, lexicon, options.snapshotPath ?? null).index;
       return index;

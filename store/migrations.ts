@@ -167,4 +167,48 @@ export const MIGRATIONS: string[] = [
      holder TEXT NOT NULL,
      until TEXT NOT NULL
    ) STRICT;`,
+  // --- issue 9 (ledger) ---
+  // 4: the living ledger. Milestones keep their sources, what the documents say of their outcome
+  // and the units an administrator assigned; restatements merged into another milestone point to
+  // it. Progress updates, the body → unit mapping table, and the links of cases to milestones.
+  `ALTER TABLE milestones ADD COLUMN text TEXT;
+   ALTER TABLE milestones ADD COLUMN sources TEXT;
+   ALTER TABLE milestones ADD COLUMN outcome TEXT CHECK (outcome IN ('met', 'missed', 'unreported'));
+   ALTER TABLE milestones ADD COLUMN evidence TEXT;
+   ALTER TABLE milestones ADD COLUMN assigned TEXT;
+   ALTER TABLE milestones ADD COLUMN merged_into INTEGER REFERENCES milestones (id);
+   UPDATE milestones SET assigned = unit
+     WHERE id IN (SELECT milestone_id FROM milestone_events WHERE action = 'assigned');
+   CREATE INDEX milestone_events_milestone ON milestone_events (milestone_id, id);
+   CREATE TABLE milestone_updates (
+     id INTEGER PRIMARY KEY,
+     milestone_id INTEGER NOT NULL REFERENCES milestones (id),
+     date TEXT NOT NULL,
+     unit TEXT,
+     author TEXT,
+     text TEXT NOT NULL,
+     via TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX milestone_updates_milestone ON milestone_updates (milestone_id, date);
+   CREATE TABLE unit_map (
+     id INTEGER PRIMARY KEY,
+     document TEXT NOT NULL DEFAULT '*',
+     scope TEXT NOT NULL DEFAULT '*',
+     body TEXT NOT NULL,
+     unit TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('stated', 'inferred', 'confirmed', 'removed')),
+     reason TEXT,
+     updated_by TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     UNIQUE (document, scope, body, unit)
+   ) STRICT;
+   CREATE TABLE case_links (
+     case_id INTEGER PRIMARY KEY REFERENCES cases (id),
+     milestone_id INTEGER REFERENCES milestones (id),
+     score REAL,
+     linked_by TEXT NOT NULL,
+     linked_at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX case_links_milestone ON case_links (milestone_id);`,
 ];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../store/migrations.js';
 import { startTestAssistant } from './assistant.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
@@ -71,7 +72,7 @@ describe('web chat API', () => {
     const h = (await (await fetch(`${running.url}/healthz`)).json()) as Record<string, unknown>;
     expect(h).toMatchObject({
       ok: true,
-      store: { status: 'ok', schema: 3 },
+      store: { status: 'ok', schema: MIGRATIONS.length },
       channels: { web: 'on', telegram: 'off', wecomCallback: 'off' },
     });
     expect((h.knowledge as { statements: number }).statements).toBeGreaterThan(300);

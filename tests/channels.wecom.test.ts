@@ -168,14 +168,14 @@ describe('WeCom channel', () => {
     fake = await startFakeWeCom();
     running = await startTestAssistant({ ...env(fake.url), WECOM_WEBHOOK_KEY: 'robot-key' });
     const now = new Date('2026-11-23T01:07:00Z');
-    running.app.people.bindChat('江津区', 'wecom', 'party:7', 'test', now);
+    running.app.people.bindChat('区生态环境局', 'wecom', 'party:7', 'test', now);
     running.app.people.bindChat('区农业农村委', 'wecom-robot', 'default', 'test', now);
     running.jobs.reminders(now);
     const rep = await running.jobs.dispatch(running.senders, now);
     expect(rep.sent).toBeGreaterThanOrEqual(2);
     const md = fake.calls.find((c) => c.body.toparty === '7');
     expect(md?.body.msgtype).toBe('markdown');
-    expect((md?.body.markdown as { content: string } | undefined)?.content).toMatch(/^\*\*【整改节点提醒】江津区/);
+    expect((md?.body.markdown as { content: string } | undefined)?.content).toMatch(/^\*\*【请报告完成情况】区生态环境局/);
     const robot = fake.calls.find((c) => c.path === '/cgi-bin/webhook/send');
     expect(robot?.query.key).toBe('robot-key');
   });

@@ -22,7 +22,7 @@ export function makeApp(env: Record<string, string> = {}, path = ':memory:', onE
   return createApp(parseConfig(env), {
     db: openDb(path),
     knowledge: knowledge(),
-    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb),
+    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb, p.categories, p.service),
     ...(onError ? { onError } : {}),
   });
 }

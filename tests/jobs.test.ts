@@ -5,13 +5,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type App, createAppJobs } from '../bot/app.js';
 import { isWorkday } from '../jobs/calendar.js';
 import { type Jobs, startScheduler } from '../jobs/mod.js';
-import { dueItems } from '../jobs/reminders.js';
+import { dueItems, type ReminderContext } from '../jobs/reminders.js';
 import { splitText, toTelegramHtml, toWeComMarkdown, utf8Bytes } from '../jobs/render.js';
 import type { MilestoneRow } from '../store/milestones.js';
 import { fileReport, makeApp, talker } from './dialog.helpers.js';
 
 const cal = { holidays: ['2025-10-01', '2025-10-02'], workdays: ['2025-09-28'] };
-const opts = { leadDays: [90, 30, 7, 1], calendar: cal };
+const opts = { leadDays: [90, 30, 7, 1], calendar: cal, resultRequestWeeks: 4 };
+/** A context where the body names the units and nothing was sent or reported before. */
+const fresh: ReminderContext = {
+  recipients: (m) => (m.unit ? m.unit.split('、') : ['管理员']),
+  requests: () => ({ count: 0, last: null }),
+  escalated: () => false,
+  answered: () => false,
+};
 const at = (s: string) => new Date(s);
 
 function jobsFor(app: App, now: Date): Jobs {
@@ -24,12 +31,18 @@ const ms = (over: Partial<MilestoneRow>): MilestoneRow => ({
   title: '到2025年实现养殖尾水有效治理',
   dueDate: '2025-12-31',
   dueLabel: '到2025年',
-  unit: '江津区',
+  text: null,
+  unit: '区农业农村委',
   document: 'records',
   locator: '第2行·整改目标（2）',
   origin: 'corpus',
   status: 'open',
   snoozedUntil: null,
+  sources: [],
+  outcome: 'unreported',
+  evidence: null,
+  assigned: [],
+  mergedInto: null,
   ...over,
 });
 
@@ -45,27 +58,29 @@ describe('isWorkday', () => {
 describe('dueItems', () => {
   it('nudges in the nearest lead window only', () => {
     const m = [ms({})];
-    expect(dueItems('2025-10-02', m, opts)).toEqual([]); // 90 days ahead, but a holiday
-    expect(dueItems('2025-10-03', m, opts).map((i) => i.period)).toEqual(['lead-90']);
-    expect(dueItems('2025-12-01', m, opts).map((i) => [i.period, i.days])).toEqual([['lead-30', 30]]);
-    expect(dueItems('2025-12-26', m, opts).map((i) => i.period)).toEqual(['lead-7']);
+    expect(dueItems('2025-10-02', m, opts, fresh)).toEqual([]); // 90 days ahead, but a holiday
+    expect(dueItems('2025-10-03', m, opts, fresh).map((i) => i.period)).toEqual(['lead-90']);
+    expect(dueItems('2025-12-01', m, opts, fresh).map((i) => [i.period, i.days])).toEqual([['lead-30', 30]]);
+    expect(dueItems('2025-12-26', m, opts, fresh).map((i) => i.period)).toEqual(['lead-7']);
     // One day before is urgent: sent even on a weekend.
-    expect(dueItems('2025-12-30', m, opts).map((i) => i.period)).toEqual(['lead-1']);
-    expect(dueItems('2025-06-01', m, opts)).toEqual([]);
+    expect(dueItems('2025-12-30', m, opts, fresh).map((i) => i.period)).toEqual(['lead-1']);
+    expect(dueItems('2025-06-01', m, opts, fresh)).toEqual([]);
   });
 
-  it('nudges weekly when overdue, on working days', () => {
+  it('asks for the result once a week after the deadline, on working days', () => {
     const m = [ms({})];
-    expect(dueItems('2026-01-05', m, opts).map((i) => [i.kind, i.period, i.days])).toEqual([['overdue', 'overdue-w0', -5]]);
-    expect(dueItems('2026-01-12', m, opts).map((i) => i.period)).toEqual(['overdue-w1']);
-    expect(dueItems('2026-01-10', m, opts)).toEqual([]); // Saturday
+    expect(dueItems('2026-01-05', m, opts, fresh).map((i) => [i.kind, i.period, i.days, i.round])).toEqual([
+      ['result-request', 'w2026-01-05', -5, 1],
+    ]);
+    expect(dueItems('2026-01-14', m, opts, fresh).map((i) => i.period)).toEqual(['w2026-01-12']);
+    expect(dueItems('2026-01-10', m, opts, fresh)).toEqual([]); // Saturday
   });
 
   it('skips done, cancelled and snoozed milestones, and sends unit-less ones to the administrators', () => {
-    expect(dueItems('2026-01-05', [ms({ status: 'done' }), ms({ status: 'cancelled' })], opts)).toEqual([]);
-    expect(dueItems('2026-01-05', [ms({ snoozedUntil: '2026-01-10' })], opts)).toEqual([]);
-    expect(dueItems('2026-01-05', [ms({ unit: null })], opts)[0]?.unit).toBe('管理员');
-    expect(dueItems('2026-01-05', [ms({ unit: '区农业农村委、区生态环境局' })], opts).map((i) => i.unit)).toEqual([
+    expect(dueItems('2026-01-05', [ms({ status: 'done' }), ms({ status: 'cancelled' })], opts, fresh)).toEqual([]);
+    expect(dueItems('2026-01-05', [ms({ snoozedUntil: '2026-01-10' })], opts, fresh)).toEqual([]);
+    expect(dueItems('2026-01-05', [ms({ unit: null })], opts, fresh)[0]?.unit).toBe('管理员');
+    expect(dueItems('2026-01-05', [ms({ unit: '区农业农村委、区生态环境局' })], opts, fresh).map((i) => i.unit)).toEqual([
       '区农业农村委',
       '区生态环境局',
     ]);
@@ -73,23 +88,24 @@ describe('dueItems', () => {
 });
 
 describe('Jobs.reminders', () => {
-  it('catches up with one overdue notice per milestone, one message per unit', () => {
+  it('catches up with one result request per past-due milestone and handling unit, one message per unit', () => {
     const app = makeApp();
     const now = at('2026-11-23T09:07:00+08:00');
     const jobs = jobsFor(app, now);
     const sent = jobs.reminders(now);
     const units = sent.map((m) => m.unit);
     expect(new Set(units).size).toBe(units.length);
-    const jj = sent.find((m) => m.unit === '江津区');
-    expect(jj?.milestones).toHaveLength(6);
-    expect(jj?.text).toMatch(/「到2025年实现养殖尾水有效治理」已逾期 327 天，请更新整改进度或申请销号/);
-    expect(jj?.text).toContain('来源：整改台账第2行·整改目标（2）');
+    expect(sent.every((m) => m.kind === 'result-request')).toBe(true);
+    const agri = sent.find((m) => m.unit === '区农业农村委');
+    expect(agri?.text).toMatch(/「实现养殖尾水有效治理（2025）」已到期（截止 2025-12-31），请报告完成情况：\/update \d+ 内容/);
+    expect(agri?.text).toContain('来源：整改台账第2行·整改目标（2）');
+    expect(sent.some((m) => /已逾期/.test(m.text))).toBe(false);
     const total = sent.reduce((n, m) => n + m.milestones.length, 0);
-    const overdue = jobs.milestones.list({ status: 'open' }).filter((m) => m.dueDate < '2026-11-23');
-    // Every overdue milestone once for each unit it names; the 2030 target is not due yet.
-    expect(total).toBe(overdue.reduce((n, m) => n + (m.unit?.split('、').length ?? 1), 0));
-    expect(sent.some((m) => m.text.includes('2030'))).toBe(false);
-    expect(sent.find((m) => m.unit === '管理员')?.text).toContain('未指定责任单位');
+    const owed = jobs.milestones.list({ status: 'open' }).filter((m) => m.dueDate < '2026-11-23');
+    // Every past-due open milestone once for each unit that handles it; the 2030 target is not due yet.
+    expect(total).toBe(owed.reduce((n, m) => n + jobs.ledger.recipients(m).length, 0));
+    expect(sent.some((m) => m.text.includes('（2030）'))).toBe(false);
+    expect(sent.find((m) => m.unit === '管理员')?.text).toContain('没有可推送的责任单位');
   });
 
   it('sends the lead-time nudge in the wording of the issue', () => {
@@ -98,9 +114,10 @@ describe('Jobs.reminders', () => {
     for (const m of jobs.milestones.list())
       if (m.dueDate < '2025-12-31') jobs.milestones.setStatus(m.id, 'done', 'test', null, at('2025-11-01T00:00:00Z'));
     const sent = jobs.reminders(at('2025-12-01T09:07:00+08:00'));
-    expect(sent.find((m) => m.unit === '江津区')?.text).toMatch(
-      /距「到2025年实现养殖尾水有效治理」还有30天（截止 2025-12-31；责任单位：江津区；来源：整改台账第2行·整改目标（2））/,
+    expect(sent.find((m) => m.unit === '区农业农村委')?.text).toMatch(
+      /距「实现养殖尾水有效治理（2025）」还有30天（截止 2025-12-31；责任单位：区农业农村委（据文件推断，待管理员确认）；来源：整改台账第2行·整改目标（2））/,
     );
+    expect(sent.some((m) => m.unit === '江津区')).toBe(false);
   });
 
   it('never sends twice: not after a restart, not from a second process on the same store', () => {
@@ -136,7 +153,7 @@ describe('Jobs.reminders', () => {
   it('delivers to the chats a unit bound, and retries a failed send with backoff', async () => {
     const app = makeApp();
     const now = at('2026-11-23T09:07:00+08:00');
-    app.people.bindChat('江津区', 'telegram', '-100', 'test', now);
+    app.people.bindChat('区生态环境局', 'telegram', '-100', 'test', now);
     app.people.bindChat('区农业农村委', 'wecom', 'party:2', 'test', now);
     const jobs = jobsFor(app, now);
     jobs.reminders(now);
@@ -174,7 +191,7 @@ describe('milestone desk (officials by chat)', () => {
     const o = talker(app, 'ms-official', 'test', now);
     o.say(`/join ${app.people.invite('official', '区农业农村委', now)}`);
     o.say('/milestones');
-    expect(o.last()).toContain('化肥农药使用总量减少比例');
+    expect(o.last()).toContain('化肥农药使用总量减少1.8%（2025）');
     const id = jobs.milestones.list({ unit: '区农业农村委' })[0]?.id as number;
     o.say(`/done ${id}`);
     expect(o.last()).toContain('请写上完成情况说明');
@@ -245,7 +262,7 @@ describe('Jobs.digest', () => {
     expect(mine?.text).toContain('待办举报 1 件：待受理 1');
     expect(mine?.text).toContain(`超过时限 1 件：${old}`);
     expect(mine?.text).toContain('未来90天到期的整改节点');
-    expect(mine?.text).toContain('化肥农药使用总量减少比例');
+    expect(mine?.text).toContain('化肥农药使用总量减少1.8%（2025）');
     expect(jobs.digest(new Date(now.getTime() + 86_400_000)).filter((m) => m.unit === '区农业农村委')).toEqual([]);
   });
 });

@@ -135,33 +135,64 @@ describe('milestones', () => {
   const records = parseRecords(recordsText);
   const plan = parsePlan(planText);
 
-  it('finds every dated target of the records with the row unit', () => {
+  it('finds every dated target of the records with the row unit, one milestone per target', () => {
     const ms = recordMilestones(records, 'records');
     expect(ms.map((m) => [m.dueLabel, m.dueDate, m.unit, m.locator])).toEqual([
       ['实现2020年', '2020-12-31', '江津区', '第1行·整改目标（一）'],
       ['到2022年底', '2022-12-31', '江津区', '第1行·整改目标（二）'],
       ['到2020年底', '2020-12-31', '江津区', '第1行·整改目标（三）'],
-      ['到2022年底前', '2022-12-31', '江津区', '第2行·整改任务概述'],
-      ['到2022年底前', '2022-12-31', '江津区', '第2行·整改目标（1）'],
       ['到2025年', '2025-12-31', '江津区', '第2行·整改目标（2）'],
+    ]);
+    // The 2022 tailwater target is stated three times: row 1's target, row 2's overview and row 2's target.
+    const tail = ms[1];
+    expect(tail?.title).toBe('完成670万吨标直排尾水养殖场整改（2022）');
+    expect(tail?.sources.map((s) => s.locator)).toEqual(['第1行·整改目标（二）', '第2行·整改任务概述', '第2行·整改目标（1）']);
+    for (const m of ms) expect(m.title.length).toBeLessThanOrEqual(40);
+  });
+
+  it('reads the outcome of each record target from the results of the same document', () => {
+    const ms = recordMilestones(records, 'records');
+    expect(ms.map((m) => m.outcome)).toEqual(['met', 'met', 'met', 'unreported']);
+    expect(ms[0]?.evidence?.locator).toBe('第1行·成效（一）');
+    expect(ms[1]?.evidence).toMatchObject({ locator: '第1行·成效（二）', reason: '978万吨 ≥ 670万吨' });
+    expect(ms[2]?.evidence).toMatchObject({ locator: '第1行·成效（三）', reason: '90.72% ≥ 90%' });
+    // The records end in 2022: nothing they say is the result of a 2025 target.
+    expect(ms[3]?.evidence).toBeNull();
+  });
+
+  it('infers the handling unit of a whole-district body from the row’s own measures', () => {
+    const seeds = recordMilestones(records, 'records')[3]?.unitSeeds ?? [];
+    expect(seeds).toEqual([
+      expect.objectContaining({ document: 'records', scope: '第2行', body: '江津区', unit: '区农业农村委', state: 'inferred' }),
     ]);
   });
 
-  it('finds the forward-looking dated clauses and indicator targets of the plan', () => {
+  it('finds the forward-looking dated clauses and indicator targets of the plan, merging restatements', () => {
     const ms = planMilestones(plan, 'plan');
     const years = ms.map((m) => m.year);
     expect(years.filter((y) => y === 2030)).toHaveLength(1);
     expect(years.filter((y) => y === 2022)).toHaveLength(1);
-    expect(ms.find((m) => m.year === 2022)?.title).toBe('到2022年，完成集中式地下水型饮用水源环境状况调查');
-    expect(ms.filter((m) => m.locator.startsWith('专栏2')).map((m) => [m.title, m.unit])).toEqual([
-      ['到2025年超筛选值耕地安全利用率达到95%', '区农业农村委'],
-      ['到2025年超筛选值建设用地地块安全利用率达到95%', '区规划和自然资源局'],
-      ['到2025年化肥农药使用总量减少比例达到1.8%', '区农业农村委'],
-      ['到2025年完成农村环境整治的建制村比例达到100%', '区农业农村委、区生态环境局'],
-      ['到2025年农村生活污水治理率稳步提升', '区生态环境局'],
-    ]);
+    expect(ms.find((m) => m.year === 2022)?.title).toBe('完成集中式地下水型饮用水源环境状况调查（2022）');
+    expect(
+      ms
+        .filter((m) => m.locator.startsWith('专栏2'))
+        .map((m) => [m.title, m.unit])
+        .sort(),
+    ).toEqual(
+      [
+        ['超筛选值耕地安全利用率达到95%（2025）', '区农业农村委'],
+        ['超筛选值建设用地地块安全利用率达到95%（2025）', '区规划和自然资源局'],
+        ['化肥农药使用总量减少1.8%（2025）', '区农业农村委'],
+        ['完成农村环境整治的建制村比例达到100%（2025）', '区农业农村委、区生态环境局'],
+        ['农村生活污水治理率稳步提升（2025）', '区生态环境局'],
+      ].sort(),
+    );
+    // The 专栏 row and the two sentences that state the same 95% target are one milestone.
+    const farmland = ms.find((m) => m.locator === '专栏2第1项');
+    expect(farmland?.sources).toHaveLength(3);
     // "从2020年到2022年" and "截至2020年" report the past and are no milestones.
     expect(ms.some((m) => m.title.includes('截至') || m.year < 2021)).toBe(false);
+    expect(ms.every((m) => m.outcome === 'unreported' && m.title.length <= 40)).toBe(true);
   });
 
   it('gives each milestone a key that is stable across runs', () => {

@@ -60,18 +60,26 @@ function liveTopic(state: State, now: Date, ttlMs: number): Topic | null {
   return now.getTime() - Date.parse(state.topic.at) <= ttlMs ? state.topic.value : null;
 }
 
+/** Officials' milestone commands, handled by the milestone desk. */
+const MILESTONE_COMMANDS = ['milestones', 'milestone', 'update', 'done', 'reopen', 'drop', 'snooze', 'addmilestone', 'link'];
+
 /** Largest text the core reads; longer messages are cut (a description allows 2,000 characters). */
 const MAX_TEXT = 4000;
 
 const HELP_CITIZEN =
   '我是江津区“整改助手”，可以：\n• 回答整改台账和“十四五”规划的问题，直接提问即可，例如“尾水整改完成了多少？”\n• 受理污染举报：发送“举报”或 /report\n• 查询举报进度：发送“查询 JJ-…”或 /status\n• 随时发送“取消”可放弃正在填写的举报';
 const HELP_OFFICIAL =
-  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/done 节点号 说明；/snooze 节点号 天数；/addmilestone 日期 标题';
+  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/milestone 节点号 详情与记录\n/update 节点号 内容 报告进展（或回复提醒“#节点号 内容”）\n/done 节点号 说明；/reopen 节点号 说明；/drop 节点号 说明；/snooze 节点号 天数 [说明]；/addmilestone 日期 标题\n/link 编号 节点号 改变举报关联的整改节点（0 为不关联）';
 
 /** Creates the dialog core. */
 export function createDialog(deps: DialogDeps): Dialog {
   const ctx: ReportContext = { categories: deps.categories, towns: deps.towns, area: deps.area };
-  const officials = { service: deps.service, cases: deps.cases };
+  const desk = deps.milestones;
+  const officials = {
+    service: deps.service,
+    cases: deps.cases,
+    ...(desk ? { caseLink: (c: Parameters<typeof desk.caseLink>[0], now: Date) => desk.caseLink(c, now) } : {}),
+  };
 
   function actorOf(m: ValidInbound): Actor {
     const id = deps.people.identity(m.channel, m.userId);
@@ -91,6 +99,8 @@ export function createDialog(deps: DialogDeps): Dialog {
       return [{ text: r.message }, prompt(s, ctx)];
     }
     save(m, { flow: 'idle' }, now);
+    // The case is linked to the task it bears on in the same transaction (officials may change it).
+    deps.milestones?.ledger.linkOf(r.case, now);
     return [
       {
         text: `✅ 举报已提交，受理编号：${r.case.ticket}\n已转${r.case.unit}办理，将在${deps.acceptDays}天内决定是否受理，状态变化会通知您。\n随时发送“查询 ${r.case.ticket}”查看进度。`,
@@ -157,7 +167,7 @@ export function createDialog(deps: DialogDeps): Dialog {
 
   function officialCommand(name: string, rest: string, m: ValidInbound, actor: Actor, now: Date): Reply[] | null {
     const isStaff = actor.role === 'official' || actor.role === 'admin';
-    const staffOnly = ['cases', 'case', 'history', 'bind', 'milestones', 'done', 'snooze', 'addmilestone', ...Object.keys(COMMAND_ACTIONS)];
+    const staffOnly = ['cases', 'case', 'history', 'bind', ...MILESTONE_COMMANDS, ...Object.keys(COMMAND_ACTIONS)];
     if (!staffOnly.includes(name)) return null;
     if (!isStaff) return [{ text: '这个命令仅限办理单位工作人员使用。如您是工作人员，请向管理员索取邀请码后发送“/join 邀请码”。' }];
     const ticket = ticketIn(rest);
@@ -170,13 +180,23 @@ export function createDialog(deps: DialogDeps): Dialog {
       deps.people.bindChat(actor.unit, m.channel, m.chatId, `${m.channel}:${m.userId}`, now);
       return [{ text: `已把本会话绑定为“${actor.unit}”的提醒与新举报通知会话。` }];
     }
-    if (['milestones', 'done', 'snooze', 'addmilestone'].includes(name)) {
-      const desk = deps.milestones;
+    if (MILESTONE_COMMANDS.includes(name)) {
       if (!desk) return [{ text: '整改节点功能未启用。' }];
       if (name === 'milestones') return [{ text: desk.list(actor, now) }];
+      if (name === 'link') {
+        const c = ticket ? deps.cases.byTicket(ticket) : null;
+        if (!c) return [{ text: '请写上举报编号和节点号，例如：/link JJ-20261122-7KQ4M 5' }];
+        return [{ text: desk.link(actor, c, args, now) }];
+      }
       const [first, ...more] = rest.trim().split(/\s+/);
-      if (name === 'done') return [{ text: desk.done(actor, Number(first), more.join(' '), now) }];
-      if (name === 'snooze') return [{ text: desk.snooze(actor, Number(first), Number(more[0] ?? 7), now) }];
+      const id = Number((first ?? '').replace(/^#/, ''));
+      const note = rest.trim().replace(/^\S+\s*/, '');
+      if (name === 'milestone') return [{ text: desk.show(actor, id, now) }];
+      if (name === 'update') return [{ text: desk.update(actor, id, note, now) }];
+      if (name === 'done') return [{ text: desk.done(actor, id, note, now) }];
+      if (name === 'reopen') return [{ text: desk.reopen(actor, id, note, now) }];
+      if (name === 'drop') return [{ text: desk.drop(actor, id, note, now) }];
+      if (name === 'snooze') return [{ text: desk.snooze(actor, id, Number(more[0] ?? 7), now, more.slice(1).join(' ')) }];
       return [{ text: desk.add(actor, first ?? '', more.join(' '), now) }];
     }
     const action = COMMAND_ACTIONS[name];
@@ -265,6 +285,16 @@ export function createDialog(deps: DialogDeps): Dialog {
     }
 
     if (cmdName) return [{ text: `没有 /${cmdName} 这个命令。发送“帮助”查看可用的命令。` }];
+
+    // An official answers a reminder: "#12 内容", or a reply to a reminder that names one milestone.
+    if (desk && (actor.role === 'official' || actor.role === 'admin') && state.flow !== 'report') {
+      const tagged = /^#(\d+)\s+([\s\S]+)$/.exec(text);
+      if (tagged) return [{ text: desk.update(actor, Number(tagged[1]), tagged[2] as string, now) }];
+      const quoted = [...new Set([...(m.replyTo?.text ?? '').matchAll(/\[#(\d+)\]/g)].map((x) => Number(x[1])))];
+      if (quoted.length === 1 && text) return [{ text: desk.update(actor, quoted[0] as number, text, now) }];
+      if (quoted.length > 1 && text)
+        return [{ text: `这条提醒包含多个节点（${quoted.map((q) => `#${q}`).join('、')}），请写明节点号，例如：#${quoted[0]} ${text}` }];
+    }
 
     if (state.flow === 'official') {
       const s = state;

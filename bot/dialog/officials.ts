@@ -22,6 +22,8 @@ export interface OfficialState {
 export interface OfficialsContext {
   service: CaseService;
   cases: CaseStore;
+  /** The line that shows which milestone a case is linked to (the milestone desk supplies it). */
+  caseLink?: (c: CaseRecord, now: Date) => string;
 }
 
 const ACTION_PROMPTS: Partial<Record<Action, string>> = {
@@ -95,6 +97,7 @@ export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, no
   if (c.duplicateOf) lines.push(`重复于：${c.duplicateOf}`);
   if (c.refuseReason) lines.push(`不予受理理由：${c.refuseReason}${c.referTo ? `；请向${c.referTo}反映` : ''}`);
   if (c.satisfaction) lines.push(`评价：${c.satisfaction}`);
+  if (ctx.caseLink) lines.push(ctx.caseLink(c, now));
   if (dups.length) lines.push(`可能重复：${dups.map((d) => `${d.ticket}（${d.status}）`).join('、')}`);
   const overdue = ctx.service.openForUnit(c.unit, now).find((x) => x.id === c.id)?.overdue;
   if (overdue) lines.push('⚠️ 已超过办理时限');

@@ -31,6 +31,8 @@ export const inboundSchema = z.object({
   choice: z.string().max(512).nullish(),
   location: z.object({ lat: z.number(), lon: z.number(), label: z.string().max(500).nullish() }).nullish(),
   photos: z.array(z.string().min(1).max(512)).max(50).nullish(),
+  /** The message this one replies to, when the channel says (officials answer a reminder by replying). */
+  replyTo: z.object({ text: z.string().max(8000).nullish() }).nullish(),
 });
 
 /** An inbound message from any channel. */
