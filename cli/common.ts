@@ -6,6 +6,7 @@ import { type Config, parseConfig } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
+import { createLedgerStore } from '../store/ledger.js';
 import { type Db, openDb } from '../store/db.js';
 
 // A reader that stops early (`| head`) is no error of ours.
@@ -38,6 +39,7 @@ export function openAll(config: Config): { db: Db; knowledge: Knowledge } {
     ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
     snapshotPath: config.INDEX_SNAPSHOT_PATH,
     contacts: createContactStore(db),
+    ledger: createLedgerStore(db),
   });
   return { db, knowledge };
 }
