@@ -31,6 +31,8 @@ export const inboundSchema = z.object({
   choice: z.string().max(512).nullish(),
   location: z.object({ lat: z.number(), lon: z.number(), label: z.string().max(500).nullish() }).nullish(),
   photos: z.array(z.string().min(1).max(512)).max(50).nullish(),
+  /** Where the message came from when the channel knows (the web: the client's address), for per-address limits. */
+  origin: z.string().max(128).nullish(),
 });
 
 /** An inbound message from any channel. */
@@ -43,6 +45,8 @@ export interface DialogResult {
   replies: Reply[];
   /** True when the message was delivered before and was not handled again. */
   duplicate?: boolean;
+  /** True when the message could not be handled (nothing was recorded; a redelivery is handled anew). */
+  failed?: boolean;
 }
 
 /** Lays buttons out in rows of `perRow`. */
