@@ -341,7 +341,8 @@ export function createTelegramChannel(o: TelegramOptions) {
       : null,
     async start(): Promise<void> {
       await bot.init();
-      await bot.api.setMyCommands(CITIZEN_COMMANDS);
+      // The menu is a nicety: a Bot API that is down at start-up must not keep the assistant from starting.
+      await bot.api.setMyCommands(CITIZEN_COMMANDS).catch((e: unknown) => log(`telegram: menu not set: ${String(e)}`));
       if (o.webhook) {
         await bot.api.setWebhook(o.webhook.url, {
           secret_token: o.webhook.secret,
@@ -351,7 +352,7 @@ export function createTelegramChannel(o: TelegramOptions) {
         return;
       }
       mode = 'polling';
-      await bot.api.deleteWebhook();
+      await bot.api.deleteWebhook().catch((e: unknown) => log(`telegram: deleteWebhook failed (polling retries): ${String(e)}`));
       const abort = new AbortController();
       polling = {
         abort,
