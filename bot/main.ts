@@ -3,6 +3,7 @@
  * channels that are configured (the local web chat always), the one HTTP server and the scheduler.
  * `npm start` runs this with the embedded defaults and no accounts.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,8 @@ export interface Running {
   senders: Senders;
   telegram: ReturnType<typeof createTelegramChannel> | null;
   wecom: ReturnType<typeof createWeComChannel> | null;
+  /** The HTTP server (tests inject requests into its handler). */
+  server: Server;
   stop(): Promise<void>;
 }
 
@@ -187,6 +190,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     senders,
     telegram,
     wecom,
+    server,
     async stop() {
       await scheduler?.stop();
       await telegram?.stop();
