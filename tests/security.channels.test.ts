@@ -8,10 +8,12 @@ import { createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WECOM_MAX_SKEW_SECONDS } from '../bot/channels/wecom/channel.js';
 import { extractEncrypt } from '../bot/channels/wecom/crypto.js';
 import { callbackUpdate, type FakeTelegram, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
 import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } from '../fakes/wecom.js';
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
+import { SEEN_RETENTION_MS } from '../store/dialogs.js';
 import { startTestAssistant } from './assistant.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
@@ -125,6 +127,8 @@ describe('M6: WeCom replays', () => {
     );
     await running.wecom?.idle();
     expect(fake.calls.filter((c) => c.body.touser === 'replayer')).toHaveLength(1);
+    // Within the window a replay is caught by its MsgId, kept far longer than the window.
+    expect(SEEN_RETENTION_MS).toBeGreaterThan(WECOM_MAX_SKEW_SECONDS * 1000 * 2);
   });
 });
 
