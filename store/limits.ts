@@ -13,6 +13,8 @@ export interface LimitStore {
   count(bucket: string, key: string, since: Date): number;
   /** Records a hit without checking (an action limited elsewhere, counted here). */
   record(bucket: string, key: string, now: Date): void;
+  /** Forgets all hits older than `before` (no window is longer than a day). */
+  prune(before: Date): number;
 }
 
 /** Creates the limit store. */
@@ -20,6 +22,7 @@ export function createLimitStore(db: Db): LimitStore {
   const countQ = db.prepare('SELECT count(*) FROM rate_hits WHERE bucket = ? AND key = ? AND at >= ?').pluck();
   const insQ = db.prepare('INSERT INTO rate_hits (bucket, key, at) VALUES (?, ?, ?)');
   const pruneQ = db.prepare('DELETE FROM rate_hits WHERE bucket = ? AND key = ? AND at < ?');
+  const pruneAllQ = db.prepare('DELETE FROM rate_hits WHERE at < ?');
   const take = db.transaction((bucket: string, key: string, now: Date, windowMs: number, limit: number) => {
     const since = new Date(now.getTime() - windowMs).toISOString();
     pruneQ.run(bucket, key, since);
@@ -33,5 +36,6 @@ export function createLimitStore(db: Db): LimitStore {
     record: (bucket, key, now) => {
       insQ.run(bucket, key, now.toISOString());
     },
+    prune: (before) => pruneAllQ.run(before.toISOString()).changes,
   };
 }

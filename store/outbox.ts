@@ -57,6 +57,8 @@ export interface OutboxStore {
   markFailed(id: number, error: string, retryAt: Date | null): void;
   list(filter?: { status?: string; kind?: string }): OutboxMessage[];
   hasKey(key: string): boolean;
+  /** Forgets delivered replies (kind "reply") sent before `before`; a redelivery older than that gets nothing again. */
+  pruneDeliveredReplies(before: Date): number;
   /** The messages whose dedupe key starts with `prefix` (the owed replies of one inbound message), in order. */
   byKeyPrefix(prefix: string): OutboxMessage[];
 }
@@ -126,6 +128,7 @@ export function createOutboxStore(db: Db): OutboxStore {
     'UPDATE outbox SET status = @status, attempts = attempts + 1, last_error = @error, next_attempt_at = coalesce(@retryAt, next_attempt_at) WHERE id = @id',
   );
   const hasKeyQ = db.prepare('SELECT 1 FROM outbox WHERE dedupe_key = ?');
+  const pruneRepliesQ = db.prepare("DELETE FROM outbox WHERE kind = 'reply' AND status = 'sent' AND sent_at < ?");
   // A range on the unique index: keys are `prefix` followed by more characters.
   const prefixQ = db.prepare('SELECT * FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? ORDER BY id');
   return {
@@ -164,6 +167,7 @@ export function createOutboxStore(db: Db): OutboxStore {
       return (db.prepare(`SELECT * FROM outbox${w.sql} ORDER BY id`).all(...w.args) as Row[]).map(toMessage);
     },
     hasKey: (key) => hasKeyQ.get(key) !== undefined,
+    pruneDeliveredReplies: (before) => pruneRepliesQ.run(before.toISOString()).changes,
     byKeyPrefix: (prefix) => (prefixQ.all(prefix, `${prefix}\uffff`) as Row[]).map(toMessage),
   };
 }

@@ -15,6 +15,8 @@ export interface UploadStore {
   owns(channel: string, userId: string, ref: string): boolean;
   /** Marks references as taken by a report. */
   attach(refs: string[], now: Date): void;
+  /** Forgets uploads no report took before `before`; returns their references (to delete the files). */
+  removeOrphans(before: Date): string[];
 }
 
 /** Creates the upload store. */
@@ -26,6 +28,7 @@ export function createUploadStore(db: Db): UploadStore {
     .pluck();
   const owns = db.prepare('SELECT 1 FROM uploads WHERE channel = ? AND user_id = ? AND ref = ?').pluck();
   const attach = db.prepare('UPDATE uploads SET attached_at = coalesce(attached_at, ?) WHERE ref = ?');
+  const orphans = db.prepare('DELETE FROM uploads WHERE attached_at IS NULL AND created_at < ? RETURNING ref').pluck();
   return {
     record: (u, now) => {
       ins.run(u.ref, u.channel, u.userId, u.bytes, u.mime, now.toISOString());
@@ -36,5 +39,6 @@ export function createUploadStore(db: Db): UploadStore {
     attach: (refs, now) => {
       for (const r of refs) attach.run(now.toISOString(), r);
     },
+    removeOrphans: (before) => orphans.all(before.toISOString()) as string[],
   };
 }

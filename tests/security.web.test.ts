@@ -179,6 +179,22 @@ describe('M2: limits per person and address, uploads, health', () => {
     expect((await other.chat({ text: '尾水整改完成了多少？' })).text).toContain('978万吨');
   });
 
+  it('removes photos no report took after a day, freeing the quota', async () => {
+    let now = Date.now();
+    running = await startTestAssistant({}, { clock: () => new Date(now) });
+    const r = running;
+    const c = await webClient(r.url);
+    await c.chat({ text: '举报' });
+    expect((await c.post('/api/photo', PNG, { 'content-type': 'image/png' })).status).toBe(200);
+    await c.chat({ text: '取消' });
+    expect(readdirSync(join(r.dir, 'uploads'))).toHaveLength(1);
+    now += 25 * 3600_000;
+    await c.open();
+    await c.chat({ text: '你好' });
+    expect(readdirSync(join(r.dir, 'uploads'))).toHaveLength(0);
+    expect(r.app.uploads.totalBytes()).toBe(0);
+  });
+
   it('says degraded on /healthz when the disk is nearly full or writes fail', async () => {
     let free = 10 * 1024 * 1048576;
     running = await startTestAssistant({ DISK_MIN_FREE_MB: '200' }, { freeBytes: () => free });

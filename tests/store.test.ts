@@ -226,6 +226,16 @@ describe('stored JSON is validated on read', () => {
     expect(store.get('wecom', 'u')).toBeNull();
   });
 
+  it('forgets delivered replies after the redelivery window, never pending ones', () => {
+    const app = makeApp();
+    const now = new Date('2026-11-22T01:00:00Z');
+    app.outbox.enqueue({ dedupeKey: 'reply:a:000', channel: 'web', chatId: 'u', kind: 'reply', text: 'old', delivered: true }, now);
+    app.outbox.enqueue({ dedupeKey: 'reply:b:000', channel: 'telegram', chatId: '1', kind: 'reply', text: 'owed' }, now);
+    expect(app.outbox.pruneDeliveredReplies(new Date('2026-11-21T01:00:00Z'))).toBe(0);
+    expect(app.outbox.pruneDeliveredReplies(new Date('2026-12-30T01:00:00Z'))).toBe(1);
+    expect(app.outbox.list().map((m) => m.text)).toEqual(['owed']);
+  });
+
   it('reads the search index snapshot through a schema', () => {
     const snap = JSON.stringify(knowledge().index.toJSON());
     expect(readSnapshot(snap)?.version).toBe(knowledge().index.version);

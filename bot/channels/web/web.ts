@@ -258,6 +258,21 @@ export function createWebChannel(o: WebChannelOptions) {
     return json(200, { ref: `web:${name}` });
   }
 
+  /** Housekeeping, every few minutes: expired sessions, old rate-limit hits, photos no report took. */
+  function sweep(now: Date): void {
+    try {
+      o.sessions.expire(now);
+      o.limits.prune(new Date(now.getTime() - 24 * HOUR));
+      for (const ref of o.uploads.removeOrphans(new Date(now.getTime() - 24 * HOUR))) {
+        try {
+          unlinkSync(join(o.uploadDir, ref.replace(/^web:/, '')));
+        } catch {}
+      }
+    } catch (e) {
+      log(`web: housekeeping failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   return {
     async handle(req: WebRequest): Promise<WebResponse | null> {
       const now = clock();
@@ -267,9 +282,7 @@ export function createWebChannel(o: WebChannelOptions) {
       if (req.method !== 'POST') return json(405, { error: '请求方法不对。' });
       if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
         lastSweep = now.getTime();
-        try {
-          o.sessions.expire(now);
-        } catch {}
+        sweep(now);
       }
       try {
         switch (req.path) {
