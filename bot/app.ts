@@ -11,14 +11,21 @@ import type { MilestoneDesk } from '../jobs/desk.js';
 import { createJobs, type Jobs } from '../jobs/mod.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { type CaseStore, createCaseStore } from '../store/cases.js';
+import { type ChoiceStore, createChoiceStore } from '../store/choices.js';
 import { type ContactStore, createContactStore } from '../store/contacts.js';
 import { type Db, openDb } from '../store/db.js';
 import { createDialogStore, type DialogStore } from '../store/dialogs.js';
 import { createLedgerStore, type LedgerStore } from '../store/ledger.js';
+import { createLimitStore, type LimitStore } from '../store/limits.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
 import { createPeopleStore, type PeopleStore } from '../store/people.js';
+import { createSessionStore } from '../store/sessions.js';
+import { createUploadStore, type UploadStore } from '../store/uploads.js';
 import type { Config } from './config.js';
+import { createDelivery, type Delivery } from './delivery.js';
 import { createDialog, type Dialog } from './dialog/dialog.js';
+import { readState } from './dialog/state.js';
+import { createSessions, type Sessions } from './sessions.js';
 
 /** The assembled program, without its network parts. */
 export interface App {
@@ -35,7 +42,13 @@ export interface App {
   service: CaseService;
   categories: Category[];
   area: Area;
+  limits: LimitStore;
+  uploads: UploadStore;
+  choices: ChoiceStore;
+  sessions: Sessions;
   dialog: Dialog;
+  /** The dialog with every owed reply in the outbox, committed together (what channels use). */
+  delivery: Delivery;
   close(): void;
 }
 
@@ -45,7 +58,7 @@ export interface AppOptions {
   db?: Db;
   /** An already opened knowledge module (tests share one). */
   knowledge?: Knowledge;
-  milestones?: (app: Omit<App, 'dialog' | 'close'>) => MilestoneDesk;
+  milestones?: (app: Omit<App, 'dialog' | 'delivery' | 'close'>) => MilestoneDesk;
   onError?: (e: unknown) => void;
 }
 
@@ -56,7 +69,7 @@ export function seedRouting(cases: CaseStore, categories: Category[]): void {
 }
 
 /** The jobs of an assembled program, with the reminder settings of its config. */
-export function createAppJobs(app: Omit<App, 'dialog' | 'close'>, now: Date): Jobs {
+export function createAppJobs(app: Omit<App, 'dialog' | 'delivery' | 'close'>, now: Date): Jobs {
   return createJobs(
     {
       db: app.db,
@@ -100,7 +113,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const people = createPeopleStore(db);
   const cases = createCaseStore(db);
   const outbox = createOutboxStore(db);
-  const dialogs = createDialogStore(db);
+  const dialogs = createDialogStore(db, readState);
+  const limits = createLimitStore(db);
+  const uploads = createUploadStore(db);
+  const choices = createChoiceStore(db);
+  const sessions = createSessions({
+    db,
+    store: createSessionStore(db),
+    people,
+    settings: {
+      citizenDays: config.WEB_SESSION_DAYS,
+      signedInHours: config.WEB_SIGNIN_HOURS,
+      codeMinutes: config.LOGIN_CODE_MINUTES,
+      secureCookie: (config.PUBLIC_BASE_URL ?? '').startsWith('https:'),
+    },
+  });
   seedRouting(cases, categories);
   const service = createCaseService({
     db,
@@ -108,9 +135,32 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     people,
     outbox,
     categories,
-    limits: { acceptDays: config.CASE_ACCEPT_DAYS, completeDays: config.CASE_COMPLETE_DAYS, reportsPerHour: config.REPORTS_PER_HOUR },
+    limits: {
+      acceptDays: config.CASE_ACCEPT_DAYS,
+      completeDays: config.CASE_COMPLETE_DAYS,
+      reportsPerHour: config.REPORTS_PER_HOUR,
+      reportsPerHourPerAddress: config.WEB_REPORTS_PER_HOUR_PER_ADDRESS,
+    },
+    rateLimits: limits,
   });
-  const parts = { config, db, knowledge, contacts, ledger, people, cases, outbox, dialogs, service, categories, area };
+  const parts = {
+    config,
+    db,
+    knowledge,
+    contacts,
+    ledger,
+    people,
+    cases,
+    outbox,
+    dialogs,
+    service,
+    categories,
+    area,
+    limits,
+    uploads,
+    choices,
+    sessions,
+  };
   const milestones = options.milestones?.(parts);
   const dialog = createDialog({
     db,
@@ -123,8 +173,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     towns: knowledge.lexicon.towns,
     area,
     acceptDays: config.CASE_ACCEPT_DAYS,
+    limits,
+    lookupsPerHour: config.LOOKUPS_PER_HOUR,
     ...(milestones ? { milestones } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  return { ...parts, dialog, close: () => db.close() };
+  const delivery = createDelivery({ db, dialog, outbox });
+  return { ...parts, dialog, delivery, close: () => db.close() };
 }

@@ -49,6 +49,18 @@ const base = z.object({
   HTTP_PORT: int(8080, 0, 65535),
   PUBLIC_BASE_URL: z.preprocess(blankToUndefined, z.url().optional()),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  HTTP_TRUST_PROXY: bool(false),
+
+  WEB_SESSION_DAYS: int(30, 1, 365),
+  WEB_SIGNIN_HOURS: int(8, 1, 168),
+  LOGIN_CODE_MINUTES: int(15, 1, 1440),
+  WEB_SESSIONS_PER_HOUR_PER_ADDRESS: int(60, 1, 100_000),
+  WEB_REPORTS_PER_HOUR_PER_ADDRESS: int(20, 1, 100_000),
+  LOOKUPS_PER_HOUR: int(30, 1, 100_000),
+  UPLOAD_DIR: optionalString,
+  UPLOAD_MAX_MB: int(5, 1, 20),
+  UPLOAD_QUOTA_MB: int(500, 1, 10_000_000),
+  DISK_MIN_FREE_MB: int(200, 0, 10_000_000),
 
   TELEGRAM_BOT_TOKEN: z.preprocess(
     blankToUndefined,
@@ -80,6 +92,7 @@ const base = z.object({
   ),
   WECOM_API_BASE: z.preprocess(blankToUndefined, z.url().default('https://qyapi.weixin.qq.com')),
   WECOM_WEBHOOK_KEY: optionalString,
+  WECOM_MAX_CLOCK_SKEW_SECONDS: int(300, 30, 3600),
 
   CASE_ACCEPT_DAYS: int(15, 1, 365),
   CASE_COMPLETE_DAYS: int(60, 1, 3650),

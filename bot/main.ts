@@ -3,6 +3,7 @@
  * channels that are configured (the local web chat always), the one HTTP server and the scheduler.
  * `npm start` runs this with the embedded defaults and no accounts.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,13 +11,13 @@ import type { UserFromGetMe } from 'grammy/types';
 import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
 import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
-import { schemaVersion } from '../store/db.js';
 import { type App, createApp, createAppJobs } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
 import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
 import { createRobot, createWeComClient } from './channels/wecom/client.js';
 import { type Config, channelsOf, parseConfig } from './config.js';
+import { createHealth } from './health.js';
 import { createHttpServer } from './http.js';
 
 /** A running assistant. */
@@ -27,6 +28,8 @@ export interface Running {
   senders: Senders;
   telegram: ReturnType<typeof createTelegramChannel> | null;
   wecom: ReturnType<typeof createWeComChannel> | null;
+  /** The HTTP server (tests inject requests into its handler). */
+  server: Server;
   stop(): Promise<void>;
 }
 
@@ -37,6 +40,8 @@ export interface StartOptions {
   telegramBotInfo?: UserFromGetMe;
   /** Start node-cron (off in tests that drive jobs by hand). */
   scheduler?: boolean;
+  /** Free bytes on the data disk (tests simulate a full disk). */
+  freeBytes?: (path: string) => number | null;
 }
 
 /** Starts the assistant. */
@@ -46,6 +51,13 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   const app = createApp(config, {
     milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb, p.categories, p.service),
     onError: (e) => log(`dialog: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 'error'),
+  });
+  const health = createHealth({
+    db: app.db,
+    dbPath: config.DATABASE_PATH,
+    minFreeBytes: config.DISK_MIN_FREE_MB * 1048576,
+    clock,
+    ...(opts.freeBytes ? { freeBytes: opts.freeBytes } : {}),
   });
   const jobs = createAppJobs(app, clock());
   const on = channelsOf(config);
@@ -58,7 +70,8 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
         webhook: config.TELEGRAM_WEBHOOK_URL
           ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET as string }
           : null,
-        dialog: app.dialog,
+        delivery: app.delivery,
+        outbox: app.outbox,
         people: app.people,
         clock,
         log: (l) => log(l, 'warn'),
@@ -81,8 +94,10 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
         encodingAesKey: config.WECOM_ENCODING_AES_KEY as string,
         corpId: config.WECOM_CORP_ID as string,
         client: wecomClient,
-        dialog: app.dialog,
+        delivery: app.delivery,
         outbox: app.outbox,
+        choices: app.choices,
+        maxSkewSeconds: config.WECOM_MAX_CLOCK_SKEW_SECONDS,
         clock,
         log: (l) => log(l, 'warn'),
       })
@@ -91,29 +106,46 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   if (on.wecomRobot) senders['wecom-robot'] = robotSender(createRobot(config.WECOM_API_BASE), config.WECOM_WEBHOOK_KEY);
 
   const web = createWebChannel({
-    dialog: app.dialog,
+    delivery: app.delivery,
     outbox: app.outbox,
-    uploadDir: join(dirname(config.DATABASE_PATH), 'uploads'),
+    dialogs: app.dialogs,
+    sessions: app.sessions,
+    limits: app.limits,
+    uploads: app.uploads,
+    uploadDir: config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads'),
+    webLimits: {
+      photoBytes: config.UPLOAD_MAX_MB * 1048576,
+      uploadQuotaBytes: config.UPLOAD_QUOTA_MB * 1048576,
+      diskMinFreeBytes: config.DISK_MIN_FREE_MB * 1048576,
+      sessionsPerHourPerAddress: config.WEB_SESSIONS_PER_HOUR_PER_ADDRESS,
+    },
+    onStoreError: health.noteStoreError,
     clock,
+    log: (l) => log(l, 'error'),
   });
   const server = createHttpServer({
     web,
-    telegram: telegram?.webhookHandler && telegram.webhookPath ? { path: telegram.webhookPath, handler: telegram.webhookHandler } : null,
+    telegram: telegram?.webhook ?? null,
     wecom,
+    trustProxy: config.HTTP_TRUST_PROXY,
+    photoBytes: config.UPLOAD_MAX_MB * 1048576,
     log: (l) => log(l, 'error'),
+    onError: health.noteStoreError,
     health: () => {
-      let store = 'ok';
+      const store = health.report();
+      let pendingOutbox: number | null = null;
       try {
-        app.db.prepare('SELECT 1').get();
-      } catch (e) {
-        store = `error: ${e instanceof Error ? e.message : String(e)}`;
-      }
+        pendingOutbox = app.db.prepare("SELECT count(*) FROM outbox WHERE status = 'pending'").pluck().get() as number;
+      } catch {}
       return {
-        ok: store === 'ok',
+        ok: store.ok,
+        status: store.status,
         store: {
-          status: store,
-          schema: store === 'ok' ? schemaVersion(app.db) : null,
-          pendingOutbox: app.outbox.list({ status: 'pending' }).length,
+          status: store.ok ? 'ok' : 'degraded',
+          problems: store.problems,
+          schema: store.schema,
+          freeMB: store.freeMB,
+          pendingOutbox,
         },
         knowledge: {
           documents: app.knowledge.kb.documents.length,
@@ -162,6 +194,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     senders,
     telegram,
     wecom,
+    server,
     async stop() {
       await scheduler?.stop();
       await telegram?.stop();

@@ -3,10 +3,11 @@
  * the unit's notification, all in one transaction), takes officials' and citizens' actions through
  * the lifecycle, and finds possible duplicates. Functions take `now`; nothing here reads the clock.
  */
-import { maskPhone } from '../core/mask.js';
+import { maskPhone, maskPhonesIn } from '../core/mask.js';
 import { hanLength } from '../core/text.js';
 import type { CaseRecord, CaseStore } from '../store/cases.js';
 import type { Db } from '../store/db.js';
+import type { LimitStore } from '../store/limits.js';
 import type { OutboxStore } from '../store/outbox.js';
 import type { PeopleStore, PersonRole } from '../store/people.js';
 import type { Category } from './categories.js';
@@ -26,6 +27,17 @@ export interface Actor {
   userId: string;
   role: PersonRole | 'system';
   unit: string | null;
+  /** Acting from a group chat: nothing private (a reporter's phone) may be shown there. */
+  inGroup?: boolean;
+}
+
+/** Where a report comes from. */
+export interface ReportSource {
+  channel: string;
+  userId: string;
+  chatId: string;
+  /** The client's address where the channel knows it (the web), for the per-address limit. */
+  origin?: string | null;
 }
 
 /** Time limits and quotas. */
@@ -33,6 +45,8 @@ export interface CaseLimits {
   acceptDays: number;
   completeDays: number;
   reportsPerHour: number;
+  /** Reports from one client address (the web) per hour: new sessions do not reset it. */
+  reportsPerHourPerAddress?: number;
 }
 
 /** The defaults of duplicate detection. */
@@ -50,6 +64,8 @@ export interface CaseServiceDeps {
   outbox: OutboxStore;
   categories: Category[];
   limits: CaseLimits;
+  /** Where per-address report counts are kept. */
+  rateLimits?: LimitStore;
   random?: (n: number) => number;
 }
 
@@ -58,7 +74,7 @@ export type Outcome = { ok: true; case: CaseRecord } | { ok: false; message: str
 
 /** The case service. */
 export interface CaseService {
-  file(draft: Draft, from: { channel: string; userId: string; chatId: string }, sourceKey: string | null, now: Date): Outcome;
+  file(draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Outcome;
   act(
     ticket: string,
     action: Action,
@@ -69,7 +85,7 @@ export interface CaseService {
   ): Outcome;
   /** The case if the viewer may see it: its reporter, an official of its unit, or an administrator. */
   visibleTo(ticket: string, viewer: Actor): CaseRecord | null;
-  /** Whether the viewer may see the reporter's phone: only officials of the handling unit. */
+  /** Whether the viewer may see the reporter's phone: only officials of the handling unit, and not in a group. */
   mayseePhone(c: CaseRecord, viewer: Actor): boolean;
   possibleDuplicates(c: CaseRecord): CaseRecord[];
   /** A unit's open cases, overdue first, then by due date. */
@@ -103,14 +119,22 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
   const unitFor = (category: string, town: string | null) =>
     cases.route(category, town) ?? categories.find((c) => c.id === category)?.unit ?? categories.at(-1)?.unit ?? '区生态环境局';
 
-  /** Enqueues a message to everyone who speaks for a unit: its bound chats and its officials. */
+  /**
+   * Enqueues a message to everyone who speaks for a unit: its bound chats and its officials. A bound
+   * chat may be a group, so phone numbers typed into the text are masked there; an official's own
+   * chat gets it as it is.
+   */
   function notifyUnit(unit: string, key: string, text: string, now: Date): void {
     const targets = people.targets(unit);
     if (targets.length === 0) {
-      outbox.enqueue({ dedupeKey: `${key}:unroutable`, channel: null, chatId: null, unit, kind: 'unit', text }, now);
+      outbox.enqueue({ dedupeKey: `${key}:unroutable`, channel: null, chatId: null, unit, kind: 'unit', text: maskPhonesIn(text) }, now);
       return;
     }
-    for (const t of targets) outbox.enqueue({ dedupeKey: `${key}:${t.channel}:${t.chatId}`, ...t, unit, kind: 'unit', text }, now);
+    const own = new Set(people.officials(unit).map((o) => `${o.channel}:${o.userId}`));
+    for (const t of targets) {
+      const body = own.has(`${t.channel}:${t.chatId}`) ? text : maskPhonesIn(text);
+      outbox.enqueue({ dedupeKey: `${key}:${t.channel}:${t.chatId}`, ...t, unit, kind: 'unit', text: body }, now);
+    }
   }
 
   function notifyCitizen(
@@ -128,54 +152,63 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     return `【新举报】${c.ticket}\n类别：${categoryName(c.category)}\n地点：${where || '未提供'}\n情况：${c.description.slice(0, 200)}\n受理时限：${c.acceptDue.slice(0, 10)}\n发送 /case ${c.ticket} 查看详情并受理。`;
   }
 
-  const fileTx = db.transaction(
-    (draft: Draft, from: { channel: string; userId: string; chatId: string }, sourceKey: string | null, now: Date): Outcome => {
-      if (sourceKey) {
-        const existing = cases.bySourceKey(sourceKey);
-        if (existing) return { ok: true, case: existing };
-      }
-      const recent = cases.countSince(from.channel, from.userId, new Date(now.getTime() - 3600_000));
-      if (recent >= limits.reportsPerHour) {
+  const fileTx = db.transaction((draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Outcome => {
+    if (sourceKey) {
+      const existing = cases.bySourceKey(sourceKey);
+      if (existing) return { ok: true, case: existing };
+    }
+    const recent = cases.countSince(from.channel, from.userId, new Date(now.getTime() - 3600_000));
+    if (recent >= limits.reportsPerHour) {
+      return {
+        ok: false,
+        code: 'rate_limited',
+        message: `您在一小时内已提交${recent}件举报，已达上限，请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
+      };
+    }
+    const perAddress = limits.reportsPerHourPerAddress;
+    if (from.origin && perAddress && deps.rateLimits) {
+      if (deps.rateLimits.count('report-addr', from.origin, new Date(now.getTime() - 3600_000)) >= perAddress) {
         return {
           ok: false,
           code: 'rate_limited',
-          message: `您在一小时内已提交${recent}件举报，已达上限，请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
+          message: `您所在的网络一小时内提交的举报已达上限（${perAddress}件），请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
         };
       }
-      if (hanLength(draft.description) < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
-      const unit = unitFor(draft.category, draft.town);
-      const base = {
-        ...draft,
-        channel: from.channel,
-        userId: from.userId,
-        chatId: from.chatId,
-        unit,
-        status: STATUS.submitted,
-        createdAt: now.toISOString(),
-        acceptDue: new Date(now.getTime() + limits.acceptDays * day).toISOString(),
-        sourceKey,
-        phone: draft.anonymous ? null : draft.phone,
-      };
-      let created: CaseRecord | null = null;
-      // A ticket collision is astronomically rare but must not lose the report: draw again.
-      for (let attempt = 0; attempt < 5 && !created; attempt++) {
-        const ticket = newTicket(now, deps.random);
-        if (cases.hasTicket(ticket)) continue;
-        created = cases.insert({ ...base, ticket });
-      }
-      if (!created) return { ok: false, code: 'ticket', message: '系统繁忙，请稍后再试（您填写的内容已保留）。' };
-      cases.addEvent(created.id, {
-        at: now.toISOString(),
-        actorRole: 'citizen',
-        actor: draft.anonymous ? '匿名' : 'reporter',
-        fromStatus: null,
-        toStatus: STATUS.submitted,
-        note: null,
-      });
-      notifyUnit(unit, `case:${created.ticket}:new`, summaryForUnit(created), now);
-      return { ok: true, case: created };
-    },
-  );
+    }
+    if (hanLength(draft.description) < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
+    const unit = unitFor(draft.category, draft.town);
+    const base = {
+      ...draft,
+      channel: from.channel,
+      userId: from.userId,
+      chatId: from.chatId,
+      unit,
+      status: STATUS.submitted,
+      createdAt: now.toISOString(),
+      acceptDue: new Date(now.getTime() + limits.acceptDays * day).toISOString(),
+      sourceKey,
+      phone: draft.anonymous ? null : draft.phone,
+    };
+    let created: CaseRecord | null = null;
+    // A ticket collision is astronomically rare but must not lose the report: draw again.
+    for (let attempt = 0; attempt < 5 && !created; attempt++) {
+      const ticket = newTicket(now, deps.random);
+      if (cases.hasTicket(ticket)) continue;
+      created = cases.insert({ ...base, ticket });
+    }
+    if (!created) return { ok: false, code: 'ticket', message: '系统繁忙，请稍后再试（您填写的内容已保留）。' };
+    cases.addEvent(created.id, {
+      at: now.toISOString(),
+      actorRole: 'citizen',
+      actor: draft.anonymous ? '匿名' : 'reporter',
+      fromStatus: null,
+      toStatus: STATUS.submitted,
+      note: null,
+    });
+    notifyUnit(unit, `case:${created.ticket}:new`, summaryForUnit(created), now);
+    if (from.origin && deps.rateLimits) deps.rateLimits.record('report-addr', from.origin, now);
+    return { ok: true, case: created };
+  });
 
   const actTx = db.transaction(
     (
@@ -293,7 +326,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       if (viewer.channel === c.channel && viewer.userId === c.userId) return c;
       return null;
     },
-    mayseePhone: (c, viewer) => viewer.role === 'official' && viewer.unit === c.unit,
+    mayseePhone: (c, viewer) => viewer.role === 'official' && viewer.unit === c.unit && viewer.inGroup !== true,
     possibleDuplicates(c) {
       const since = new Date(Date.parse(c.createdAt) - duplicateRules.townDays * day).toISOString();
       const found = new Map<number, CaseRecord>();

@@ -4,9 +4,11 @@
  *   contact set --unit 区农业农村委 --name 张三 --phone 023-47520000 [--hours 工作日9:00-17:00] [--note …]
  *   contact list [--json] | contact remove --unit U [--name N]
  *   invite --unit 区农业农村委 --role official|admin
+ *   login-link --unit 区农业农村委 --role official|admin   (a one-time web sign-in code and link)
+ *   doctor                                   (PRAGMA integrity_check and foreign_key_check of the store)
  *   people
  *   cases [--unit U] [--status 待受理,已受理] [--category id] [--town 镇街] [--from 2026-01-01] [--to …] [--overdue] [--json]
- *   export FILE.csv [same filters]           (UTF-8 with BOM, phones masked)
+ *   export FILE.csv [same filters]           (UTF-8 with BOM, phones masked also inside free text, formulas escaped)
  *   routing [list] | routing set --category id --unit U [--town 镇街] | routing remove --category id [--town 镇街]
  *   milestone list [--unit U] [--json] | milestone show ID | milestone history ID
  *   milestone update ID --text "…" [--date YYYY-MM-DD] [--unit U]   (a dated progress update)
@@ -21,15 +23,19 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createApp, createAppJobs } from '../bot/app.js';
+import { normalizeCode } from '../bot/sessions.js';
 import { isOverdue } from '../cases/lifecycle.js';
 import { phoneFor } from '../cases/service.js';
 import { shanghaiDate, shanghaiDateTime, shanghaiIso } from '../core/clock.js';
+import { maskOrNull, maskPhonesIn } from '../core/mask.js';
 import { actorLabel } from '../jobs/desk.js';
 import { handlerLabel } from '../jobs/reminders.js';
 import { isJurisdiction } from '../knowledge/mod.js';
 import type { CaseRecord } from '../store/cases.js';
+import { doctor } from '../store/db.js';
 import { splitUnits } from '../store/milestones.js';
 import { configOrExit, fail, parseArgs } from './common.js';
+import { casesCsv } from './csv.js';
 
 const VALUED = [
   'unit',
@@ -56,11 +62,6 @@ function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 async function main(): Promise<void> {
   const { flags, words } = parseArgs(process.argv.slice(2), VALUED);
   const [command, sub, ...rest] = words;
@@ -76,6 +77,18 @@ async function main(): Promise<void> {
     return;
   }
   const config = configOrExit();
+  if (command === 'doctor') {
+    // Not through createApp: a damaged store must be examined, not refused.
+    const r = doctor(config.DATABASE_PATH);
+    for (const l of r.lines) out(l);
+    out(
+      r.ok
+        ? '数据库完好 / the store is sound'
+        : '数据库有问题：请从备份恢复（npm run admin -- backup 生成的副本）/ problems found: restore from a backup',
+    );
+    process.exitCode = r.ok ? 0 : 1;
+    return;
+  }
   const app = createApp(config);
   const now = new Date();
   try {
@@ -108,6 +121,21 @@ async function main(): Promise<void> {
         out(`邀请码：${code}（7天内有效，仅可使用一次）\n在 Telegram、企业微信或网页聊天中发送：/join ${code}`);
         break;
       }
+      case 'login-link': {
+        const role = str('role') ?? 'official';
+        if (role !== 'official' && role !== 'admin') fail(new Error('--role 只能是 official 或 admin'));
+        const unit = str('unit') ?? null;
+        if (role === 'official' && !unit) fail(new Error('办理人员登录码需要 --unit'));
+        const code = app.sessions.issueCode(role, unit, now);
+        const shown = `${code.slice(0, 5)}-${code.slice(5)}`;
+        const base = config.PUBLIC_BASE_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
+        out(
+          `网页登录码：${shown}（${config.LOGIN_CODE_MINUTES}分钟内有效，仅可使用一次；登录后 ${config.WEB_SIGNIN_HOURS} 小时内有效）\n` +
+            `登录链接：${base.replace(/\/$/, '')}/login#${normalizeCode(code)}\n` +
+            '请只发给本人（私聊），不要发到群里。打开链接即登录；也可在网页聊天的登录页输入登录码。',
+        );
+        break;
+      }
       case 'people':
         for (const p of app.people.list()) out(`${p.role}\t${p.unit ?? ''}\t${p.channel}:${p.userId}\t${p.name ?? ''}`);
         break;
@@ -123,18 +151,19 @@ async function main(): Promise<void> {
           ...(str('to') ? { to: new Date(`${str('to')}T00:00:00+08:00`).toISOString() } : {}),
         });
         if (flags.overdue) list = list.filter((c) => isOverdue(c, now));
-        // Administrators see phones masked: only officials of the handling unit see them in full.
+        // Administrators see phones masked: only officials of the handling unit see them in full, and
+        // a number typed into the description or the address is masked too.
         const rows = list.map((c) => ({
           ticket: c.ticket,
           status: c.status,
           category: app.service.categoryName(c.category),
           unit: c.unit,
           town: c.town,
-          address: c.address,
+          address: maskOrNull(c.address),
           lat: c.lat,
           lon: c.lon,
-          description: c.description,
-          since: c.since,
+          description: maskPhonesIn(c.description),
+          since: maskOrNull(c.since),
           photos: c.photos.length,
           phone: phoneFor(c, false),
           createdAt: c.createdAt,
@@ -165,8 +194,14 @@ async function main(): Promise<void> {
             '逾期',
             '评价',
           ];
-          const lines = [header.join(','), ...rows.map((r) => Object.values(r).map(csvCell).join(','))];
-          writeFileSync(file, `\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+          writeFileSync(
+            file,
+            casesCsv(
+              header,
+              rows.map((r) => Object.values(r)),
+            ),
+            'utf8',
+          );
           out(`已导出 ${rows.length} 件到 ${file}`);
         } else if (flags.json) out(JSON.stringify(rows));
         else if (rows.length === 0) out('没有符合条件的举报。');
@@ -321,7 +356,9 @@ async function main(): Promise<void> {
       }
       case 'outbox':
         for (const m of app.outbox.list(str('status') ? { status: str('status') } : {})) {
-          out(`${m.id}\t${m.status}\t${m.kind}\t${m.unit ?? ''}\t${m.channel ?? '-'}:${m.chatId ?? '-'}\t${m.text.split('\n')[0]}`);
+          out(
+            `${m.id}\t${m.status}\t${m.kind}\t${m.unit ?? ''}\t${m.channel ?? '-'}:${m.chatId ?? '-'}\t${maskPhonesIn(m.text.split('\n')[0] ?? '')}`,
+          );
         }
         break;
       case 'backup': {

@@ -2,12 +2,14 @@
  * `npm run chat`: the assistant in the terminal, on the same dialog core as every channel.
  * Type a number to pick a button; "/loc 29.29 106.25" sends a location; "/photo 名称" a photo.
  * `--jsonl` reads one inbound message (JSON) per line and writes one JSON line of replies: the
- * machine interface used by the crash test.
+ * machine interface used by the crash test. Replies are owed through the outbox like on every
+ * channel: a message sent again (same id) after a crash gets its replies again.
  */
 
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { createApp } from '../bot/app.js';
+import { asReplies } from '../bot/delivery.js';
 import type { Choice, Reply } from '../bot/dialog/types.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
 import { configOrExit, fail, parseArgs } from './common.js';
@@ -31,8 +33,8 @@ async function main(): Promise<void> {
         process.stdout.write(`${JSON.stringify({ error: 'bad json' })}\n`);
         continue;
       }
-      const r = app.dialog.handle({ channel, userId: user, chatId: user, ...msg } as never, new Date());
-      process.stdout.write(`${JSON.stringify(r)}\n`);
+      const r = await app.delivery.handle({ channel, userId: user, chatId: user, ...msg } as never, new Date(), { inResponse: true });
+      process.stdout.write(`${JSON.stringify({ replies: asReplies(r.messages), ...(r.duplicate ? { duplicate: true } : {}) })}\n`);
     }
     app.close();
     return;
@@ -74,7 +76,10 @@ async function main(): Promise<void> {
           : photo
             ? { photos: [`terminal:${photo[1]}`] }
             : { text };
-    show(app.dialog.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, new Date()).replies);
+    const r = await app.delivery.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, new Date(), {
+      inResponse: true,
+    });
+    show(asReplies(r.messages));
   }
   app.close();
   process.stdout.write('\n再见。\n');

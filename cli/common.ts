@@ -6,8 +6,8 @@ import { type Config, parseConfig } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
-import { createLedgerStore } from '../store/ledger.js';
 import { type Db, openDb } from '../store/db.js';
+import { createLedgerStore } from '../store/ledger.js';
 
 // A reader that stops early (`| head`) is no error of ours.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

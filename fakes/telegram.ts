@@ -37,6 +37,8 @@ export interface FakeTelegram {
   waitFor(pred: (c: ApiCall) => boolean, ms?: number): Promise<ApiCall>;
   /** Makes the next n calls of a method fail with 429 retry_after 1. */
   flood(method: string, n: number): void;
+  /** An outage: every call but getUpdates has its connection dropped (as when the Bot API is unreachable). */
+  outage(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   const calls: ApiCall[] = [];
   const updates: Array<Record<string, unknown> & { update_id: number }> = [];
   const floods = new Map<string, number>();
+  let down = false;
   let nextUpdate = 1;
   let nextMessage = 1000;
   const waiters: Array<() => void> = [];
@@ -69,6 +72,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       }
       const m = /^\/bot[^/]+\/(\w+)/.exec(req.url ?? '');
       const method = m?.[1] ?? '';
+      if (down && method !== 'getUpdates') {
+        req.socket.destroy();
+        return;
+      }
       const raw = Buffer.concat(chunks).toString('utf8');
       let payload: Record<string, unknown> = {};
       try {
@@ -142,6 +149,9 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     },
     flood(method, n) {
       floods.set(method, n);
+    },
+    outage(on) {
+      down = on;
     },
     close: () =>
       new Promise((r) => {

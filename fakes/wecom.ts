@@ -106,10 +106,10 @@ export function messageXml(from: string, fields: Record<string, string>, corpId 
   return `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>${body}</xml>`;
 }
 
-/** A signed, encrypted callback request for a message XML. */
-export function callbackRequest(xml: string, settings = SAMPLE): { query: string; body: string } {
+/** A signed, encrypted callback request for a message XML (signed at `at`, now by default). */
+export function callbackRequest(xml: string, settings = SAMPLE, at = Date.now()): { query: string; body: string } {
   const encrypted = encrypt(settings.encodingAesKey, xml, settings.corpId);
-  const timestamp = String(Math.floor(Date.now() / 1000));
+  const timestamp = String(Math.floor(at / 1000));
   const nonce = String(Math.floor(Math.random() * 1e9));
   const sig = signature(settings.token, timestamp, nonce, encrypted);
   return {

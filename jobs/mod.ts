@@ -80,6 +80,8 @@ export function createJobs(deps: JobsDeps, now: Date): Jobs {
         }
       }
       const pruned = deps.dialogs.pruneSeen(new Date(at.getTime() - 30 * 86_400_000));
+      // Replies owed for messages (issue 11) are kept as long as the messages' ids, then forgotten.
+      deps.outbox.pruneDeliveredReplies(new Date(at.getTime() - 30 * 86_400_000));
       return { expired, pruned };
     },
     schedule: (ex, senders) => [

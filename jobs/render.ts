@@ -40,21 +40,58 @@ export function splitText(text: string, max: number, size: (s: string) => number
 /** UTF-8 byte length. */
 export const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Escapes text for Telegram HTML. */
+export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Telegram HTML: the first line (the title) in bold, everything escaped; split at 4,096 characters. */
+/**
+ * Telegram HTML: the first line (the title) in bold, everything escaped; at most 4,096 characters
+ * a message. The plain text is split first, measured as it will be once escaped, and each piece is
+ * escaped on its own: a cut never falls inside an entity (`&amp;`) or between a tag and its end.
+ */
 export function toTelegramHtml(text: string): string[] {
-  const [first = '', ...rest] = text.split('\n');
-  const html = [`<b>${escapeHtml(first)}</b>`, ...rest.map(escapeHtml)].join('\n');
-  return splitText(html, 4096);
+  const bold = '<b></b>'.length;
+  const pieces = splitText(text, 4096 - bold, (s) => escapeHtml(s).length);
+  return pieces.map((p, i) => {
+    if (i > 0) return escapeHtml(p);
+    const [first = '', ...rest] = p.split('\n');
+    return [`<b>${escapeHtml(first)}</b>`, ...rest.map(escapeHtml)].join('\n');
+  });
 }
 
-/** WeCom markdown: the title in bold, what is due or unanswered highlighted; split at 4,096 bytes. */
+const WECOM_MARKUP: Record<string, string> = {
+  '<': '＜',
+  '>': '＞',
+  '[': '［',
+  ']': '］',
+  '*': '＊',
+  _: '＿',
+  '`': '｀',
+  '#': '＃',
+  '~': '～',
+};
+
+/**
+ * Escapes text for WeCom markdown, which has no escape character: each markup character becomes
+ * its full-width form, so text a citizen typed shows as typed and never as a link, a heading,
+ * bold, a quote, a `<font>` or an `<@mention>`.
+ */
+export function escapeWeComMarkdown(s: string): string {
+  return s.replace(/[<>[\]*_`#~]/g, (c) => WECOM_MARKUP[c] ?? c).replace(/^(\s*)([-+]|\d+\.)(\s)/gm, '$1$2\u200b$3');
+}
+
+const markOverdue = (line: string) => line.replace(/(已逾期 ?\d+ ?天|已到期|未达到目标|仍未报告)/g, '<font color="warning">$1</font>');
+
+/**
+ * WeCom markdown: the text escaped, then the title in bold and overdue marks highlighted; at most
+ * 4,096 bytes a message. Split before the markup is added (measured with it), so no piece holds
+ * half a tag.
+ */
 export function toWeComMarkdown(text: string): string[] {
-  const [first = '', ...rest] = text.split('\n');
-  const md = [
-    `**${first}**`,
-    ...rest.map((l) => l.replace(/(已逾期 ?\d+ ?天|已到期|未达到目标|仍未报告)/g, '<font color="warning">$1</font>')),
-  ].join('\n');
-  return splitText(md, 4096, utf8Bytes);
+  const escaped = text.split('\n').map(escapeWeComMarkdown).join('\n');
+  const withMarks = (s: string) => utf8Bytes(s.split('\n').map(markOverdue).join('\n'));
+  return splitText(escaped, 4096 - '****'.length, withMarks).map((p, i) => {
+    const lines = p.split('\n').map(markOverdue);
+    if (i === 0) lines[0] = `**${lines[0]}**`;
+    return lines.join('\n');
+  });
 }

@@ -1,7 +1,26 @@
 /**
- * The schema, as numbered migrations. Never edit a released migration: add the next one.
+ * The schema, as numbered migrations. Never edit a released migration: add the next one
+ * (tests/store.test.ts hashes each released migration, so an edit fails the tests).
+ *
+ * A migration is SQL, or a function for changes SQL alone cannot make conditionally (a column
+ * that older databases may lack). Each runs in its own transaction.
  */
-export const MIGRATIONS: string[] = [
+import type Database from 'better-sqlite3';
+
+/** A migration: SQL, or a function of the open database. */
+export type Migration = string | { describe: string; up: (db: Database.Database) => void };
+
+/** Whether a table has a column. */
+function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  return (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) as unknown) !== undefined;
+}
+
+/** The CREATE statement of a table or index, or null. */
+function sqlOf(db: Database.Database, name: string): string | null {
+  return (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').pluck().get(name) as string | undefined) ?? null;
+}
+
+export const MIGRATIONS: Migration[] = [
   // 1: the contact directory entered by administrators (the records list no contacts).
   `CREATE TABLE contacts (
      id INTEGER PRIMARY KEY,
@@ -167,8 +186,134 @@ export const MIGRATIONS: string[] = [
      holder TEXT NOT NULL,
      until TEXT NOT NULL
    ) STRICT;`,
+
+  // --- issue 11 (hardening) ---
+  // Two migrations; the lead renumbers them at merge (they only need to come after 1–3).
+
+  // 4: repairs databases created before migrations 2 and 3 were edited after release. Those
+  // edits (outbox.choices, reminder_log, the outbox_chat index, cases_town replacing
+  // cases_category_town, case_photos WITHOUT ROWID) never reached a database that had already
+  // run 2 and 3; this brings such a database to the state a fresh one has. A no-op on a fresh one.
+  {
+    describe: 'bring databases created before the edits of migrations 2 and 3 to the same schema',
+    up(db) {
+      if (!hasColumn(db, 'outbox', 'choices')) {
+        // Rebuilt rather than ALTERed, so the columns stand in the same order as in a fresh database.
+        db.exec(`CREATE TABLE outbox_repaired (
+           id INTEGER PRIMARY KEY,
+           dedupe_key TEXT UNIQUE,
+           channel TEXT,
+           chat_id TEXT,
+           unit TEXT,
+           kind TEXT NOT NULL,
+           text TEXT NOT NULL,
+           choices TEXT,
+           status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'unroutable')),
+           attempts INTEGER NOT NULL DEFAULT 0,
+           next_attempt_at TEXT NOT NULL,
+           last_error TEXT,
+           created_at TEXT NOT NULL,
+           sent_at TEXT
+         ) STRICT;
+         INSERT INTO outbox_repaired (id, dedupe_key, channel, chat_id, unit, kind, text, status, attempts, next_attempt_at, last_error, created_at, sent_at)
+           SELECT id, dedupe_key, channel, chat_id, unit, kind, text, status, attempts, next_attempt_at, last_error, created_at, sent_at FROM outbox;
+         DROP TABLE outbox;
+         ALTER TABLE outbox_repaired RENAME TO outbox;
+         CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);`);
+      }
+      db.exec(`CREATE INDEX IF NOT EXISTS outbox_chat ON outbox (channel, chat_id, status);
+         CREATE TABLE IF NOT EXISTS reminder_log (
+           milestone_id INTEGER NOT NULL REFERENCES milestones (id),
+           unit TEXT NOT NULL,
+           kind TEXT NOT NULL,
+           period TEXT NOT NULL,
+           decided_at TEXT NOT NULL,
+           PRIMARY KEY (milestone_id, unit, kind, period)
+         ) STRICT;
+         DROP INDEX IF EXISTS cases_category_town;
+         CREATE INDEX IF NOT EXISTS cases_town ON cases (town, created_at);`);
+      if (!/WITHOUT\s+ROWID/i.test(sqlOf(db, 'case_photos') ?? '')) {
+        db.exec(`CREATE TABLE case_photos_repaired (
+           case_id INTEGER NOT NULL REFERENCES cases (id),
+           position INTEGER NOT NULL,
+           channel TEXT NOT NULL,
+           file_ref TEXT NOT NULL,
+           PRIMARY KEY (case_id, position)
+         ) STRICT, WITHOUT ROWID;
+         INSERT INTO case_photos_repaired SELECT case_id, position, channel, file_ref FROM case_photos;
+         DROP TABLE case_photos;
+         ALTER TABLE case_photos_repaired RENAME TO case_photos;`);
+      }
+    },
+  },
+
+  // 5: hardening. Inbound message ids scoped per user and chat (one user's id can no longer
+  // swallow another's message); whether an owed reply asks for a location button; server-issued
+  // web sessions and one-time sign-in codes (both stored hashed); rate-limit hits; web uploads
+  // under a quota; the numbered choices a WeCom user last saw; the /healthz write probe.
+  `CREATE TABLE inbound_messages (
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     seen_at TEXT NOT NULL,
+     PRIMARY KEY (channel, user_id, chat_id, message_id)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX inbound_messages_seen ON inbound_messages (seen_at);
+   DROP TABLE inbound_seen;
+   ALTER TABLE outbox ADD COLUMN request_location INTEGER NOT NULL DEFAULT 0 CHECK (request_location IN (0, 1));
+   CREATE TABLE web_sessions (
+     id_hash TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('citizen', 'official', 'admin')),
+     unit TEXT,
+     csrf TEXT NOT NULL,
+     client TEXT,
+     created_at TEXT NOT NULL,
+     seen_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+   CREATE TABLE login_codes (
+     code_hash TEXT PRIMARY KEY,
+     role TEXT NOT NULL CHECK (role IN ('official', 'admin')),
+     unit TEXT,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     used_at TEXT,
+     used_by TEXT
+   ) STRICT;
+   CREATE TABLE rate_hits (
+     bucket TEXT NOT NULL,
+     key TEXT NOT NULL,
+     at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX rate_hits_key ON rate_hits (bucket, key, at);
+   CREATE TABLE uploads (
+     ref TEXT PRIMARY KEY,
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     mime TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     attached_at TEXT
+   ) STRICT;
+   CREATE INDEX uploads_user ON uploads (channel, user_id, created_at);
+   CREATE TABLE chat_choices (
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     choices TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (channel, user_id)
+   ) STRICT;
+   CREATE TABLE health_probe (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     at TEXT NOT NULL
+   ) STRICT;`,
+  // --- end of issue 11 (hardening) ---
+
   // --- issue 9 (ledger) ---
-  // 4: the living ledger. Milestones keep their sources, what the documents say of their outcome
+  // 6: the living ledger. Milestones keep their sources, what the documents say of their outcome
   // and the units an administrator assigned; restatements merged into another milestone point to
   // it. Progress updates, the body → unit mapping table, and the links of cases to milestones.
   `ALTER TABLE milestones ADD COLUMN text TEXT;

@@ -4,6 +4,7 @@
  * it, and a dispatcher sends it later with retries. Nothing is sent twice: a dedupe key makes a
  * second enqueue of the same message a no-op.
  */
+import { z } from 'zod';
 import type { Db } from './db.js';
 import { where } from './sql.js';
 
@@ -18,6 +19,8 @@ export interface OutboxMessage {
   text: string;
   /** Buttons to show with the text, as rows of {label, value}. */
   choices: Array<Array<{ label: string; value: string }>> | null;
+  /** Ask the user's client for a location button (an owed reply of the report intake). */
+  requestLocation: boolean;
   status: 'pending' | 'sent' | 'failed' | 'unroutable';
   attempts: number;
   nextAttemptAt: string;
@@ -35,6 +38,11 @@ export interface OutboxInput {
   kind: string;
   text: string;
   choices?: Array<Array<{ label: string; value: string }>> | null;
+  requestLocation?: boolean;
+  /** Not for the dispatcher before this time (a channel that sends it at once holds it meanwhile). */
+  notBefore?: Date;
+  /** Already delivered (a reply that went back in the HTTP response it answers). */
+  delivered?: boolean;
 }
 
 /** The outbox store. */
@@ -49,6 +57,10 @@ export interface OutboxStore {
   markFailed(id: number, error: string, retryAt: Date | null): void;
   list(filter?: { status?: string; kind?: string }): OutboxMessage[];
   hasKey(key: string): boolean;
+  /** Forgets delivered replies (kind "reply") sent before `before`; a redelivery older than that gets nothing again. */
+  pruneDeliveredReplies(before: Date): number;
+  /** The messages whose dedupe key starts with `prefix` (the owed replies of one inbound message), in order. */
+  byKeyPrefix(prefix: string): OutboxMessage[];
 }
 
 interface Row {
@@ -60,12 +72,26 @@ interface Row {
   kind: string;
   text: string;
   choices: string | null;
+  request_location: number;
   status: OutboxMessage['status'];
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+}
+
+/** Buttons as stored: validated when read back, never trusted as they are. */
+export const choicesSchema = z.array(z.array(z.object({ label: z.string().max(200), value: z.string().max(512) }).loose()).max(20)).max(30);
+
+function readChoices(raw: string | null): OutboxMessage['choices'] {
+  if (!raw) return null;
+  try {
+    const r = choicesSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data.map((row) => row.map((c) => ({ label: c.label, value: c.value }))) : null;
+  } catch {
+    return null;
+  }
 }
 
 const toMessage = (r: Row): OutboxMessage => ({
@@ -76,7 +102,8 @@ const toMessage = (r: Row): OutboxMessage => ({
   unit: r.unit,
   kind: r.kind,
   text: r.text,
-  choices: r.choices ? JSON.parse(r.choices) : null,
+  choices: readChoices(r.choices),
+  requestLocation: r.request_location === 1,
   status: r.status,
   attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at,
@@ -88,8 +115,8 @@ const toMessage = (r: Row): OutboxMessage => ({
 /** Creates the outbox store. */
 export function createOutboxStore(db: Db): OutboxStore {
   const ins = db.prepare(
-    `INSERT INTO outbox (dedupe_key, channel, chat_id, unit, kind, text, choices, status, next_attempt_at, created_at)
-     VALUES (@dedupeKey, @channel, @chatId, @unit, @kind, @text, @choices, @status, @now, @now)
+    `INSERT INTO outbox (dedupe_key, channel, chat_id, unit, kind, text, choices, request_location, status, next_attempt_at, created_at, sent_at)
+     VALUES (@dedupeKey, @channel, @chatId, @unit, @kind, @text, @choices, @requestLocation, @status, @notBefore, @now, @sentAt)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   );
   const dueQ = db.prepare(
@@ -101,9 +128,12 @@ export function createOutboxStore(db: Db): OutboxStore {
     'UPDATE outbox SET status = @status, attempts = attempts + 1, last_error = @error, next_attempt_at = coalesce(@retryAt, next_attempt_at) WHERE id = @id',
   );
   const hasKeyQ = db.prepare('SELECT 1 FROM outbox WHERE dedupe_key = ?');
+  const pruneRepliesQ = db.prepare("DELETE FROM outbox WHERE kind = 'reply' AND status = 'sent' AND sent_at < ?");
+  // A range on the unique index: keys are `prefix` followed by more characters.
+  const prefixQ = db.prepare('SELECT * FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? ORDER BY id');
   return {
     enqueue(m, now) {
-      const status = m.channel && m.chatId ? 'pending' : 'unroutable';
+      const status = !(m.channel && m.chatId) ? 'unroutable' : m.delivered ? 'sent' : 'pending';
       return (
         ins.run({
           dedupeKey: m.dedupeKey ?? null,
@@ -113,8 +143,11 @@ export function createOutboxStore(db: Db): OutboxStore {
           kind: m.kind,
           text: m.text,
           choices: m.choices ? JSON.stringify(m.choices) : null,
+          requestLocation: m.requestLocation ? 1 : 0,
           status,
           now: now.toISOString(),
+          notBefore: (m.notBefore ?? now).toISOString(),
+          sentAt: m.delivered ? now.toISOString() : null,
         }).changes === 1
       );
     },
@@ -134,5 +167,7 @@ export function createOutboxStore(db: Db): OutboxStore {
       return (db.prepare(`SELECT * FROM outbox${w.sql} ORDER BY id`).all(...w.args) as Row[]).map(toMessage);
     },
     hasKey: (key) => hasKeyQ.get(key) !== undefined,
+    pruneDeliveredReplies: (before) => pruneRepliesQ.run(before.toISOString()).changes,
+    byKeyPrefix: (prefix) => (prefixQ.all(prefix, `${prefix}\uffff`) as Row[]).map(toMessage),
   };
 }

@@ -42,6 +42,10 @@ export interface PeopleStore {
   unitChats(unit: string): UnitChat[];
   allUnitChats(): UnitChat[];
   list(): Identity[];
+  /** Sets an identity's role directly (a web sign-in with a one-time code). */
+  bind(channel: string, userId: string, role: PersonRole, unit: string | null, name: string | null, now: Date): void;
+  /** Forgets an identity (a web sign-in that expired or signed out). */
+  forget(channel: string, userId: string): void;
 }
 
 interface IdRow {
@@ -74,6 +78,7 @@ export function createPeopleStore(db: Db): PeopleStore {
   const chatsQ = db.prepare('SELECT unit, channel, chat_id AS chatId FROM unit_chats WHERE unit = ? ORDER BY channel, chat_id');
   const allChatsQ = db.prepare('SELECT unit, channel, chat_id AS chatId FROM unit_chats ORDER BY unit, channel');
   const listQ = db.prepare('SELECT * FROM identities ORDER BY role, unit, channel, user_id');
+  const forgetQ = db.prepare('DELETE FROM identities WHERE channel = ? AND user_id = ?');
 
   return {
     identity(channel, userId) {
@@ -114,5 +119,11 @@ export function createPeopleStore(db: Db): PeopleStore {
     adminTargets: () => (adminsQ.all() as IdRow[]).map((a) => ({ channel: a.channel, chatId: a.user_id })),
     allUnitChats: () => allChatsQ.all() as UnitChat[],
     list: () => (listQ.all() as IdRow[]).map(toIdentity),
+    bind: (channel, userId, role, unit, name, now) => {
+      putId.run(channel, userId, role, unit, name, now.toISOString());
+    },
+    forget: (channel, userId) => {
+      forgetQ.run(channel, userId);
+    },
   };
 }

@@ -3,12 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../bot/config.js';
-import { type Running, startAssistant } from '../bot/main.js';
+import { type Running, type StartOptions, startAssistant } from '../bot/main.js';
 import { BOT_INFO } from '../fakes/telegram.js';
 
 /** A running assistant and the lines it logged. */
-export async function startTestAssistant(env: Record<string, string> = {}): Promise<Running & { logs: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rectify-e2e-'));
+export async function startTestAssistant(
+  env: Record<string, string> = {},
+  opts: StartOptions & { dir?: string } = {},
+): Promise<Running & { logs: string[]; dir: string }> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'rectify-e2e-'));
   const logs: string[] = [];
   const running = await startAssistant(
     parseConfig({
@@ -18,7 +21,7 @@ export async function startTestAssistant(env: Record<string, string> = {}): Prom
       JOBS_ENABLED: 'false',
       ...env,
     }),
-    { log: (l) => void logs.push(l), telegramBotInfo: BOT_INFO as never, scheduler: false },
+    { log: (l) => void logs.push(l), telegramBotInfo: BOT_INFO as never, scheduler: false, ...opts },
   );
-  return Object.assign(running, { logs });
+  return Object.assign(running, { logs, dir });
 }

@@ -58,4 +58,30 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('local chat page in a rea
       await browser.close();
     }
   });
+
+  it('signs an official in with a one-time link, and keeps the code out of the address bar', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      const code = running.app.sessions.issueCode('official', '区城市管理局', new Date());
+      await page.goto(`${running.url}/login#${code}`);
+      await page.locator('.bot .bubble', { hasText: '已登录：区城市管理局办理人员' }).waitFor();
+      expect(page.url()).toBe(`${running.url}/`);
+      const cookies = await page.context().cookies();
+      expect(cookies.find((c) => c.name === 'rectify_sid')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+      await page.fill('#text', '/cases');
+      await page.click('#send');
+      await page.locator('.bot .bubble', { hasText: '区城市管理局' }).last().waitFor();
+      expect(await page.locator('.bot .bubble').last().textContent()).not.toContain('仅限办理单位');
+      // The same link a second time signs nobody in.
+      const other = await browser.newPage();
+      await other.goto(`${running.url}/login#${code}`);
+      await other.locator('.note .bubble', { hasText: '登录码无效' }).waitFor();
+    } finally {
+      await browser.close();
+    }
+  });
 });

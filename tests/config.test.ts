@@ -47,4 +47,27 @@ describe('parseConfig', () => {
       expect(message).toContain(name);
     }
   });
+
+  it('validates the hardening settings (issue 11) and gives them safe defaults', () => {
+    expect(parseConfig({})).toMatchObject({
+      HTTP_TRUST_PROXY: false,
+      WEB_SESSION_DAYS: 30,
+      WEB_SIGNIN_HOURS: 8,
+      LOGIN_CODE_MINUTES: 15,
+      WEB_REPORTS_PER_HOUR_PER_ADDRESS: 20,
+      LOOKUPS_PER_HOUR: 30,
+      UPLOAD_MAX_MB: 5,
+      UPLOAD_QUOTA_MB: 500,
+      DISK_MIN_FREE_MB: 200,
+      WECOM_MAX_CLOCK_SKEW_SECONDS: 300,
+    });
+    let message = '';
+    try {
+      parseConfig({ WECOM_MAX_CLOCK_SKEW_SECONDS: '5', UPLOAD_MAX_MB: '100', HTTP_TRUST_PROXY: 'maybe', WEB_SIGNIN_HOURS: '0' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    for (const name of ['WECOM_MAX_CLOCK_SKEW_SECONDS', 'UPLOAD_MAX_MB', 'HTTP_TRUST_PROXY', 'WEB_SIGNIN_HOURS'])
+      expect(message).toContain(name);
+  });
 });

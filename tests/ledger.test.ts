@@ -466,8 +466,9 @@ describe('the shipped corpus', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'rectify-upgrade-')), 'db.sqlite');
     const db = new Database(path);
     db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
-    MIGRATIONS.slice(0, 3).forEach((sql, i) => {
-      db.exec(sql);
+    MIGRATIONS.slice(0, 3).forEach((m, i) => {
+      if (typeof m === 'string') db.exec(m);
+      else m.up(db);
       db.prepare('INSERT INTO schema_version VALUES (?, ?)').run(i + 1, '2026-01-01T00:00:00Z');
     });
     const oldKey = (locator: string, clause: string) =>

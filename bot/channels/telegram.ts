@@ -1,26 +1,35 @@
 /**
  * The Telegram channel through grammY: long polling by default, a webhook (with its secret token
- * checked on every request) when configured. Updates become channel-neutral inbound messages for
- * the dialog core; replies become messages with inline buttons, or reply keyboards for the
- * category and place questions (with a location button). 429s are retried by auto-retry, pushes
- * are throttled within Telegram's limits, and one failing update never stops the bot.
+ * checked in constant time on every request) when configured. Updates become channel-neutral
+ * inbound messages for the dialog core; replies become messages with inline buttons, or reply
+ * keyboards for the category and place questions (with a location button).
+ *
+ * An update is acknowledged only after it is committed: its effects and its owed replies (in the
+ * outbox) in one transaction. The webhook answers 200 after that commit (503 when it could not
+ * commit, so Telegram delivers it again); polling asks for the next updates only past those
+ * committed. Replies are then sent, in order per chat; one that cannot be sent (the Bot API is
+ * down) stays in the outbox for the dispatcher, and a redelivered update sends its still-pending
+ * replies again. Long texts are split before any escaping.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
-import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
-import { Bot, type Context, GrammyError, HttpError, InlineKeyboard, Keyboard, webhookCallback } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
-import type { Sender } from '../../jobs/dispatch.js';
-import { toTelegramHtml } from '../../jobs/render.js';
+import { Bot, BotError, type Context, GrammyError, HttpError, InlineKeyboard, Keyboard } from 'grammy';
+import type { Update, UserFromGetMe } from 'grammy/types';
+import { z } from 'zod';
+import { dispatchDefaults, type Sender } from '../../jobs/dispatch.js';
+import { splitText, toTelegramHtml } from '../../jobs/render.js';
+import type { OutboxMessage, OutboxStore } from '../../store/outbox.js';
 import type { PeopleStore } from '../../store/people.js';
-import type { Dialog } from '../dialog/dialog.js';
+import type { Delivery } from '../delivery.js';
 import type { Inbound, Reply } from '../dialog/types.js';
+import { safeEqual } from '../sessions.js';
 
 /** Settings of the channel. */
 export interface TelegramOptions {
   token: string;
   apiRoot: string;
   webhook?: { url: string; secret: string } | null;
-  dialog: Dialog;
+  delivery: Delivery;
+  outbox: OutboxStore;
   people: PeopleStore;
   /** Skips getMe (tests). */
   botInfo?: UserFromGetMe;
@@ -29,6 +38,41 @@ export interface TelegramOptions {
   /** Pushes per second across all chats (Telegram: about 30). */
   pushPerSecond?: number;
 }
+
+/** Thrown when an update could not be committed: it must not be acknowledged. */
+class NotCommitted extends Error {}
+
+const userSchema = z.object({ id: z.number().int(), is_bot: z.boolean(), first_name: z.string().max(1024) }).loose();
+const messageSchema = z
+  .object({
+    message_id: z.number().int(),
+    chat: z.object({ id: z.number().int(), type: z.string().max(32) }).loose(),
+    from: userSchema.optional(),
+    text: z.string().max(16_384).optional(),
+    caption: z.string().max(4096).optional(),
+    location: z.object({ latitude: z.number(), longitude: z.number() }).loose().optional(),
+    venue: z
+      .object({ title: z.string().max(1024), address: z.string().max(1024) })
+      .loose()
+      .optional(),
+    photo: z
+      .array(z.object({ file_id: z.string().max(512) }).loose())
+      .max(20)
+      .optional(),
+  })
+  .loose();
+/** The parts of an update the channel reads, validated before grammY sees it. */
+export const updateSchema = z
+  .object({
+    update_id: z.number().int().nonnegative(),
+    message: messageSchema.optional(),
+    edited_message: messageSchema.optional(),
+    callback_query: z
+      .object({ id: z.string().max(256), from: userSchema, data: z.string().max(512).optional(), message: messageSchema.optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
 
 /** The command menus, in Chinese. */
 export const CITIZEN_COMMANDS = [
@@ -119,67 +163,186 @@ export function createTelegramChannel(o: TelegramOptions) {
   const log = o.log ?? (() => {});
   const clock = o.clock ?? (() => new Date());
   const bot = new Bot(o.token, { client: { apiRoot: o.apiRoot }, ...(o.botInfo ? { botInfo: o.botInfo } : {}) });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
+  // Waits out a 429's retry_after; other failures are the outbox's to retry (with backoff, across restarts).
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));
   const throttle = pushThrottle(o.pushPerSecond ?? 25);
 
-  async function send(chatId: string | number, replies: Reply[], privateChat: boolean): Promise<void> {
-    for (const r of replies) {
-      const markup = markupOf(r, privateChat);
-      await bot.api.sendMessage(chatId, r.text.slice(0, 4096), markup ? { reply_markup: markup } : {});
+  /** Sends one owed message: split into pieces of at most 4,096 characters, the buttons on the last. */
+  async function sendMessage(chatId: string, m: Pick<OutboxMessage, 'text' | 'choices' | 'kind'> & { requestLocation?: boolean }) {
+    if (m.kind === 'reminder' || m.kind === 'digest') {
+      for (const part of toTelegramHtml(m.text)) await bot.api.sendMessage(chatId, part, { parse_mode: 'HTML' });
+      return;
+    }
+    const privateChat = !chatId.startsWith('-');
+    const parts = splitText(m.text, 4096);
+    for (const [i, part] of parts.entries()) {
+      const last = i === parts.length - 1;
+      const markup = last
+        ? markupOf(
+            { text: part, ...(m.choices ? { choices: m.choices } : {}), ...(m.requestLocation ? { requestLocation: true } : {}) },
+            privateChat,
+          )
+        : undefined;
+      await bot.api.sendMessage(chatId, part, markup ? { reply_markup: markup } : {});
     }
   }
 
-  // Updates of different chats are handled concurrently; those of one chat stay in order.
-  bot.use(sequentialize((ctx) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? String(ctx.from.id) : undefined)));
-  bot.errorBoundary(
-    (err) => {
-      const e = err.error;
-      const what =
-        e instanceof GrammyError ? `Telegram said ${e.error_code} ${e.description}` : e instanceof HttpError ? 'network error' : String(e);
-      log(`telegram: update ${err.ctx.update.update_id} failed: ${what}`);
-    },
-    async (ctx) => {
-      const inbound = inboundOf(ctx);
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
-      if (!inbound) return;
-      // Only a /join (or /start with a code) can turn a citizen into an official.
-      const joining = /^\/(join|start)\s+\S/.test(inbound.text ?? '');
-      const before = joining ? o.people.identity('telegram', inbound.userId).role : null;
-      const result = o.dialog.handle(inbound, clock());
-      const chat = ctx.chat;
-      if (!chat) return;
-      await send(chat.id, result.replies, chat.type === 'private');
-      // A citizen who just joined as an official gets the officials' menu in this chat.
-      if (joining && before === 'citizen' && o.people.identity('telegram', inbound.userId).role !== 'citizen') {
-        await bot.api.setMyCommands(OFFICIAL_COMMANDS, { scope: { type: 'chat', chat_id: chat.id } }).catch(() => {});
+  // Replies of one chat go out in order; chats do not wait for each other.
+  const chains = new Map<string, Promise<void>>();
+  const pending = new Set<Promise<void>>();
+  // Outbox ids queued or being sent by this process: a redelivery meanwhile does not send them twice.
+  const inFlight = new Set<number>();
+  function sendOwed(chatId: string, owed: OutboxMessage[]): void {
+    const messages = owed.filter((m) => !inFlight.has(m.id));
+    if (messages.length === 0) return;
+    for (const m of messages) inFlight.add(m.id);
+    const run = async () => {
+      for (const m of messages) {
+        try {
+          await sendMessage(chatId, m);
+          o.outbox.markSent(m.id, clock());
+        } catch (e) {
+          const now = clock();
+          const error =
+            e instanceof GrammyError
+              ? `Telegram said ${e.error_code} ${e.description}`
+              : e instanceof HttpError
+                ? 'network error'
+                : String(e);
+          try {
+            o.outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(m.attempts + 1)));
+          } catch {}
+          log(`telegram: reply left in the outbox for retry: ${error}`);
+          return;
+        }
       }
-    },
-  );
-  bot.catch((err) => log(`telegram: ${String(err.error)}`));
+    };
+    const next = (chains.get(chatId) ?? Promise.resolve()).then(run, run);
+    chains.set(chatId, next);
+    const tracked = next.finally(() => {
+      for (const m of messages) inFlight.delete(m.id);
+      pending.delete(tracked);
+      if (chains.get(chatId) === next) chains.delete(chatId);
+    });
+    pending.add(tracked);
+  }
+
+  bot.use(async (ctx: Context) => {
+    const inbound = inboundOf(ctx);
+    const chat = ctx.chat;
+    if (!inbound || !chat) {
+      if (ctx.callbackQuery) void ctx.answerCallbackQuery().catch(() => {});
+      return;
+    }
+    // Only a /join (or /start with a code) can turn a citizen into an official.
+    const joining = /^\/(join|start)\s+\S/.test(inbound.text ?? '');
+    const before = joining ? o.people.identity('telegram', inbound.userId).role : null;
+    let owed: Awaited<ReturnType<Delivery['handle']>>;
+    try {
+      owed = await o.delivery.handle(inbound, clock());
+    } catch (e) {
+      throw new NotCommitted(e instanceof Error ? e.message : String(e));
+    }
+    // Committed: from here on nothing is lost, whatever the Bot API does.
+    if (ctx.callbackQuery) void ctx.answerCallbackQuery().catch(() => {});
+    sendOwed(String(chat.id), owed.messages);
+    // A citizen who just joined as an official gets the officials' menu in this chat.
+    if (joining && before === 'citizen' && o.people.identity('telegram', inbound.userId).role !== 'citizen') {
+      void bot.api.setMyCommands(OFFICIAL_COMMANDS, { scope: { type: 'chat', chat_id: chat.id } }).catch(() => {});
+    }
+  });
+
+  /** Handles one update; false when it was not committed (it must come again). */
+  async function handleOne(raw: unknown): Promise<boolean> {
+    const u = updateSchema.safeParse(raw);
+    if (!u.success) return true; // Nothing this assistant reads: acknowledged and ignored.
+    try {
+      await bot.handleUpdate(u.data as unknown as Update);
+      return true;
+    } catch (e) {
+      const err = e instanceof BotError ? e.error : e;
+      if (err instanceof NotCommitted || !(e instanceof BotError)) {
+        log(`telegram: update ${u.data.update_id} not committed, it will come again: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      }
+      log(`telegram: update ${u.data.update_id} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return true;
+    }
+  }
 
   const sender: Sender = {
     async send(chatId, m) {
       await throttle(chatId);
-      if (m.kind === 'reminder' || m.kind === 'digest') {
-        for (const part of toTelegramHtml(m.text)) await bot.api.sendMessage(chatId, part, { parse_mode: 'HTML' });
-        return;
-      }
-      await send(chatId, [{ text: m.text, ...(m.choices ? { choices: m.choices } : {}) }], !chatId.startsWith('-'));
+      await sendMessage(chatId, m);
     },
   };
 
   let mode: 'off' | 'polling' | 'webhook' = 'off';
-  let runner: RunnerHandle | null = null;
+  let polling: { abort: AbortController; done: Promise<void> } | null = null;
+
+  /** Long polling that asks for updates past an id only once that update is committed. */
+  async function poll(abort: AbortController): Promise<void> {
+    let offset = 0;
+    let delay = 1000;
+    while (!abort.signal.aborted) {
+      let updates: Update[];
+      try {
+        updates = await bot.api.getUpdates(
+          { offset, timeout: 25, allowed_updates: ['message', 'edited_message', 'callback_query'] },
+          abort.signal as never,
+        );
+        delay = 1000;
+      } catch (e) {
+        if (abort.signal.aborted) break;
+        if (e instanceof GrammyError && (e.error_code === 401 || e.error_code === 409)) {
+          mode = 'off';
+          log(`telegram: polling stopped: ${e.description}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(30_000, delay * 2);
+        continue;
+      }
+      for (const u of updates) {
+        if (abort.signal.aborted) return;
+        if (!(await handleOne(u))) {
+          await new Promise((r) => setTimeout(r, 1000));
+          break;
+        }
+        offset = u.update_id + 1;
+      }
+    }
+    // Tell Telegram what was handled, so a restart does not get it again.
+    if (offset > 0) await bot.api.getUpdates({ offset, limit: 1, timeout: 0 }).catch(() => {});
+  }
+
   return {
     bot,
     sender,
     status: () => mode,
-    /** The webhook's HTTP handler (node:http), checking the secret token. */
-    webhookHandler: o.webhook ? webhookCallback(bot, 'http', { secretToken: o.webhook.secret, onTimeout: 'return' }) : null,
-    webhookPath: o.webhook ? new URL(o.webhook.url).pathname : null,
+    /** The webhook's handler: the secret token checked in constant time, then the update committed, then 200. */
+    webhook: o.webhook
+      ? {
+          path: new URL(o.webhook.url).pathname,
+          handle: async (req: { body: Buffer; secret: string | undefined }): Promise<{ status: number; body: string }> => {
+            if (req.secret === undefined || !safeEqual(req.secret, (o.webhook as { secret: string }).secret)) {
+              return { status: 401, body: 'unauthorized' };
+            }
+            let update: unknown;
+            try {
+              update = JSON.parse(req.body.toString('utf8'));
+            } catch {
+              return { status: 400, body: 'bad json' };
+            }
+            if (!bot.isInited()) return { status: 503, body: 'starting' };
+            return (await handleOne(update)) ? { status: 200, body: 'ok' } : { status: 503, body: 'not committed' };
+          },
+        }
+      : null,
     async start(): Promise<void> {
       await bot.init();
-      await bot.api.setMyCommands(CITIZEN_COMMANDS);
+      // The menu is a nicety: a Bot API that is down at start-up must not keep the assistant from starting.
+      await bot.api.setMyCommands(CITIZEN_COMMANDS).catch((e: unknown) => log(`telegram: menu not set: ${String(e)}`));
       if (o.webhook) {
         await bot.api.setWebhook(o.webhook.url, {
           secret_token: o.webhook.secret,
@@ -189,21 +352,28 @@ export function createTelegramChannel(o: TelegramOptions) {
         return;
       }
       mode = 'polling';
-      await bot.api.deleteWebhook();
-      // The runner fetches the next batch while this one is handled, and handles many chats at once.
-      runner = run(bot, {
-        runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query'] }, retryInterval: 'exponential', silent: true },
-        sink: { concurrency: 64 },
-      });
-      void runner.task()?.catch((e: unknown) => {
-        mode = 'off';
-        log(`telegram: polling stopped: ${String(e)}`);
-      });
+      await bot.api.deleteWebhook().catch((e: unknown) => log(`telegram: deleteWebhook failed (polling retries): ${String(e)}`));
+      const abort = new AbortController();
+      polling = {
+        abort,
+        done: poll(abort).catch((e: unknown) => {
+          mode = 'off';
+          log(`telegram: polling stopped: ${String(e)}`);
+        }),
+      };
     },
     async stop(): Promise<void> {
-      if (runner?.isRunning()) await runner.stop();
-      runner = null;
+      if (polling) {
+        polling.abort.abort();
+        await polling.done;
+      }
+      polling = null;
       mode = 'off';
+      await Promise.allSettled([...pending]);
+    },
+    /** Resolves when the replies under way have been sent or left for retry. */
+    idle: async () => {
+      while (pending.size) await Promise.allSettled([...pending]);
     },
   };
 }

@@ -17,9 +17,12 @@ import { type Answer, type Answerer, defaultAnswerOptions, type Topic } from '..
 import type { CaseStore } from '../../store/cases.js';
 import type { Db } from '../../store/db.js';
 import type { DialogStore } from '../../store/dialogs.js';
+import type { LimitStore } from '../../store/limits.js';
 import type { PeopleStore } from '../../store/people.js';
+import { createLookupGuard, notFoundForYou, ownCase } from './guards.js';
 import { actionPrompt, COMMAND_ACTIONS, listUnitCases, type OfficialState, showCase, showHistory, takeAction } from './officials.js';
 import { looksLikeQuestion, prompt, type ReportContext, type ReportState, startReport, stepReport } from './report.js';
+import { restartIfUnreadable } from './state.js';
 import { type DialogResult, type Inbound, inboundSchema, type Reply, type ValidInbound } from './types.js';
 
 /** What the dialog core is made of. */
@@ -37,6 +40,9 @@ export interface DialogDeps {
   milestones?: MilestoneDesk;
   /** How long the last answer's topic is used for follow-ups (default: the answerer's). */
   topicTtlMs?: number;
+  /** Rate limits of ticket lookups and ratings (none when absent). */
+  limits?: LimitStore;
+  lookupsPerHour?: number;
   /** Where unexpected errors go (already masked). */
   onError?: (error: unknown) => void;
 }
@@ -80,10 +86,11 @@ export function createDialog(deps: DialogDeps): Dialog {
     cases: deps.cases,
     ...(desk ? { caseLink: (c: Parameters<typeof desk.caseLink>[0], now: Date) => desk.caseLink(c, now) } : {}),
   };
+  const lookups = createLookupGuard(deps.limits ?? null, deps.lookupsPerHour ?? 30);
 
   function actorOf(m: ValidInbound): Actor {
     const id = deps.people.identity(m.channel, m.userId);
-    return { channel: m.channel, userId: m.userId, role: id.role, unit: id.unit };
+    return { channel: m.channel, userId: m.userId, role: id.role, unit: id.unit, inGroup: m.chatType === 'group' };
   }
 
   function save(m: ValidInbound, state: State, now: Date): void {
@@ -93,7 +100,7 @@ export function createDialog(deps: DialogDeps): Dialog {
 
   function fileReport(m: ValidInbound, s: ReportState, draft: NonNullable<ReturnType<typeof stepReport>['submit']>, now: Date): Reply[] {
     const key = m.messageId ? `${m.channel}:${m.messageId}` : null;
-    const r = deps.service.file(draft, { channel: m.channel, userId: m.userId, chatId: m.chatId }, key, now);
+    const r = deps.service.file(draft, { channel: m.channel, userId: m.userId, chatId: m.chatId, origin: m.origin ?? null }, key, now);
     if (!r.ok) {
       save(m, s, now);
       return [{ text: r.message }, prompt(s, ctx)];
@@ -111,7 +118,7 @@ export function createDialog(deps: DialogDeps): Dialog {
   function statusOf(m: ValidInbound, actor: Actor, ticket: string | null): Reply {
     if (ticket) {
       const c = deps.service.visibleTo(ticket, actor);
-      if (!c) return { text: `没有找到您提交的编号为 ${ticket} 的举报。请核对编号（如 JJ-20261122-7KQ4M）。` };
+      if (!c) return notFoundForYou(ticket);
       const history = showHistory(ticket, actor, officials, actor.role === 'citizen').text;
       const due =
         c.status === '待受理'
@@ -135,10 +142,10 @@ export function createDialog(deps: DialogDeps): Dialog {
   }
 
   function rate(m: ValidInbound, actor: Actor, ticket: string | null, satisfied: boolean, note: string | null, now: Date): Reply {
-    const target =
-      (ticket ? deps.cases.byTicket(ticket) : null) ??
-      deps.cases.forUser(m.channel, m.userId, 20).find((c) => c.status === '已办结') ??
-      null;
+    // A ticket that is not the user's own answers exactly as one that does not exist.
+    const own = ticket ? ownCase(deps.cases, m, ticket) : null;
+    if (ticket && !own) return lookups.allowed(m, now) ? notFoundForYou(ticket) : lookups.refusal();
+    const target = own ?? deps.cases.forUser(m.channel, m.userId, 20).find((c) => c.status === '已办结') ?? null;
     if (!target) return { text: '没有需要评价的举报。' };
     const r = deps.service.act(
       target.ticket,
@@ -255,7 +262,7 @@ export function createDialog(deps: DialogDeps): Dialog {
     }
     if (cmdName === 'status' || cmdName === 'my' || /^(查询|进度|查进度|我的举报)/.test(text) || choice?.startsWith('status:')) {
       const t = ticketIn(choice ?? text) ?? ticketIn(cmdRest);
-      const reply = statusOf(m, actor, t);
+      const reply = t && !lookups.allowed(m, now) ? lookups.refusal() : statusOf(m, actor, t);
       return state.flow === 'report' ? [reply, prompt(state as ReportState, ctx)] : [reply];
     }
     if (choice?.startsWith('rate:')) {
@@ -361,21 +368,22 @@ export function createDialog(deps: DialogDeps): Dialog {
   }
 
   const handleTx = deps.db.transaction((m: ValidInbound, now: Date): DialogResult => {
-    if (m.messageId && !deps.dialogs.firstSeen(m.channel, m.messageId, now)) return { replies: [], duplicate: true };
-    return { replies: route(m, now) };
+    if (m.messageId && !deps.dialogs.firstSeen(m.channel, m.userId, m.chatId, m.messageId, now)) return { replies: [], duplicate: true };
+    const restarted = restartIfUnreadable(deps.dialogs, m.channel, m.userId);
+    return { replies: restarted ? [restarted, ...route(m, now)] : route(m, now) };
   });
 
   return {
     handle(message, now) {
       const parsed = inboundSchema.safeParse(message);
-      if (!parsed.success) return { replies: [{ text: '抱歉，没有看懂这条消息。请发送文字、定位或照片。' }] };
+      if (!parsed.success) return { replies: [{ text: '抱歉，没有看懂这条消息。请发送文字、定位或照片。' }], failed: true };
       const m = parsed.data;
       if (m.text && m.text.length > MAX_TEXT) m.text = m.text.slice(0, MAX_TEXT);
       try {
         return handleTx.immediate(m, now);
       } catch (e) {
         deps.onError?.(e instanceof Error ? new Error(maskPhonesIn(e.message)) : e);
-        return { replies: [{ text: '抱歉，处理您的消息时出错了，请稍后再试。您已提交的内容不会丢失。' }] };
+        return { replies: [{ text: '抱歉，处理您的消息时出错了，请稍后再试。您已提交的内容不会丢失。' }], failed: true };
       }
     },
   };

@@ -8,6 +8,7 @@ import type { Action } from '../../cases/lifecycle.js';
 import { type Actor, type CaseService, phoneFor } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
+import { maskOrNull, maskPhonesIn } from '../../core/mask.js';
 import type { CaseRecord, CaseStore } from '../../store/cases.js';
 import type { Choice, Reply } from './types.js';
 
@@ -83,22 +84,32 @@ export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, no
   const c = ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: `没有找到 ${ticket}，或这件举报不由您的单位办理。` };
   const dups = ctx.service.possibleDuplicates(c);
-  const where = [c.town, c.address, c.lat !== null ? `定位 ${c.lat.toFixed(5)}, ${c.lon?.toFixed(5)}` : null].filter(Boolean).join('，');
+  // Free text may hold a phone number too: in full only where the reporter's phone may be shown.
+  const full = ctx.service.mayseePhone(c, actor);
+  const free = (t: string | null) => (full ? t : maskOrNull(t));
+  const where = [c.town, free(c.address), c.lat !== null ? `定位 ${c.lat.toFixed(5)}, ${c.lon?.toFixed(5)}` : null]
+    .filter(Boolean)
+    .join('，');
   const lines = [
     `${c.ticket}【${c.status}】${ctx.service.categoryName(c.category)}`,
     `办理单位：${c.unit}`,
     `地点：${where || '未提供'}`,
-    `情况：${c.description}`,
-    `开始时间：${c.since ?? '未说明'}`,
+    `情况：${free(c.description)}`,
+    `开始时间：${free(c.since) ?? '未说明'}`,
     `照片：${c.photos.length}张`,
-    `举报人电话：${phoneFor(c, ctx.service.mayseePhone(c, actor))}`,
+    `举报人电话：${phoneFor(c, full)}${!full && actor.inGroup && !c.anonymous && c.phone ? '（群聊中不显示完整号码，请私聊查看）' : ''}`,
     `提交：${shanghaiDateTime(new Date(c.createdAt))}；受理时限 ${fmtDue(c.acceptDue)}；办结时限 ${fmtDue(c.completeDue)}`,
   ];
   if (c.duplicateOf) lines.push(`重复于：${c.duplicateOf}`);
-  if (c.refuseReason) lines.push(`不予受理理由：${c.refuseReason}${c.referTo ? `；请向${c.referTo}反映` : ''}`);
+  if (c.refuseReason) lines.push(`不予受理理由：${free(c.refuseReason)}${c.referTo ? `；请向${c.referTo}反映` : ''}`);
   if (c.satisfaction) lines.push(`评价：${c.satisfaction}`);
   if (ctx.caseLink) lines.push(ctx.caseLink(c, now));
-  if (dups.length) lines.push(`可能重复：${dups.map((d) => `${d.ticket}（${d.status}）`).join('、')}`);
+  // Another unit's cases are named by unit and status only: their ticket numbers are not this unit's to know.
+  const mayName = (d: CaseRecord) => actor.role === 'admin' || d.unit === actor.unit;
+  if (dups.length)
+    lines.push(
+      `可能重复：${dups.map((d) => (mayName(d) ? `${d.ticket}（${d.status}）` : `${d.unit}办理的一件举报（${d.status}）`)).join('、')}`,
+    );
   const overdue = ctx.service.openForUnit(c.unit, now).find((x) => x.id === c.id)?.overdue;
   if (overdue) lines.push('⚠️ 已超过办理时限');
   const buttons: Choice[] = [];
@@ -121,6 +132,7 @@ export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext,
   const c = ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: `没有找到 ${ticket}，或您无权查看。` };
   const events = ctx.cases.events(c.id);
+  const full = ctx.service.mayseePhone(c, actor) || (forCitizen && actor.role === 'citizen');
   const who = (role: string) =>
     forCitizen
       ? (({ citizen: '您', official: '办理单位', admin: '管理员', system: '系统' } as Record<string, string>)[role] ?? role)
@@ -129,7 +141,7 @@ export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext,
     text: `${c.ticket} 处理记录：\n${events
       .map(
         (e) =>
-          `${shanghaiDateTime(new Date(e.at))} ${who(e.actorRole)} ${e.fromStatus ? `${e.fromStatus}→` : ''}${e.toStatus}${e.note ? `：${e.note}` : ''}`,
+          `${shanghaiDateTime(new Date(e.at))} ${who(e.actorRole)} ${e.fromStatus ? `${e.fromStatus}→` : ''}${e.toStatus}${e.note ? `：${full ? e.note : maskPhonesIn(e.note)}` : ''}`,
       )
       .join('\n')}`,
   };

@@ -33,6 +33,8 @@ export const inboundSchema = z.object({
   photos: z.array(z.string().min(1).max(512)).max(50).nullish(),
   /** The message this one replies to, when the channel says (officials answer a reminder by replying). */
   replyTo: z.object({ text: z.string().max(8000).nullish() }).nullish(),
+  /** Where the message came from when the channel knows (the web: the client's address), for per-address limits. */
+  origin: z.string().max(128).nullish(),
 });
 
 /** An inbound message from any channel. */
@@ -45,6 +47,8 @@ export interface DialogResult {
   replies: Reply[];
   /** True when the message was delivered before and was not handled again. */
   duplicate?: boolean;
+  /** True when the message could not be handled (nothing was recorded; a redelivery is handled anew). */
+  failed?: boolean;
 }
 
 /** Lays buttons out in rows of `perRow`. */

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import MiniSearch, { type Options, type SearchResult } from 'minisearch';
 import type { KnowledgeBase, Passage } from '../base.js';
 import type { Lexicon } from '../lexicon.js';
+import { readSnapshot } from '../snapshot.js';
 import type { PreparedQuery } from './query.js';
 import { TOKENIZER_VERSION, tokenize } from './tokenizer.js';
 
@@ -137,7 +138,7 @@ export function openIndex(
   const version = indexVersion(kb, lexicon);
   if (snapshotPath) {
     try {
-      const loaded = loadIndex(JSON.parse(readFileSync(snapshotPath, 'utf8')), kb.passages, version);
+      const loaded = loadIndex(readSnapshot(readFileSync(snapshotPath, 'utf8')), kb.passages, version);
       if (loaded) return { index: loaded, source: 'snapshot' };
     } catch {
       // No snapshot yet, or an unreadable one: rebuild below.

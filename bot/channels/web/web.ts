@@ -1,15 +1,31 @@
 /**
  * The local web chat: a page and a small JSON API on the assistant's own HTTP server, so anyone can
- * ask and report with no account. Notifications for a browser session wait in the outbox until
- * the page asks for them. Photos are saved under the data folder and referred to by name.
+ * ask and report with no account.
+ *
+ * Identity is issued by the server: `POST /api/session` sets an HttpOnly, SameSite=Strict cookie
+ * with a random token (only its hash is stored) and returns the session's CSRF token, which every
+ * other API call must send in `x-csrf-token`. Nothing identifying is ever in a URL. The chat user
+ * id is the session's, not anything the client says. Officials sign in on the page with a one-time
+ * code (`/login#CODE`, from `npm run admin -- login-link`); `/join` works only in a signed-in
+ * session. Notifications are fetched for the cookie's identity only.
+ *
+ * Photos are accepted only from a session that is filing a report, checked by their first bytes
+ * (JPEG, PNG or WebP), at most `maxPhotos` per report, and stored under a quota.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { reportLimits } from '../../../cases/validate.js';
+import { freeBytes } from '../../../core/disk.js';
 import { projectPath } from '../../../core/paths.js';
+import { isBusy } from '../../../store/db.js';
+import type { DialogStore } from '../../../store/dialogs.js';
+import type { LimitStore } from '../../../store/limits.js';
 import type { OutboxStore } from '../../../store/outbox.js';
-import type { Dialog } from '../../dialog/dialog.js';
+import type { UploadStore } from '../../../store/uploads.js';
+import { asReplies, type Delivery } from '../../delivery.js';
+import { cookieValue, SESSION_COOKIE, type Sessions, type WebSession } from '../../sessions.js';
 
 /** A request to the web channel, independent of the HTTP server. */
 export interface WebRequest {
@@ -18,6 +34,14 @@ export interface WebRequest {
   query: URLSearchParams;
   contentType: string;
   body: Buffer;
+  /** The Cookie header. */
+  cookie?: string;
+  /** The x-csrf-token header. */
+  csrf?: string;
+  /** Any header the channel needs (lower-case names). */
+  header?: (name: string) => string | undefined;
+  /** The client's address (as the server sees it, or from X-Forwarded-For behind a trusted proxy). */
+  client?: string;
 }
 
 /** An answer of the web channel. */
@@ -25,70 +49,274 @@ export interface WebResponse {
   status: number;
   type: string;
   body: string;
+  headers?: Record<string, string>;
 }
 
 const chatSchema = z.object({
-  session: z
-    .string()
-    .min(8)
-    .max(64)
-    .regex(/^[\w-]+$/),
-  messageId: z.string().max(128).optional(),
+  messageId: z.string().min(1).max(128).optional(),
   text: z.string().max(10_000).optional(),
   choice: z.string().max(512).optional(),
-  location: z.object({ lat: z.number(), lon: z.number(), label: z.string().max(500).optional() }).optional(),
-  photos: z.array(z.string().max(200)).max(9).optional(),
+  location: z.object({ lat: z.number().finite(), lon: z.number().finite(), label: z.string().max(500).optional() }).optional(),
+  photos: z.array(z.string().max(200)).max(reportLimits.maxPhotos).optional(),
 });
 
-const json = (status: number, body: unknown): WebResponse => ({
+const loginSchema = z.object({ code: z.string().min(1).max(64) });
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): WebResponse => ({
   status,
   type: 'application/json; charset=utf-8',
   body: JSON.stringify(body),
+  ...(headers ? { headers } : {}),
 });
 
-/** Limits of the web chat. */
-export const webLimits = { photoBytes: 5 * 1024 * 1024 };
+/** The limits of the web chat (the settings fill them in). */
+export interface WebLimits {
+  photoBytes: number;
+  uploadQuotaBytes: number;
+  diskMinFreeBytes: number;
+  sessionsPerHourPerAddress: number;
+  signInsPer15MinPerAddress: number;
+}
+
+/** Defaults of the limits. */
+export const webDefaults: WebLimits = {
+  photoBytes: 5 * 1024 * 1024,
+  uploadQuotaBytes: 500 * 1024 * 1024,
+  diskMinFreeBytes: 200 * 1024 * 1024,
+  sessionsPerHourPerAddress: 60,
+  signInsPer15MinPerAddress: 10,
+};
+
+/** What the file's first bytes say it is: JPEG, PNG or WebP, else null. */
+export function imageType(b: Buffer): { ext: string; mime: string } | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { ext: 'jpg', mime: 'image/jpeg' };
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return { ext: 'png', mime: 'image/png' };
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP')
+    return { ext: 'webp', mime: 'image/webp' };
+  return null;
+}
+
+/** A message that would bind a role (an invite code): only a signed-in web session may send it. */
+export function isJoinAttempt(text: string | undefined): boolean {
+  const t = (text ?? '').trim();
+  return /^\/(join|start)(@\w+)?\s+\S/i.test(t) || /^(加入|绑定)\s+\S+$/.test(t);
+}
+
+const HOUR = 3600_000;
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/** What the web channel needs. */
+export interface WebChannelOptions {
+  delivery: Delivery;
+  outbox: OutboxStore;
+  dialogs: DialogStore;
+  sessions: Sessions;
+  limits: LimitStore;
+  uploads: UploadStore;
+  uploadDir: string;
+  webLimits?: Partial<WebLimits>;
+  /** Failures of the store (they degrade /healthz). */
+  onStoreError?: (e: unknown) => void;
+  clock?: () => Date;
+  log?: (line: string) => void;
+}
 
 /** Creates the web channel. */
-export function createWebChannel(o: { dialog: Dialog; outbox: OutboxStore; uploadDir: string; clock?: () => Date }) {
+export function createWebChannel(o: WebChannelOptions) {
   const clock = o.clock ?? (() => new Date());
+  const log = o.log ?? (() => {});
+  const lim: WebLimits = { ...webDefaults, ...o.webLimits };
   const page = readFileSync(projectPath('bot', 'channels', 'web', 'chat.html'), 'utf8');
-  return {
-    handle(req: WebRequest): WebResponse | null {
-      if (req.method === 'GET' && (req.path === '/' || req.path === '/chat'))
-        return { status: 200, type: 'text/html; charset=utf-8', body: page };
-      if (req.path === '/api/chat' && req.method === 'POST') {
-        let parsed: z.infer<typeof chatSchema>;
+  let lastSweep = 0;
+
+  const describe = (s: WebSession) => ({ csrf: s.csrf, role: s.role, unit: s.unit, signedIn: s.signedIn });
+  const noSession = () => json(401, { error: '会话已过期或无效，请刷新页面。', code: 'no_session' });
+  const storeError = (e: unknown): WebResponse => {
+    o.onStoreError?.(e);
+    if (isBusy(e)) return json(503, { error: '系统繁忙，请稍后再试。' });
+    log(`web: store error: ${e instanceof Error ? e.message : String(e)}`);
+    return json(503, { error: '系统暂时无法保存您的消息，请稍后再试。已提交的内容不会丢失。' });
+  };
+
+  /** The session of a request that may change something: its cookie and its CSRF token. */
+  function session(req: WebRequest, now: Date): WebSession | null {
+    const s = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+    return s && o.sessions.csrfOk(s, req.csrf) ? s : null;
+  }
+
+  function openSession(req: WebRequest, now: Date): WebResponse {
+    // A custom header: a cross-site form cannot send it, so no other site can replace the cookie.
+    if (req.header?.('x-rectify-client') !== '1') return json(403, { error: '请求来源不对。' });
+    const existing = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+    if (existing) return json(200, describe(existing));
+    const client = req.client ?? 'unknown';
+    if (!o.limits.take('session-addr', client, now, HOUR, lim.sessionsPerHourPerAddress)) {
+      return json(429, { error: '新建会话太频繁了，请稍后再试。' });
+    }
+    const s = o.sessions.create(now, client);
+    return json(200, describe(s), { 'set-cookie': o.sessions.cookie(s, now) });
+  }
+
+  function signIn(req: WebRequest, now: Date): WebResponse {
+    const s = session(req, now);
+    if (!s) return noSession();
+    const client = req.client ?? 'unknown';
+    if (!o.limits.take('signin-addr', client, now, 15 * 60_000, lim.signInsPer15MinPerAddress)) {
+      return json(429, { error: '登录尝试太频繁了，请15分钟后再试。' });
+    }
+    const body = parseJson(req.body, loginSchema);
+    if (!body) return json(400, { error: '请求格式不对。' });
+    const signed = o.sessions.signIn(s.token, body.code, now, client);
+    if (!signed) return json(403, { error: '登录码无效、已使用或已过期，请向管理员重新索取。' });
+    return json(200, describe(signed), { 'set-cookie': o.sessions.cookie(signed, now) });
+  }
+
+  async function chat(req: WebRequest, now: Date): Promise<WebResponse> {
+    const s = session(req, now);
+    if (!s) return noSession();
+    const m = parseJson(req.body, chatSchema);
+    if (!m) return json(400, { error: '请求格式不对。' });
+    if (isJoinAttempt(m.text) && !s.signedIn) {
+      return json(200, {
+        replies: [
+          { text: '网页聊天中绑定工作人员身份需要先登录：请向管理员索取网页登录链接（npm run admin -- login-link），打开后即可办理。' },
+        ],
+      });
+    }
+    if (m.photos?.some((ref) => !o.uploads.owns('web', s.userId, ref))) return json(400, { error: '照片无效，请重新上传。' });
+    try {
+      const owed = await o.delivery.handle(
+        {
+          channel: 'web',
+          userId: s.userId,
+          chatId: s.userId,
+          ...(m.messageId ? { messageId: m.messageId } : {}),
+          ...(m.text !== undefined ? { text: m.text } : {}),
+          ...(m.choice !== undefined ? { choice: m.choice } : {}),
+          ...(m.location ? { location: m.location } : {}),
+          ...(m.photos ? { photos: m.photos } : {}),
+          origin: req.client ?? null,
+        },
+        now,
+        { inResponse: true },
+      );
+      if (m.photos?.length) o.uploads.attach(m.photos, now);
+      return json(200, { replies: asReplies(owed.messages), ...(owed.duplicate ? { duplicate: true } : {}) });
+    } catch (e) {
+      return storeError(e);
+    }
+  }
+
+  function notifications(req: WebRequest, now: Date): WebResponse {
+    const s = session(req, now);
+    if (!s) return noSession();
+    try {
+      const mine = o.outbox.pendingFor('web', s.userId, 50);
+      for (const m of mine) o.outbox.markSent(m.id, now);
+      return json(200, { notifications: mine.map((m) => ({ text: m.text, choices: m.choices })) });
+    } catch (e) {
+      return storeError(e);
+    }
+  }
+
+  function photo(req: WebRequest, now: Date): WebResponse {
+    const s = session(req, now);
+    if (!s) return noSession();
+    const state = o.dialogs.get<{ flow: string; draft?: { photos?: string[] } }>('web', s.userId);
+    if (state?.flow !== 'report') return json(409, { error: '请先发送“举报”，在填写举报时再上传照片。' });
+    if (req.body.length === 0) return json(400, { error: '照片是空的。' });
+    if (req.body.length > lim.photoBytes) return json(413, { error: `照片不能超过${Math.round(lim.photoBytes / 1024 / 1024)}MB。` });
+    const type = imageType(req.body);
+    if (!type) return json(415, { error: '只支持 JPG、PNG 或 WebP 照片。' });
+    const had = (state.draft?.photos?.length ?? 0) + o.uploads.pendingCount('web', s.userId, new Date(now.getTime() - HOUR));
+    if (had >= reportLimits.maxPhotos) return json(429, { error: `每件举报最多附${reportLimits.maxPhotos}张照片。` });
+    const free = freeBytes(o.uploadDir);
+    const full = { error: '照片存储空间已满，暂时无法接收照片。您可以不附照片继续提交举报，或稍后再试。' };
+    if (o.uploads.totalBytes() + req.body.length > lim.uploadQuotaBytes) return json(507, full);
+    if (free !== null && free - req.body.length < lim.diskMinFreeBytes) return json(507, full);
+    const name = `${randomUUID()}.${type.ext}`;
+    const file = join(o.uploadDir, name);
+    try {
+      mkdirSync(o.uploadDir, { recursive: true });
+      writeFileSync(file, req.body, { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      log(`web: photo not saved: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        unlinkSync(file);
+      } catch {}
+      return json(507, full);
+    }
+    try {
+      o.uploads.record({ ref: `web:${name}`, channel: 'web', userId: s.userId, bytes: req.body.length, mime: type.mime }, now);
+    } catch (e) {
+      try {
+        unlinkSync(file);
+      } catch {}
+      return storeError(e);
+    }
+    return json(200, { ref: `web:${name}` });
+  }
+
+  /** Housekeeping, every few minutes: expired sessions, old rate-limit hits, photos no report took. */
+  function sweep(now: Date): void {
+    try {
+      o.sessions.expire(now);
+      o.limits.prune(new Date(now.getTime() - 24 * HOUR));
+      for (const ref of o.uploads.removeOrphans(new Date(now.getTime() - 24 * HOUR))) {
         try {
-          parsed = chatSchema.parse(JSON.parse(req.body.toString('utf8')));
-        } catch {
-          return json(400, { error: '请求格式不对。' });
+          unlinkSync(join(o.uploadDir, ref.replace(/^web:/, '')));
+        } catch {}
+      }
+    } catch (e) {
+      log(`web: housekeeping failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  return {
+    async handle(req: WebRequest): Promise<WebResponse | null> {
+      const now = clock();
+      if (req.method === 'GET' && (req.path === '/' || req.path === '/chat' || req.path === '/login'))
+        return { status: 200, type: 'text/html; charset=utf-8', body: page };
+      if (!req.path.startsWith('/api/')) return null;
+      if (req.method !== 'POST') return json(405, { error: '请求方法不对。' });
+      if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
+        lastSweep = now.getTime();
+        sweep(now);
+      }
+      try {
+        switch (req.path) {
+          case '/api/session':
+            return openSession(req, now);
+          case '/api/login':
+            return signIn(req, now);
+          case '/api/logout': {
+            const s = session(req, now);
+            if (!s) return noSession();
+            o.sessions.revoke(s.token);
+            return json(200, { ok: true }, { 'set-cookie': o.sessions.cookie(null, now) });
+          }
+          case '/api/chat':
+            return await chat(req, now);
+          case '/api/notifications':
+            return notifications(req, now);
+          case '/api/photo':
+            return photo(req, now);
+          default:
+            return json(404, { error: '没有这个接口。' });
         }
-        const { session, ...message } = parsed;
-        const r = o.dialog.handle({ channel: 'web', userId: session, chatId: session, ...message }, clock());
-        return json(200, r);
+      } catch (e) {
+        return storeError(e);
       }
-      if (req.path === '/api/notifications' && req.method === 'GET') {
-        const session = req.query.get('session') ?? '';
-        const now = clock();
-        const mine = o.outbox.pendingFor('web', session, 50);
-        for (const m of mine) o.outbox.markSent(m.id, now);
-        return json(200, { notifications: mine.map((m) => ({ text: m.text, choices: m.choices })) });
-      }
-      if (req.path === '/api/photo' && req.method === 'POST') {
-        const ext = req.contentType.includes('png')
-          ? 'png'
-          : req.contentType.includes('jpeg') || req.contentType.includes('jpg')
-            ? 'jpg'
-            : null;
-        if (!ext) return json(415, { error: '只支持 JPG 或 PNG 照片。' });
-        if (req.body.length === 0 || req.body.length > webLimits.photoBytes) return json(413, { error: '照片不能超过5MB。' });
-        mkdirSync(o.uploadDir, { recursive: true });
-        const name = `${randomUUID()}.${ext}`;
-        writeFileSync(join(o.uploadDir, name), req.body);
-        return json(200, { ref: `web:${name}` });
-      }
-      return null;
     },
   };
+}
+
+function parseJson<T>(body: Buffer, schema: z.ZodType<T>): T | null {
+  try {
+    const r = schema.safeParse(JSON.parse(body.toString('utf8')));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
 }

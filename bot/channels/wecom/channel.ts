@@ -1,19 +1,31 @@
 /**
  * The WeCom channel: the callback at /wecom/callback (URL verification; decryption of messages,
  * which then enter the same dialog as every channel) and the senders for app messages and the
- * group robot. The dialog handles each message (and commits it) before the callback is
- * acknowledged, which takes milliseconds; the replies go out afterwards through message/send, so
- * WeCom's 5-second limit is never at risk. A redelivered MsgId is recognised by the dialog.
+ * group robot.
+ *
+ * A callback is authenticated before anything is parsed: its timestamp must be within a few minutes
+ * of ours (a captured callback cannot be replayed later), and the signature is checked over the raw
+ * `Encrypt` field, found by a bounded scan of a body of at most 64 KB, compared in constant time.
+ * Only then is the payload decrypted and its XML parsed. A failing request costs microseconds.
+ *
+ * Each message is handled (and committed, with its owed reply in the outbox and the numbered
+ * choices in the store) before the callback is acknowledged; the reply goes out afterwards through
+ * message/send, and stays in the outbox for the dispatcher when WeCom cannot be reached. A
+ * redelivered MsgId is not handled again, but its reply is sent again if it is still owed.
  */
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { Sender } from '../../../jobs/dispatch.js';
+import { dispatchDefaults, type Sender } from '../../../jobs/dispatch.js';
 import { toWeComMarkdown } from '../../../jobs/render.js';
-import type { OutboxStore } from '../../../store/outbox.js';
-import type { Dialog } from '../../dialog/dialog.js';
+import type { ChoiceStore } from '../../../store/choices.js';
+import type { OutboxMessage, OutboxStore } from '../../../store/outbox.js';
+import type { Delivery } from '../../delivery.js';
 import type { Choice, Inbound, Reply } from '../../dialog/types.js';
 import type { WeComClient, WeComTarget } from './client.js';
-import { decrypt, verifySignature } from './crypto.js';
+import { decrypt, extractEncrypt, verifySignature } from './crypto.js';
+
+/** How far a callback's timestamp may be from our clock, by default (seconds). */
+export const WECOM_MAX_SKEW_SECONDS = 300;
 
 /** A request to the callback, independent of the HTTP server. */
 export interface CallbackRequest {
@@ -34,15 +46,17 @@ export interface WeComChannelOptions {
   encodingAesKey: string;
   corpId: string;
   client: WeComClient | null;
-  dialog: Dialog;
+  delivery: Delivery;
   outbox: OutboxStore;
+  choices: ChoiceStore;
+  /** How far a callback's timestamp may be from our clock (seconds). */
+  maxSkewSeconds?: number;
   clock?: () => Date;
   log?: (line: string) => void;
 }
 
+// Parses only decrypted, authenticated payloads.
 const parser = new XMLParser({ parseTagValue: false, trimValues: true, processEntities: false });
-
-const envelopeSchema = z.object({ xml: z.object({ Encrypt: z.string().min(1) }).loose() });
 
 /** A decrypted WeCom message, validated. */
 export const messageSchema = z
@@ -86,9 +100,10 @@ export function renderReplies(replies: Reply[]): { text: string; choices: Choice
 export function createWeComChannel(o: WeComChannelOptions) {
   const clock = o.clock ?? (() => new Date());
   const log = o.log ?? (() => {});
-  // The last buttons each user saw, so that "3" picks the third. Bounded: oldest users dropped.
-  const lastChoices = new Map<string, Choice[]>();
+  const maxSkew = o.maxSkewSeconds ?? WECOM_MAX_SKEW_SECONDS;
   const pending = new Set<Promise<void>>();
+  // Outbox ids being sent by this process: a redelivery meanwhile does not send them twice.
+  const inFlight = new Set<number>();
 
   function toInbound(m: WeComMessage): Inbound | null {
     const base = {
@@ -101,7 +116,8 @@ export function createWeComChannel(o: WeComChannelOptions) {
       case 'text': {
         const text = m.Content ?? '';
         const n = Number(text.trim());
-        const choices = lastChoices.get(m.FromUserName);
+        // The buttons this user last saw, from the store: right after a restart and in any process.
+        const choices = o.choices.get('wecom', m.FromUserName);
         if (choices && Number.isInteger(n) && n >= 1 && n <= choices.length) return { ...base, choice: (choices[n - 1] as Choice).value };
         const byLabel = choices?.find((c) => c.label === text.trim());
         return byLabel ? { ...base, choice: byLabel.value } : { ...base, text };
@@ -117,25 +133,39 @@ export function createWeComChannel(o: WeComChannelOptions) {
     }
   }
 
-  async function reply(user: string, replies: Reply[]): Promise<void> {
-    if (replies.length === 0) return;
-    const { text, choices } = renderReplies(replies);
-    if (lastChoices.size > 10_000) lastChoices.delete(lastChoices.keys().next().value as string);
-    lastChoices.set(user, choices);
-    if (!o.client) {
-      log('wecom: a reply was not sent: WECOM_SECRET / WECOM_AGENT_ID are not set');
-      return;
-    }
+  /** Sends owed replies (already in the outbox) and records each outcome. */
+  async function sendOwed(user: string, messages: OutboxMessage[]): Promise<void> {
+    for (const m of messages) inFlight.add(m.id);
     try {
-      await o.client.sendText({ touser: user }, text);
-    } catch (e) {
-      // Not lost: the dispatcher retries it with backoff.
-      o.outbox.enqueue({ channel: 'wecom', chatId: user, kind: 'reply', text }, clock());
-      log(`wecom: reply queued for retry: ${e instanceof Error ? e.message : String(e)}`);
+      await sendEach(user, messages);
+    } finally {
+      for (const m of messages) inFlight.delete(m.id);
     }
   }
 
-  function handle(req: CallbackRequest): CallbackResponse {
+  async function sendEach(user: string, messages: OutboxMessage[]): Promise<void> {
+    for (const m of messages) {
+      const now = clock();
+      if (!o.client) {
+        log('wecom: a reply waits in the outbox: WECOM_SECRET / WECOM_AGENT_ID are not set');
+        return;
+      }
+      try {
+        await o.client.sendText({ touser: user }, m.text);
+        o.outbox.markSent(m.id, now);
+      } catch (e) {
+        // Not lost: the dispatcher retries it with backoff.
+        const error = e instanceof Error ? e.message : String(e);
+        try {
+          o.outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(m.attempts + 1)));
+        } catch {}
+        log(`wecom: reply left for retry: ${error}`);
+        return;
+      }
+    }
+  }
+
+  async function handle(req: CallbackRequest): Promise<CallbackResponse> {
     const q = (k: string) => req.query.get(k) ?? '';
     const [sig, ts, nonce] = [q('msg_signature'), q('timestamp'), q('nonce')];
     if (req.method === 'GET') {
@@ -148,12 +178,11 @@ export function createWeComChannel(o: WeComChannelOptions) {
       }
     }
     if (req.method !== 'POST') return { status: 405, body: 'method not allowed' };
-    let encrypted: string;
-    try {
-      encrypted = envelopeSchema.parse(parser.parse(req.body)).xml.Encrypt;
-    } catch {
-      return { status: 400, body: 'bad xml' };
-    }
+    // Authenticate before any parsing: the timestamp window, then the signature over the raw Encrypt.
+    const now = clock();
+    if (!/^\d{1,12}$/.test(ts) || Math.abs(now.getTime() / 1000 - Number(ts)) > maxSkew) return { status: 403, body: 'stale timestamp' };
+    const encrypted = extractEncrypt(req.body);
+    if (encrypted === null) return { status: 400, body: 'bad body' };
     if (!verifySignature(sig, o.token, ts, nonce, encrypted)) return { status: 403, body: 'bad signature' };
     let message: WeComMessage;
     try {
@@ -163,9 +192,18 @@ export function createWeComChannel(o: WeComChannelOptions) {
       return { status: 400, body: 'bad message' };
     }
     const inbound = toInbound(message);
-    if (inbound) {
-      const result = o.dialog.handle(inbound, clock());
-      const p = reply(message.FromUserName, result.replies).finally(() => pending.delete(p));
+    if (!inbound) return { status: 200, body: 'success' };
+    const user = message.FromUserName;
+    // Committed before WeCom hears "success"; a failure here makes WeCom deliver it again.
+    const owed = await o.delivery.handle(inbound, now, {
+      shape: (replies) => (replies.length ? [{ text: renderReplies(replies).text }] : []),
+      withinCommit: (replies, at) => {
+        if (replies.length) o.choices.put('wecom', user, renderReplies(replies).choices, at);
+      },
+    });
+    const toSend = owed.messages.filter((m) => !inFlight.has(m.id));
+    if (toSend.length) {
+      const p = sendOwed(user, toSend).finally(() => pending.delete(p));
       pending.add(p);
     }
     return { status: 200, body: 'success' };
@@ -179,7 +217,9 @@ export function createWeComChannel(o: WeComChannelOptions) {
         for (const part of toWeComMarkdown(m.text)) await o.client.sendMarkdown(to, part);
         return;
       }
-      const { text } = renderReplies([{ text: m.text, ...(m.choices ? { choices: m.choices } : {}) }]);
+      const { text, choices } = renderReplies([{ text: m.text, ...(m.choices ? { choices: m.choices } : {}) }]);
+      // A notification with buttons (rate the handling): "1" now picks from these.
+      if (choices.length && to.touser) o.choices.put('wecom', to.touser, choices, new Date());
       await o.client.sendText(to, text);
     },
   };

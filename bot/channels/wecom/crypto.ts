@@ -11,11 +11,35 @@ export function signature(token: string, timestamp: string, nonce: string, encry
   return createHash('sha1').update([token, timestamp, nonce, encrypted].sort().join('')).digest('hex');
 }
 
-/** Checks a signature in constant time. */
+/**
+ * Checks a signature in constant time: both sides are hashed to the same length first, so neither
+ * the content nor the length of the given signature changes how long the comparison takes.
+ */
 export function verifySignature(expected: string, token: string, timestamp: string, nonce: string, encrypted: string): boolean {
-  const actual = Buffer.from(signature(token, timestamp, nonce, encrypted), 'utf8');
-  const given = Buffer.from(String(expected).toLowerCase(), 'utf8');
-  return actual.length === given.length && timingSafeEqual(actual, given);
+  const actual = createHash('sha256')
+    .update(signature(token, timestamp, nonce, encrypted))
+    .digest();
+  const given = createHash('sha256').update(String(expected).slice(0, 256).toLowerCase()).digest();
+  return timingSafeEqual(actual, given);
+}
+
+/** Largest callback body scanned (WeCom messages are a few KB). */
+export const MAX_CALLBACK_BYTES = 64 * 1024;
+
+/**
+ * The raw `Encrypt` field of a callback body, found without parsing the XML: the text between the
+ * first `<Encrypt>` and the next `</Encrypt>` (in CDATA or not), which must be base64. Linear in
+ * the body's length; null for anything else. The signature is checked over exactly this string.
+ */
+export function extractEncrypt(body: string): string | null {
+  if (body.length > MAX_CALLBACK_BYTES) return null;
+  const open = body.indexOf('<Encrypt>');
+  if (open < 0) return null;
+  const close = body.indexOf('</Encrypt>', open + 9);
+  if (close < 0) return null;
+  let inner = body.slice(open + 9, close).trim();
+  if (inner.startsWith('<![CDATA[') && inner.endsWith(']]>')) inner = inner.slice(9, -3);
+  return inner.length > 0 && inner.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(inner) ? inner : null;
 }
 
 function keyOf(encodingAesKey: string): Buffer {

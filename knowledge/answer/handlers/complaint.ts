@@ -19,11 +19,13 @@ export function isComplaint(c: AnswerContext): boolean {
   const happening = cues.has('act') || cues.has('state');
   // A witness telling what is happening reports it, even with "那几个鱼塘" in it; a question about
   // the records asks with a question word or mark.
-  const asksSomething = /[?？]|吗|呢|多少|好多|什么|啥子|哪个|哪些|谁|几时|何时|怎么样/.test(c.query.normalized);
+  const asksSomething = /[?？]|吗|呢|多少|好多|什么|啥子|哪个|哪些|谁|几时|何时|怎么样|咋样|会怎样|要是|如果|假如/.test(c.query.normalized);
   if (happening && cues.has('witness') && !asksSomething) return true;
   // "养鸡场臭气熏天怎么办": pollution one can smell or see, and a plea for someone to act.
   if (happening && cues.has('grievance') && (cues.has('witness') || cues.has('state'))) return true;
   if (asksRecords) return false;
+  // "养猪场往河里排粪水": an act and what it fouls, told as a fact — not asked, not supposed.
+  if (happening && cues.has('polluted') && !asksSomething && c.query.types.length === 0) return true;
   return happening && cues.has('witness');
 }
 

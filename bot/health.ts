@@ -1,0 +1,64 @@
+/**
+ * /healthz: the store answers and takes writes, the data disk has room, and no write failed lately.
+ * Anything else is reported as degraded (HTTP 503), so a monitor sees a full disk before the
+ * citizens do.
+ */
+import { dirname } from 'node:path';
+import { freeBytes as diskFree } from '../core/disk.js';
+import { type Db, isBusy, isWriteFailure, schemaVersion } from '../store/db.js';
+
+/** How long a failed write keeps /healthz degraded. */
+export const WRITE_FAILURE_MEMORY_MS = 5 * 60_000;
+
+/** The health of the store and the disk. */
+export function createHealth(o: {
+  db: Db;
+  dbPath: string;
+  minFreeBytes: number;
+  freeBytes?: (path: string) => number | null;
+  clock?: () => Date;
+}) {
+  const clock = o.clock ?? (() => new Date());
+  const free = o.freeBytes ?? diskFree;
+  let lastFailure: { at: number; message: string } | null = null;
+  let probe: { at: number; error: string | null } = { at: 0, error: null };
+  const probeQ = o.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
+
+  return {
+    /** Notes an error of the store (a failed write degrades /healthz for a while). */
+    noteStoreError(e: unknown): void {
+      if (isWriteFailure(e)) lastFailure = { at: clock().getTime(), message: e instanceof Error ? e.message : String(e) };
+    },
+    /** The store's part of /healthz. */
+    report(): { ok: boolean; status: 'ok' | 'degraded'; problems: string[]; schema: number | null; freeMB: number | null } {
+      const now = clock().getTime();
+      const problems: string[] = [];
+      let schema: number | null = null;
+      try {
+        schema = schemaVersion(o.db);
+      } catch (e) {
+        problems.push(`store: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      // A real write, at most every two seconds (an unauthenticated caller cannot make it write more).
+      if (now - probe.at > 2000) {
+        try {
+          probeQ.run(new Date(now).toISOString());
+          probe = { at: now, error: null };
+        } catch (e) {
+          probe = { at: now, error: isBusy(e) ? null : e instanceof Error ? e.message : String(e) };
+        }
+      }
+      if (probe.error) problems.push(`store write failed: ${probe.error}`);
+      if (lastFailure && now - lastFailure.at < WRITE_FAILURE_MEMORY_MS) problems.push(`a write failed recently: ${lastFailure.message}`);
+      const bytes = o.dbPath === ':memory:' ? null : free(dirname(o.dbPath));
+      if (bytes !== null && bytes < o.minFreeBytes) problems.push(`disk nearly full: ${Math.round(bytes / 1048576)} MB free`);
+      return {
+        ok: problems.length === 0,
+        status: problems.length ? 'degraded' : 'ok',
+        problems,
+        schema,
+        freeMB: bytes === null ? null : Math.round(bytes / 1048576),
+      };
+    },
+  };
+}
