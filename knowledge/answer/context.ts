@@ -98,7 +98,12 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : followed?.documents.length ? new Set(followed.documents) : null;
   let cached: Scored[] | null = null;
   const search = (t: Term[], ty: AnswerType[] = types, y: number[] = years) =>
-    retrieve(deps.statements, t, { types: ty, years: y, documents, units: query.valueUnits }, defaultRetrieveOptions);
+    retrieve(
+      deps.statements,
+      t,
+      { types: ty, years: y, documents, units: query.valueUnits, frequency: query.frequency },
+      defaultRetrieveOptions,
+    );
   return {
     deps,
     options,

@@ -53,8 +53,7 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
     case 'count':
       return s.values.some((v) => v.kind === 'count' || v.kind === 'weight' || v.kind === 'area');
     case 'date':
-      // A deadline, a year, or how often ("每季度").
-      return s.years.length > 0 || /年底|底前|之前|期限|月|日前|每季度|每年|每月|每半年|每周|定期/.test(s.norm);
+      return s.years.length > 0 || /年底|底前|之前|期限|日前/.test(s.norm);
     case 'unit':
       return s.units.length > 0;
     case 'document':
@@ -160,7 +159,7 @@ export function scoreStatement(
 export function retrieve(
   index: StatementIndex,
   terms: Term[],
-  want: { types: AnswerType[]; years: number[]; documents: Set<string> | null; units?: string[] },
+  want: { types: AnswerType[]; years: number[]; documents: Set<string> | null; units?: string[]; frequency?: boolean },
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
 ): Scored[] {
   // Candidates come from the rarer bigrams: a bigram most sentences hold ("整改") adds no candidate
@@ -183,6 +182,8 @@ export function retrieve(
     // Each kind of fact asked that the statement holds raises it ("2020年定的目标是减好多": a target and a figure).
     for (const ty of want.types) if (holdsType(s, ty)) score *= opts.typeBonus;
     if (want.units?.length && s.values.some((v) => want.units?.includes(v.unit))) score *= opts.yearBonus;
+    // "多久测一次": how often, not by when.
+    if (want.frequency && /每季度|每年|每月|每半年|每周|每天|定期|每\d/.test(s.norm)) score *= opts.yearBonus;
     // A table's results column is where progress stands, its targets column where targets do.
     if (want.types.includes('progress') && s.passage.kind === 'effect') score *= opts.typeBonus;
     if (want.types.includes('target') && s.passage.kind === 'target') score *= opts.typeBonus;

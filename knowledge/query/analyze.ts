@@ -50,6 +50,8 @@ export interface Query {
   districts: string[];
   /** Units a figure in the answer must have ("好多吨" → 吨, "好多钱" → 元). */
   valueUnits: string[];
+  /** It asks how often ("多久测一次"). */
+  frequency: boolean;
   terms: Term[];
   /** Content words the documents never use (nouns only): what the records may be silent on. */
   unknown: string[];
@@ -385,7 +387,25 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       ANAPHOR_START.test(normalized) ||
       ANAPHOR.test(normalized) ||
       (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);
-    return { question, normalized, lang, types, years, docNumbers, titles, places, districts, valueUnits, terms, unknown, followUp, cues };
+    const frequency = /(多久|好久|多长时间|隔多久|几天|几个月).{0,6}(一次|一回)|频次|频率|how often/.test(normalized);
+    if (frequency && !types.includes('date')) types.push('date');
+    return {
+      question,
+      normalized,
+      lang,
+      types,
+      years,
+      docNumbers,
+      titles,
+      places,
+      districts,
+      valueUnits,
+      frequency,
+      terms,
+      unknown,
+      followUp,
+      cues,
+    };
   }
 
   // Handlers and multi-part questions analyse the same text more than once: remember a few.

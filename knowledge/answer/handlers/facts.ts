@@ -9,7 +9,7 @@ import type { AnswerType } from '../../lexicon.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { answersType, cite, excerpt, glossValue, say, sourceOf, withinLength } from '../render.js';
-import { holdsType, type Scored } from '../retrieve.js';
+import { holdsType, type Scored, scoreStatement } from '../retrieve.js';
 import type { Answer, Intent } from '../types.js';
 import { recordOf } from './contact.js';
 import { missingWords, notFound } from './refuse.js';
@@ -70,6 +70,51 @@ function ledgerLead(c: AnswerContext, s: Statement): string {
   return `${lead}${tail ? `${tail}` : ''}`;
 }
 
+/** The first clause of a sentence: how an item of a list is named. */
+function clause(s: Statement, max = 40): string {
+  const t = s.text.replace(/^[\s（(]*[一二三四五六七八九十\d]+[、）).．]\s*/, '');
+  const cut = t.search(/[，,；;。：:]/);
+  return (cut > 4 ? t.slice(0, cut) : t).slice(0, max);
+}
+
+/**
+ * The measures that answer: for a table, the row whose task the question names (else the best
+ * statement's row); within it, one item's steps when the question names that item, else every
+ * item's heading. For a plan, the section's paragraphs by their lead.
+ */
+function measureList(c: AnswerContext, m: Statement): { head: string; items: string[]; cite: Statement; sources: Statement[] } {
+  const p = m.passage;
+  if (p.row === undefined) {
+    // A plan: the matching paragraph as it stands, then its sibling paragraphs by their leads.
+    const detail = withFollowing(c, m, excerpt(m, c.terms, ['measure']));
+    const others = measuresOf(c, m)
+      .filter((x) => x.passage.id !== p.id)
+      .map((x) => clause(x, 24));
+    const items = others.length
+      ? [detail.replace(/[。；;]$/, ''), say(c.lang, `另有：${others.join('、')}`, `also: ${others.join(', ')}`)]
+      : [detail];
+    return { head: '', items, cite: m, sources: [m] };
+  }
+  const known = c.terms.filter((t) => t.known);
+  const cov = (s: Statement | undefined) => (s ? (scoreStatement(c.deps.statements, s, known)?.coverage ?? 0) : 0);
+  // The row whose task (its overview) is what the question names.
+  const rows = c.deps.kb.passages.filter(
+    (q) => q.kind === 'overview' && q.document === p.document && (!c.documents || c.documents.has(q.document)),
+  );
+  const named = rows.map((q) => ({ q, v: cov(c.deps.statements.ofPassage(q.id)[0]) })).sort((a, b) => b.v - a.v)[0];
+  const row = named && named.v >= c.options.minCoverage ? named.q.row : p.row;
+  const items = c.deps.kb.passages.filter((q) => q.document === p.document && q.row === row && q.kind === 'measure');
+  const heads = items.map((q) => c.deps.statements.ofPassage(q.id)[0]).filter((x): x is Statement => !!x);
+  const scored = heads.map((h) => ({ h, v: cov(h) })).sort((a, b) => b.v - a.v);
+  const focus = scored[0] && scored[0].v >= c.options.minCoverage && (scored[1]?.v ?? 0) < c.options.minCoverage ? scored[0].h : null;
+  if (focus) {
+    // One item named: its steps ("一是…；二是…").
+    const steps = c.deps.statements.ofPassage(focus.passage.id).slice(1);
+    return { head: clause(focus), items: steps.map((s) => clause(s, 48)), cite: focus, sources: [focus, ...steps] };
+  }
+  return { head: say(c.lang, '主要措施', 'Main measures'), items: heads.map((h) => clause(h)), cite: heads[0] ?? m, sources: heads };
+}
+
 function measuresOf(c: AnswerContext, s: Statement): Statement[] {
   // The items of the same row and column (records) or the same section (plan), first sentence each.
   const p = s.passage;
@@ -101,6 +146,12 @@ function hasUnit(s: Statement, units: string[]): boolean {
 
 /** A short statement ("实行了三级验收制度。") with the sentences that follow it in its passage. */
 function withFollowing(c: AnswerContext, s: Statement, text: string): string {
+  // A table cell's item is one thought ("化肥…降幅1.14%;农药…降幅1.06%"): whole when it is short.
+  const p = s.passage;
+  if ((p.kind === 'effect' || p.kind === 'target') && p.text.length <= c.options.maxExcerpt) {
+    const rest = c.deps.statements.ofPassage(p.id).filter((x) => !x.heading);
+    if (rest.length > 1) return rest.map((x) => x.text).join('');
+  }
   if (text.length >= c.options.shortStatement) return text;
   const after = c.deps.statements.ofPassage(s.passage.id).filter((x) => x.id > s.id);
   let out = text;
@@ -169,9 +220,8 @@ export function facts(c: AnswerContext): Answer | null {
       pool.find((h) => h.statement.passage.kind === 'measure') ??
       pool.find((h) => h.statement.passage.kind === 'paragraph' && holdsType(h.statement, 'measure'));
     const m = doing && doing.score >= (pool[0] as Scored).score * 0.5 ? doing.statement : lead;
-    const md = c.doc(m.passage.document);
-    const items = measuresOf(c, m);
-    const heads = items.length > 1 ? items.map((s) => excerpt(s, c.terms, ['measure'], 36).replace(/[。；;]$/, '')).join('；') : '';
+    const list = measureList(c, m);
+    const md = c.doc(list.cite.passage.document);
     const detail = withFollowing(c, m, excerpt(m, c.terms, ['measure']));
     return answerOf(
       c,
@@ -179,12 +229,15 @@ export function facts(c: AnswerContext): Answer | null {
       true,
       withinLength([
         ledger,
-        heads ? say(c.lang, `主要措施：${heads}。`, `Main measures: ${heads}. `) : '',
-        say(c.lang, heads ? `其中：${detail}` : detail, heads ? ` In detail: ${detail}` : detail),
-        cite(m, md, c.lang),
+        list.head ? say(c.lang, `${list.head}：`, `${list.head}: `) : '',
+        list.items.join('；'),
+        '。',
+        // The sentence that matched best, when the list does not already hold it.
+        list.sources.some((x) => x.id === m.id) && list.items.length > 1 ? '' : say(c.lang, `其中：${detail}`, ` In detail: ${detail}`),
+        cite(list.cite, md, c.lang),
       ]),
-      [m, ...items.filter((s) => s.id !== m.id).slice(0, 2)].map((s) => sourceOf(s, c.doc(s.passage.document))),
-      [m],
+      list.sources.slice(0, 3).map((x) => sourceOf(x, c.doc(x.passage.document))),
+      [list.cite],
     );
   }
   if (c.types.includes('place')) {

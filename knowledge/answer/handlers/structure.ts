@@ -12,6 +12,7 @@ import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { freshness, say, withinLength } from '../render.js';
 import type { Answer, Source } from '../types.js';
+import { findMeasure } from './indicator.js';
 
 const HAN_NUM = '一二三四五六七八九十';
 
@@ -42,6 +43,9 @@ function tables(c: AnswerContext): Answer | null {
   const m = /专栏\s*(\d+|[一二三四五六七八九十])/.exec(n);
   if (!m) return null;
   const name = `专栏${numberOf(m[1] as string)}`;
+  // "专栏2里头化肥农药使用总量减少比例2025年目标": an indicator of the table, for the indicator handler.
+  const measure = findMeasure(c);
+  if (measure?.rows.some((r) => r.ind.table === name) && ordinalIn(n) === null) return null;
   for (const d of inScope(c)) {
     const table = d.plan?.tables.find((t) => t.name === name);
     if (!table) continue;
@@ -210,6 +214,29 @@ function columns(c: AnswerContext): Answer | null {
       ['整改时间', 'time'],
       ['社会监督联系人及电话', 'contact'],
     ];
+    // "第二行的成效", "第一条的整改目标": a part of one row, named by a word of its column.
+    const rowAt = ordinalIn(n);
+    const record = rowAt !== null && /[行条]/.test(n) ? table.records.find((r) => r.row === rowAt) : undefined;
+    if (record) {
+      const parts: Array<[RegExp, string, string | null]> = [
+        [/成效|效果|结果|完成/, '成效', record.effects.map((e) => e.text).join('') || null],
+        [/措施|做法|办法/, '整改措施', record.measures.map((e) => e.text).join('') || null],
+        [/目标/, '整改目标', record.targetText],
+        [/单位|部门|谁/, '整改责任单位', record.unit],
+        [/时间|期限/, '整改时间', record.time],
+        [/联系|电话/, '社会监督联系人及电话', record.contact],
+        [/概述|任务|问题|内容|写的/, '整改任务概述', record.overview],
+      ];
+      const hit = parts.find(([re]) => re.test(n));
+      if (hit) {
+        const [, label, value] = hit;
+        const where: Source = { document: d.info.shortTitle, locator: `第${record.row}行·${label}`, excerpt: (value ?? '').slice(0, 120) };
+        const text = value
+          ? say(c.lang, `第${record.row}行“${label}”：${clip(value, 220)}`, `Row ${record.row}, "${label}": ${clip(value, 220)}`)
+          : say(c.lang, `第${record.row}行的“${label}”一栏为空（未填写）`, `Row ${record.row}: the "${label}" cell is empty`);
+        return answerOf(c, 'document', value !== null, `${text}${cite}`, [where]);
+      }
+    }
     // Columns are found by their headers as the table has them; the field each maps to is the parser's.
     const col = table.columns
       .map((h, i) => ({ h: normalize(h), field: fields[i]?.[1] }))
