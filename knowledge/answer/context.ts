@@ -79,7 +79,9 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   const query = deps.analyze(question);
   const knownOwn = query.terms.filter((t) => t.known);
   // With a topic at hand, a message that names nothing of its own ("咋个治嘛") leans on it too.
-  const bare = knownOwn.length === 0 && query.unknown.length === 0 && query.districts.length === 0;
+  // …unless it tells of pollution happening: that is a report, not a follow-up.
+  const telling = ['act', 'state', 'report'].some((cue) => query.cues.has(cue as 'act'));
+  const bare = knownOwn.length === 0 && query.unknown.length === 0 && query.districts.length === 0 && !telling;
   const followed = previous && (query.followUp || forceFollow || bare) ? previous : null;
   let terms = query.terms;
   let types = query.types;

@@ -123,7 +123,7 @@ function compile(lexicon: Lexicon): Compiled {
   const verbs = (lexicon.intentCues.get('verb') ?? []).map(esc).join('|') || '(?!)';
   const polluted = (lexicon.intentCues.get('polluted') ?? []).map(esc).join('|') || '(?!)';
   const actPattern = new RegExp(
-    `(?:往|向|朝)[^，。,.!?？！]{0,8}(?:${verbs})|(?:${verbs})[^，。,.!?？！]{0,4}(?:${polluted})|(?:${verbs})(?:到|进|入)`,
+    `(?:往|向|朝)[^，。,.!?？！]{0,8}(?:${verbs})|(?:${verbs})[^，。,.!?？！]{0,4}(?:${polluted})|(?:${verbs})(?:到|进|入)|(?:${polluted})[^，。,.!?？！]{0,2}(?:${verbs})(?:了|到|进|在|得)`,
   );
   return { actPattern, synonyms, canonicals, functionWords: lexicon.functionWords, typeCues, glossary, cueSections, districts };
 }

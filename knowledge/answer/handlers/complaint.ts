@@ -15,7 +15,8 @@ const RECORD_QUESTION_TYPES = new Set(['value', 'count', 'date', 'unit', 'contac
 export function isComplaint(c: AnswerContext): boolean {
   const cues = c.query.cues;
   const asksRecords = c.query.types.some((t) => RECORD_QUESTION_TYPES.has(t));
-  if (cues.has('report') && !asksRecords) return true;
+  // "我要反映个问题", "我想投诉": a stated wish to report, whatever else the message says.
+  if (cues.has('report') && (!asksRecords || /(我|要|想|帮我)\S{0,2}(举报|投诉|反映)/.test(c.query.normalized))) return true;
   const happening = cues.has('act') || cues.has('state');
   // A witness telling what is happening reports it, even with "那几个鱼塘" in it; a question about
   // the records asks with a question word or mark.
@@ -26,12 +27,13 @@ export function isComplaint(c: AnswerContext): boolean {
   if (asksRecords) return false;
   // "养猪场往河里排粪水": an act and what it fouls, told as a fact — not asked, not supposed.
   if (happening && cues.has('polluted') && !asksSomething && c.query.types.length === 0) return true;
+  // "烧秸秆的烟呛死人了": someone doing it, and the nuisance it makes.
+  if (cues.has('act') && cues.has('state') && !asksSomething) return true;
   return happening && cues.has('witness');
 }
 
 /** The complaint handler: hands the message to the report intake. */
 export function complaint(c: AnswerContext): Answer | null {
-  if (c.followed && c.query.terms.some((t) => t.known) === false && !c.query.cues.has('report')) return null;
   if (!isComplaint(c)) return null;
   return answerOf(
     c,
