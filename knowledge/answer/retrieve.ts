@@ -180,7 +180,8 @@ export function retrieve(
     if (!r) continue;
     let score = r.score;
     // Each kind of fact asked that the statement holds raises it ("2020年定的目标是减好多": a target and a figure).
-    for (const ty of want.types) if (holdsType(s, ty)) score *= opts.typeBonus;
+    // A question of how often is not answered by a year.
+    for (const ty of want.types) if (!(ty === 'date' && want.frequency) && holdsType(s, ty)) score *= opts.typeBonus;
     if (want.units?.length && s.values.some((v) => want.units?.includes(v.unit))) score *= opts.yearBonus;
     // "多久测一次": how often, not by when.
     if (want.frequency && /每季度|每年|每月|每半年|每周|每天|定期|每\d/.test(s.norm)) score *= opts.yearBonus;

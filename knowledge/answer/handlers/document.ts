@@ -10,6 +10,9 @@ import { scoreStatement } from '../retrieve.js';
 import type { Answer } from '../types.js';
 import { notFound } from './refuse.js';
 
+/** Words by which a question points at a document ("这个文件是谁发的"). */
+const DOCUMENT_WORD = /文件|通知|方案|文号|这份|该文/;
+
 /** Whether a stated document number is the asked one ("61号" matches any year's 61号). */
 export function sameNumber(stated: string, asked: string): boolean {
   if (/\[/.test(asked)) return docNumberKey(stated) === docNumberKey(asked);
@@ -52,7 +55,7 @@ export function document(c: AnswerContext): Answer | null {
   const titles = c.query.titles;
   if (!nums.length && !titles.length) return aboutDocument(c);
   // A document carried over from the previous answer is meant only when the question names one.
-  if (!c.query.docNumbers.length && !titles.length && !c.query.types.includes('document')) return null;
+  if (!c.query.docNumbers.length && !titles.length && !c.query.types.includes('document') && !DOCUMENT_WORD.test(c.query.normalized)) return null;
   const all = c.deps.statements.statements.filter((s) => !c.documents || c.documents.has(s.passage.document));
   const matches = all.filter(
     (s) =>

@@ -132,9 +132,14 @@ function withYear(c: AnswerContext, hits: Scored[]): Scored | null {
   if (!c.years.length) return hits[0] ?? null;
   const has = (s: Statement) => c.years.some((y) => s.years.includes(y));
   // A sentence that names no year stands under the year its passage names ("截至2020年，…。化肥利用率达到40.2%").
+  // An undated statement of what was reached ("化肥利用率提高到40.2%") stands as of its document's date.
+  const asOf = (s: Statement) => Number(/\d{4}/.exec(c.doc(s.passage.document)?.asOf ?? '')?.[0] ?? Number.NaN);
+  const current = (s: Statement) =>
+    s.years.length === 0 && holdsType(s, 'progress') && c.years.some((y) => y >= asOf(s) - 1 && y <= asOf(s));
   return (
     hits.find((h) => has(h.statement)) ??
     hits.find((h) => h.statement.years.length === 0 && c.deps.statements.ofPassage(h.statement.passage.id).some(has)) ??
+    hits.find((h) => current(h.statement)) ??
     null
   );
 }
