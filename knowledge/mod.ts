@@ -94,6 +94,7 @@ export function openKnowledge(options: {
     lexicon,
     analyze: analyzer.analyze,
     termOf: analyzer.termOf,
+    contains: statements.contains,
     ...(options.contacts ? { contacts: options.contacts } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.answerOptions ? { options: options.answerOptions } : {}),

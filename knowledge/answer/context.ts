@@ -45,6 +45,8 @@ export interface AnswererDeps {
   analyze: (q: string) => Query;
   /** Builds a term from a word (for topics carried over from the previous answer). */
   termOf: (forms: string[]) => Term;
+  /** Whether the documents contain a normalised word verbatim. */
+  contains: (word: string) => boolean;
   contacts?: ContactDirectory;
   ledger?: LedgerView;
   options?: Partial<typeof defaultAnswerOptions>;
@@ -73,6 +75,27 @@ export interface AnswerContext {
   doc(id: string): DocumentInfo | undefined;
 }
 
+/**
+ * The part of a carried word that a new word stands beside in the documents as its peer
+ * ("化肥农药", "化肥、农药", "城镇和农村"): the whole word, or a leading part of a compound; null when
+ * the documents never coordinate them.
+ */
+export function coordinateIn(carried: string, fresh: string, contains: (w: string) => boolean): string | null {
+  if (carried === fresh || carried.includes(fresh)) return null;
+  const candidates = [carried, ...[2, 3].map((n) => carried.slice(0, n)).filter((p) => p.length < carried.length)];
+  for (const part of candidates) {
+    if (part.length < 2 || fresh.length < 2) continue;
+    for (const joint of ['', '、', '和', '与', '及']) {
+      if (contains(`${part}${joint}${fresh}`) || contains(`${fresh}${joint}${part}`)) return part;
+    }
+    // A compound whose head the new word can take ("乡镇" for "农村" in "农村生活污水"): the
+    // documents have the new compound too.
+    const rest = carried.slice(part.length);
+    if (part !== carried && rest.length >= 2 && contains(`${fresh}${rest}`)) return part;
+  }
+  return null;
+}
+
 /** Builds the context of one question. */
 export function createContext(deps: AnswererDeps, question: string, now: Date, previous: Topic | null, forceFollow = false): AnswerContext {
   const options = { ...defaultAnswerOptions, ...deps.options };
@@ -90,8 +113,24 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   if (followed) {
     // An ellipsis ("那2030年呢") keeps the topic and replaces what it names; a new content word
     // that the documents know narrows or shifts the topic but the old one still frames it.
-    const carried = followed.terms.map((forms) => deps.termOf([forms]));
-    terms = [...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)), ...query.terms];
+    // "那农药呢" after 化肥: a new word the documents coordinate with a carried one ("化肥农药",
+    // "化肥、农药", "乡镇…农村") takes its place, also inside a compound ("农村生活污水" → "乡镇生活污水").
+    const carried = followed.terms
+      .map((forms) => {
+        for (const k of knownOwn) {
+          // Only nouns are peers: "乡镇处理" sets 乡镇 beside a verb, not beside another place.
+          const verb = /^v/.test(deps.analyze(forms).terms[0]?.tag ?? 'n') || /^v/.test(k.tag);
+          const peer = verb ? null : coordinateIn(forms, k.text, deps.contains);
+          if (peer) return peer === forms ? null : forms.replace(peer, k.text);
+        }
+        return forms;
+      })
+      .filter((f): f is string => f !== null)
+      .map((f) => deps.termOf([f]));
+    terms = [
+      ...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)),
+      ...query.terms.filter((t) => !carried.some((c) => c.text.includes(t.text) && c.text !== t.text)),
+    ];
     types = query.types.filter((t) => t !== 'yesno').length ? query.types : [...new Set([...query.types, ...followed.types])];
     years = query.years.length ? query.years : knownOwn.length ? [] : followed.years;
     docNumbers = query.docNumbers.length ? query.docNumbers : followed.docNumbers;

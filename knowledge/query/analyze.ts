@@ -88,6 +88,9 @@ export const defaultAnalyzeOptions = {
 const DROP_TAGS = /^(r|u[a-z]*|y|e|o|c|p|d|ad|q|m|mq|t|tg|f|x|w|zg|ul|uj|ud|uv|uz|ug)$/;
 const NOUNISH = /^(n|nr|nrt|ns|nt|nz|ng|vn|an|eng|l|j|i|x|s)$/;
 const COMPOUND = /^(n|nz|ng|vn|an|x)$/;
+/** Characters that end a measure's name ("…率", "…量") and belong to the word before them. */
+const SUFFIXES = ['率', '量', '值', '度'];
+
 /** Characters that carry grammar, not content: a guessed word holding one is no word. */
 const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让向从对过着吗呢吧啊几多少哪谁么什怎样个些这那]/;
 const ANAPHOR_START = /^(那么?|那个|那这个|那它|还有|另外|然后|再问|再说|and\b|what about|how about|and what|what of)/;
@@ -212,6 +215,12 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       // jieba tags unknown Han words "x"; those may be content, so only non-Han "x" is punctuation.
       if (DROP_TAGS.test(w.tag) && !(w.tag === 'x' && isHan) && !(w.tag === 'f' && word.length > 1)) {
         kept.push({ word: '', tag: 'gap' });
+        continue;
+      }
+      // A measure's suffix ("处理/率", "使用/量") belongs to the word before it.
+      const before = kept[kept.length - 1];
+      if (isHan && word.length === 1 && SUFFIXES.includes(word) && before && before.tag !== 'gap') {
+        before.word += word;
         continue;
       }
       // A lone character is a topic only when it is a noun ("粪"); "找", "搞", "整" only frame.
@@ -383,7 +392,10 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     for (let i = terms.length - 1; i >= 0; i--) if ((terms[i] as Term).weight === 0) terms.splice(i, 1);
     const unknown = terms.filter((t) => t.salient).map((t) => t.text);
     const knownTerms = terms.filter((t) => t.known);
+    // "乡镇呢？", "农药呢": a short question that ends on 呢 asks the last question again of another thing.
+    const ellipsis = /呢[?？!！。\s]*$/.test(normalized) && (normalized.match(/\p{Script=Han}/gu) ?? []).length <= 8;
     const followUp =
+      ellipsis ||
       ANAPHOR_START.test(normalized) ||
       ANAPHOR.test(normalized) ||
       (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);

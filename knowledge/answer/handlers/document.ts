@@ -55,7 +55,8 @@ export function document(c: AnswerContext): Answer | null {
   const titles = c.query.titles;
   if (!nums.length && !titles.length) return aboutDocument(c);
   // A document carried over from the previous answer is meant only when the question names one.
-  if (!c.query.docNumbers.length && !titles.length && !c.query.types.includes('document') && !DOCUMENT_WORD.test(c.query.normalized)) return null;
+  if (!c.query.docNumbers.length && !titles.length && !c.query.types.includes('document') && !DOCUMENT_WORD.test(c.query.normalized))
+    return null;
   const all = c.deps.statements.statements.filter((s) => !c.documents || c.documents.has(s.passage.document));
   const matches = all.filter(
     (s) =>
