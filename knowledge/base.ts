@@ -60,7 +60,8 @@ export interface KnowledgeBase {
   documents: DocumentInfo[];
   parsed: ParsedDocument[];
   indicators: DocIndicator[];
-  milestones: Milestone[];
+  /** The dated targets of every document (built on first use). */
+  readonly milestones: Milestone[];
   passages: Passage[];
   /** The raw texts, by document id: the search snapshot's version depends on them. */
   texts: Record<string, string>;
@@ -158,10 +159,22 @@ export function buildKnowledgeBase(documents: DocumentInfo[], texts: Record<stri
       });
     }
   }
-  const milestones = buildMilestones(
-    parsed.map((d) => ({ doc: d.info, ...(d.table ? { table: d.table } : {}), ...(d.plan ? { plan: d.plan } : {}) })),
-  );
-  return { documents, parsed, indicators, milestones, passages, texts };
+  // Milestones are read by the ledger and the jobs, not to answer a question: built on first use,
+  // so that a process that only answers never pays for them.
+  let milestones: Milestone[] | null = null;
+  return {
+    documents,
+    parsed,
+    indicators,
+    passages,
+    texts,
+    get milestones() {
+      milestones ??= buildMilestones(
+        parsed.map((d) => ({ doc: d.info, ...(d.table ? { table: d.table } : {}), ...(d.plan ? { plan: d.plan } : {}) })),
+      );
+      return milestones;
+    },
+  };
 }
 
 /** Reads and builds the knowledge base of a corpus folder. */

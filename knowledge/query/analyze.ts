@@ -298,10 +298,17 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     if (lang === 'zh') normalized = repairTypos(normalized);
     const types: AnswerType[] = [];
     const cues = new Set<IntentCueSection>();
-    for (const { section, cue } of lex.cueSections) if (section !== 'verb' && hasCue(normalized, cue)) cues.add(section);
+    // Cue words inside the documents' own terms do not count ("黑臭水体" is no smell reported).
+    let cueText = normalized;
+    for (const canonical of lex.canonicals) if (canonical.length >= 3) cueText = cueText.split(canonical).join('，');
+    for (const { section, cue } of lex.cueSections) {
+      if (section === 'verb') continue;
+      const plain = section === 'domain' || section === 'greeting' || section === 'thanks' || section === 'help';
+      if (hasCue(plain ? normalized : cueText, cue)) cues.add(section);
+    }
     // An act of pollution is often a plain verb with where it goes or what it spreads:
     // "往河头倒猪粪", "往里头倒废水", "烧旧农膜".
-    if (lex.actPattern.test(normalized)) cues.add('act');
+    if (lex.actPattern.test(cueText)) cues.add('act');
 
     // The kinds of fact asked for; their cue words are masked so they never become the topic.
     // English phrases of the glossary go first, so that "utilization rate" is not read as "rate".
@@ -338,7 +345,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     });
     const valueUnits: string[] = [];
     for (const m of normalized.matchAll(
-      /(?:多少|好多|几|多)\s*([万亿千]?[吨亩元]|人次|[家个户人次处座套张份幅起块名项条批所口台只头辆类种支组])/g,
+      /(?:多少|好多|(?<!哪)几|多)\s*([万亿千]?[吨亩元]|人次|[家个户人次处座套张份幅起块名项条批所口台只头辆类种支组])/g,
     )) {
       if (!valueUnits.includes(m[1] as string)) valueUnits.push(m[1] as string);
     }
@@ -354,6 +361,19 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     const addTerm = (t: Term) => {
       if (!terms.some((x) => x.text === t.text)) terms.push(t);
     };
+    // A numbered concept the documents name ("四根底线", "三级验收", "7大产业"): one term.
+    for (let i = 0; i < normalized.length; i++) {
+      // Only where a number starts, and never a year ("2020年农…").
+      if (!/[一二三四五六七八九十两\d]/.test(normalized[i] as string) || /[\d一二三四五六七八九十两]/.test(normalized[i - 1] ?? ''))
+        continue;
+      for (let len = 6; len >= 3; len--) {
+        const w = normalized.slice(i, i + len);
+        if (w.length === len && /^[一二三四五六七八九十两\d]+\p{Script=Han}{2,}$/u.test(w) && !/^\d+年/.test(w) && vocab.contains(w)) {
+          addTerm({ ...term(w, [w], 'n'), weight: maxIdf });
+          break;
+        }
+      }
+    }
     // A figure the question quotes ("670万吨是什么意思") is a term: the sentence that states it.
     for (const m of rest.matchAll(/(?<![a-z\d.[])(\d+(?:\.\d+)?)\s*(%|[万亿千]?[吨亩元]|[家个户人次处座套张份幅起块名项条])/g)) {
       if (/^20\d{2}$/.test(m[1] as string)) continue;

@@ -146,7 +146,10 @@ function withYear(c: AnswerContext, hits: Scored[]): Scored | null {
 
 /** The figure units a statement's values have, with "万吨" counting as 吨. */
 function hasUnit(s: Statement, units: string[]): boolean {
-  return s.values.some((v) => units.includes(v.unit) || units.includes(v.unit.replace(/^[万千亿]/, '')));
+  // "几个" takes any count ("3家", "2处"): 个 is the general measure word.
+  return s.values.some(
+    (v) => units.includes(v.unit) || units.includes(v.unit.replace(/^[万千亿]/, '')) || (units.includes('个') && v.kind === 'count'),
+  );
 }
 
 /** A short statement ("实行了三级验收制度。") with the sentences that follow it in its passage. */

@@ -13,9 +13,10 @@ export function questionParts(c: AnswerContext): string[] {
     .map((p) => p.trim())
     .filter((p) => p.length >= 2);
   if (parts.length < 2 || parts.length > 4) return [];
-  const asking = parts.filter((p) => {
+  // A part asks when it has a kind of fact, or is an ellipsis of the one before ("示范片呢").
+  const asking = parts.filter((p, i) => {
     const q = c.deps.analyze(p);
-    return q.types.length > 0 && q.types.some((t) => t !== 'yesno');
+    return (q.types.length > 0 && q.types.some((t) => t !== 'yesno')) || (i > 0 && /呢$/.test(p) && q.terms.some((t) => t.known));
   });
   return asking.length >= 2 ? asking : [];
 }

@@ -179,7 +179,11 @@ function columns(c: AnswerContext): Answer | null {
       ` (${d.info.titleEn}; ${freshness(d.info, c.lang)})`,
     );
     const src: Source = { document: d.info.shortTitle, locator: '表头', excerpt: table.columns.join('、') };
-    if (/[栏列]|表头|栏目/.test(n) && /几|哪些|哪几|什么|啥/.test(n) && !table.columns.some((col) => n.includes(normalize(col)))) {
+    if (
+      /栏|几列|哪几列|哪些列|表头/.test(n) &&
+      /几|哪些|哪几|什么|啥/.test(n) &&
+      !table.columns.some((col) => n.includes(normalize(col)))
+    ) {
       return answerOf(
         c,
         'document',
