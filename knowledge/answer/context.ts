@@ -168,8 +168,21 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
 
 /** The topic an answer leaves for a follow-up. */
 export function topicOf(c: AnswerContext, used: Statement[]): Topic {
+  const own = c.terms.filter((t) => t.known).flatMap((t) => t.forms.slice(-1));
+  // An answer found by structure ("专栏2第7行") names its topic only in what it used: an indicator's name.
+  const named = used.flatMap((s) =>
+    s.passage.kind === 'indicator' && s.passage.indicator !== undefined ? [c.deps.kb.indicators[s.passage.indicator]?.name ?? ''] : [],
+  );
+  const fromUsed = own.length
+    ? []
+    : named.flatMap((n) =>
+        c.deps
+          .analyze(n.replace(/[（(]%[）)]$/, ''))
+          .terms.filter((t) => t.known)
+          .map((t) => t.text),
+      );
   return {
-    terms: c.terms.filter((t) => t.known).flatMap((t) => t.forms.slice(-1)),
+    terms: [...own, ...fromUsed],
     types: c.types,
     years: c.years,
     documents: [...new Set(used.map((s) => s.passage.document))],

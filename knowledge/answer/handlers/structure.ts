@@ -72,7 +72,10 @@ function tables(c: AnswerContext): Answer | null {
           [src],
         );
       }
-      return answerOf(c, 'indicator', true, `${describeIndicator(row)}${cite}`, [src]);
+      const used = c.deps.statements.statements.filter(
+        (s) => s.passage.kind === 'indicator' && c.deps.kb.indicators[s.passage.indicator ?? -1] === row,
+      );
+      return answerOf(c, 'indicator', true, `${describeIndicator(row)}${cite}`, [src], used);
     }
     const kinds = [...new Set(rows.map((r) => r.type).filter((t): t is string => !!t && n.includes(t)))];
     if (kinds.length) {
