@@ -80,7 +80,7 @@ export const defaultAnalyzeOptions = {
   /** Weight factor of verbs and adjectives. */
   frameWordFactor: 0.5,
   /** How many analysed questions are remembered. */
-  memo: 500,
+  memo: 5000,
   /** A word counts as known when this share of its bigrams occurs in the documents. */
   knownShare: 0.5,
 };
@@ -106,6 +106,17 @@ interface Compiled {
   cueSections: Array<{ section: IntentCueSection; cue: string }>;
   districts: string[];
   actPattern: RegExp;
+  /** One pattern per intent cue section; one for every answer-type cue, longest first. */
+  sectionPatterns: Array<[IntentCueSection, RegExp]>;
+  typePattern: RegExp;
+  typeOf: Map<string, AnswerType>;
+}
+
+/** A pattern matching any of the cues: Han cues anywhere, Latin cues as whole words; longest first. */
+function anyOf(cues: string[], flags = ''): RegExp {
+  const esc = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const alts = [...cues].sort((a, b) => b.length - a.length).map((c) => (LATIN.test(c) ? `\\b${esc(c)}\\b` : esc(c)));
+  return new RegExp(alts.length ? alts.join('|') : '(?!)', flags);
 }
 
 function compile(lexicon: Lexicon): Compiled {
@@ -128,7 +139,25 @@ function compile(lexicon: Lexicon): Compiled {
   const actPattern = new RegExp(
     `(?:往|向|朝)[^，。,.!?？！]{0,8}(?:${verbs})|(?:${verbs})[^，。,.!?？！]{0,4}(?:${polluted})|(?:${verbs})(?:到|进|入)|(?:${polluted})[^，。,.!?？！]{0,2}(?:${verbs})(?:了|到|进|在|得)`,
   );
-  return { actPattern, synonyms, canonicals, functionWords: lexicon.functionWords, typeCues, glossary, cueSections, districts };
+  const sectionPatterns = [...lexicon.intentCues]
+    .filter(([section]) => section !== 'verb')
+    .map(([section, cues]) => [section, anyOf(cues)] as [IntentCueSection, RegExp]);
+  const typeOf = new Map<string, AnswerType>();
+  for (const { cue, type } of typeCues) if (!typeOf.has(cue)) typeOf.set(cue, type);
+  const typePattern = anyOf([...typeOf.keys()], 'g');
+  return {
+    sectionPatterns,
+    typePattern,
+    typeOf,
+    actPattern,
+    synonyms,
+    canonicals,
+    functionWords: lexicon.functionWords,
+    typeCues,
+    glossary,
+    cueSections,
+    districts,
+  };
 }
 
 /** Whether a (Latin) cue stands as whole words in the text; Han cues as substrings. */
@@ -301,10 +330,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     // Cue words inside the documents' own terms do not count ("黑臭水体" is no smell reported).
     let cueText = normalized;
     for (const canonical of lex.canonicals) if (canonical.length >= 3) cueText = cueText.split(canonical).join('，');
-    for (const { section, cue } of lex.cueSections) {
-      if (section === 'verb') continue;
+    for (const [section, re] of lex.sectionPatterns) {
       const plain = section === 'domain' || section === 'greeting' || section === 'thanks' || section === 'help';
-      if (hasCue(plain ? normalized : cueText, cue)) cues.add(section);
+      if (re.test(plain ? normalized : cueText)) cues.add(section);
     }
     // An act of pollution is often a plain verb with where it goes or what it spreads:
     // "往河头倒猪粪", "往里头倒废水", "烧旧农膜".
@@ -322,11 +350,11 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         glossed.push(zh);
       }
     }
-    for (const { cue, type } of lex.typeCues) {
-      if (!hasCue(rest, cue)) continue;
-      if (!types.includes(type)) types.push(type);
-      rest = LATIN.test(cue) ? rest.replace(WORD_PATTERNS.get(cue) as RegExp, ' ') : rest.split(cue).join(' ');
+    for (const m of rest.matchAll(lex.typePattern)) {
+      const type = lex.typeOf.get(m[0]);
+      if (type && !types.includes(type)) types.push(type);
     }
+    rest = rest.replace(lex.typePattern, ' ');
     // "咋个收", "怎么治", "如何开展": how a thing is done.
     if (!types.some((t) => t !== 'yesno') && /(咋个|怎么|怎样|如何|咋)(?!样|办|回事|说|讲|看)\p{Script=Han}/u.test(normalized))
       types.push('measure');
