@@ -135,7 +135,9 @@ function withYear(c: AnswerContext, hits: Scored[]): Scored | null {
   // An undated statement of what was reached ("化肥利用率提高到40.2%") stands as of its document's date.
   const asOf = (s: Statement) => Number(/\d{4}/.exec(c.doc(s.passage.document)?.asOf ?? '')?.[0] ?? Number.NaN);
   const current = (s: Statement) =>
-    s.years.length === 0 && holdsType(s, 'progress') && c.years.some((y) => y >= asOf(s) - 1 && y <= asOf(s));
+    c.deps.statements.ofPassage(s.passage.id).every((x) => x.years.length === 0) &&
+    holdsType(s, 'progress') &&
+    c.years.some((y) => y >= asOf(s) - 1 && y <= asOf(s));
   return (
     hits.find((h) => has(h.statement)) ??
     hits.find((h) => h.statement.years.length === 0 && c.deps.statements.ofPassage(h.statement.passage.id).some(has)) ??
@@ -218,6 +220,26 @@ export function facts(c: AnswerContext): Answer | null {
         null,
       );
     }
+  }
+  // "哪年开始", "啥时候完工", "在哪个镇": when the statements found hold no date (or no town), the
+  // records name the thing but not what is asked of it.
+  const wantsDate = c.types.includes('date') && !c.query.frequency && !c.years.length;
+  if (wantsDate && !pool.slice(0, 3).some((h) => holdsType(h.statement, 'date'))) {
+    return notFound(
+      c,
+      'deadline',
+      say(c.lang, `${missingWords(c).join('') || '这一项'}的时间`, `the date of ${missingWords(c).join(' ') || 'this'}`),
+      best.statement,
+    );
+  }
+  const wantsTown = /(哪个|哪些|什么|啥子?)(镇|街道|镇街|乡镇)|在哪(个|些)?(镇|街)/.test(c.query.normalized);
+  if (wantsTown && !pool.slice(0, 3).some((h) => h.statement.places.some((p) => /(镇|街道)$/.test(p) && !c.query.normalized.includes(p)))) {
+    return notFound(
+      c,
+      'place',
+      say(c.lang, `${missingWords(c).join('') || '这一项'}所在的镇街`, `the town of ${missingWords(c).join(' ') || 'this'}`),
+      best.statement,
+    );
   }
   const lead = (pool.includes(dated) ? dated : (pool[0] as Scored)).statement;
   const ledger = ledgerLead(c, lead);

@@ -44,6 +44,7 @@ export function offtopic(c: AnswerContext): Answer | null {
   // Off-topic only when the documents cover nothing of it, or what they lack outweighs what they have.
   if (best && best.coverage >= c.options.minCoverage && unknown < known) return null;
   // Words of substance the documents know, more than what they lack: on topic, even if covered apart.
+  if (c.query.terms.some((t) => t.known && t.weight > 3 && !t.compound) && unknown < known) return null;
   if (c.query.terms.filter((t) => t.known && t.weight > 2).length >= 2 && unknown < known) return null;
   return answerOf(
     c,
