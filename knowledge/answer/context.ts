@@ -96,6 +96,9 @@ export function coordinateIn(carried: string, fresh: string, contains: (w: strin
   return null;
 }
 
+/** Words that point back at the previous topic itself ("这个", "它", "it"). */
+const ANAPHOR_WORDS = /这个|这项|这些|该|它|其|\bit\b|\bthis\b|\bthat\b|\bthey\b/;
+
 /** Builds the context of one question. */
 export function createContext(deps: AnswererDeps, question: string, now: Date, previous: Topic | null, forceFollow = false): AnswerContext {
   const options = { ...defaultAnswerOptions, ...deps.options };
@@ -115,18 +118,29 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     // that the documents know narrows or shifts the topic but the old one still frames it.
     // "那农药呢" after 化肥: a new word the documents coordinate with a carried one ("化肥农药",
     // "化肥、农药", "乡镇…农村") takes its place, also inside a compound ("农村生活污水" → "乡镇生活污水").
-    const carried = followed.terms
+    let coordinated = false;
+    const carriedAll = followed.terms
       .map((forms) => {
         for (const k of knownOwn) {
           // Only nouns are peers: "乡镇处理" sets 乡镇 beside a verb, not beside another place.
           const verb = /^v/.test(deps.analyze(forms).terms[0]?.tag ?? 'n') || /^v/.test(k.tag);
           const peer = verb ? null : coordinateIn(forms, k.text, deps.contains);
-          if (peer) return peer === forms ? null : forms.replace(peer, k.text);
+          if (peer) {
+            coordinated = true;
+            return peer === forms ? null : forms.replace(peer, k.text);
+          }
         }
         return forms;
       })
       .filter((f): f is string => f !== null)
       .map((f) => deps.termOf([f]));
+    // "那配方肥企业呢", "What about groundwater?": a new thing asked the same way. Unless it is a peer
+    // of something carried (then only that is replaced), the old things go and the question stays.
+    const ellipsis =
+      knownOwn.length > 0 &&
+      !ANAPHOR_WORDS.test(query.normalized) &&
+      /呢[?？!！。\s]*$|^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized);
+    const carried = ellipsis && !coordinated ? [] : carriedAll;
     terms = [
       ...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)),
       ...query.terms.filter((t) => !carried.some((c) => c.text.includes(t.text) && c.text !== t.text)),

@@ -29,7 +29,7 @@ export const defaultRetrieveOptions = {
   /** …and a compound ("空气质量") when this share, so that its words apart do not cover it. */
   compoundCovered: 0.75,
   /** …or when its words stand in order with at most this many characters between them. */
-  compoundGap: 4,
+  compoundGap: 10,
   /** Score factor for a statement holding the kind of fact asked for. */
   typeBonus: 1.35,
   /** Score factor for a statement naming the asked year, and for one naming only other years. */
