@@ -103,7 +103,8 @@ const ANAPHOR_WORDS = /这个|这项|这些|该|它|其|\bit\b|\bthis\b|\bthat\b
 export function createContext(deps: AnswererDeps, question: string, now: Date, previous: Topic | null, forceFollow = false): AnswerContext {
   const options = { ...defaultAnswerOptions, ...deps.options };
   const query = deps.analyze(question);
-  const knownOwn = query.terms.filter((t) => t.known);
+  // One character ("钱", "水") is too little to be a topic of its own.
+  const knownOwn = query.terms.filter((t) => t.known && t.text.length > 1);
   // With a topic at hand, a message that names nothing of its own ("咋个治嘛") leans on it too.
   // …unless it tells of pollution happening: that is a report, not a follow-up.
   const telling = ['act', 'state', 'report'].some((cue) => query.cues.has(cue as 'act'));

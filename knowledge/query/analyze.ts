@@ -436,10 +436,15 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         addTerm(w.parts ? { ...t, compound: true, parts: w.parts } : t);
       }
     }
+    // The word that asks for the amount ("钱", "面积") is what is asked, not what it is about.
+    for (let i = terms.length - 1; i >= 0; i--) {
+      const t = terms[i] as Term;
+      if ([...lexicon.valueUnits.values()].some((cues) => cues.includes(t.text))) terms.splice(i, 1);
+    }
     // Non-words and unknown verbs carry no weight: drop them.
     for (let i = terms.length - 1; i >= 0; i--) if ((terms[i] as Term).weight === 0) terms.splice(i, 1);
     const unknown = terms.filter((t) => t.salient).map((t) => t.text);
-    const knownTerms = terms.filter((t) => t.known);
+    const knownTerms = terms.filter((t) => t.known && t.text.length > 1);
     // "乡镇呢？", "农药呢": a short question that ends on 呢 asks the last question again of another thing.
     const ellipsis = /呢[?？!！。\s]*$/.test(normalized) && (normalized.match(/\p{Script=Han}/gu) ?? []).length <= 8;
     const followUp =
