@@ -18,6 +18,8 @@ export const defaultRenderOptions = {
   maxExcerpt: 150,
   /** How many sources an answer lists at most. */
   maxSources: 3,
+  /** How much longer an English answer may be than a Chinese one. */
+  englishFactor: 2,
 };
 
 /** Says a thing in the asker's language. */
@@ -36,7 +38,7 @@ export function sourceOf(s: Statement, doc: DocumentInfo | undefined): Source {
 
 /** "（《整改台账》第2行·成效（二），资料截至2022年）" — the inline citation after a fact. */
 export function cite(s: Statement, doc: DocumentInfo | undefined, lang: 'zh' | 'en'): string {
-  if (lang === 'en') return ` (${doc?.titleEn ?? s.passage.document}, ${s.passage.locator}; ${freshness(doc, lang)})`;
+  if (lang === 'en') return ` (source: ${doc?.titleEn ?? s.passage.document}, ${s.passage.locator}; ${freshness(doc, lang)})`;
   return `（《${doc?.shortTitle ?? s.passage.document}》${s.passage.locator}，${freshness(doc, lang)}）`;
 }
 
@@ -106,10 +108,42 @@ export function glossValue(raw: string): string {
 
 /** Joins parts and keeps the whole within the normal answer length. */
 export function withinLength(parts: string[], max = defaultRenderOptions.maxLength): string {
+  // English says the same in more letters than Chinese in characters.
+  if (parts.join('').replace(/[\p{Script=Han}]/gu, '').length > parts.join('').length * 0.6)
+    max = Math.round(max * defaultRenderOptions.englishFactor);
   const out: string[] = [];
   for (const p of parts.filter(Boolean)) {
     if (out.join('').length + p.length > max && out.length > 0) break;
     out.push(p);
   }
   return clip(out.join(''), Math.max(max, (out[0] ?? '').length));
+}
+
+/**
+ * A short English gloss of a Chinese name, read off the lexicon's glossary (longest Chinese terms
+ * first): "畜禽粪污综合利用率" → "livestock manure comprehensive utilization rate". Null when the
+ * glossary covers less than half of the name.
+ */
+export function englishGloss(zh: string, glossary: Array<[string, string]>): string | null {
+  const byZh = new Map<string, string>();
+  for (const [en, z] of glossary) if (z && !byZh.has(z)) byZh.set(z, en);
+  const terms = [...byZh.keys()].sort((a, b) => b.length - a.length);
+  const out: string[] = [];
+  let covered = 0;
+  for (let i = 0; i < zh.length; ) {
+    const hit = terms.find((t) => zh.startsWith(t, i));
+    if (hit) {
+      out.push(byZh.get(hit) as string);
+      covered += hit.length;
+      i += hit.length;
+    } else i++;
+  }
+  return covered * 2 >= zh.length && out.length ? out.join(' ') : null;
+}
+
+/** A Chinese name with its English gloss in brackets, for English answers. */
+export function withGloss(zh: string, glossary: Array<[string, string]>, lang: 'zh' | 'en'): string {
+  if (lang !== 'en') return zh;
+  const g = englishGloss(zh, glossary);
+  return g ? `${zh} (${g})` : zh;
 }

@@ -9,7 +9,7 @@ import type { Statement } from '../../evidence/statements.js';
 import { tokensOfNormalized } from '../../search/tokenizer.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
-import { cite, excerpt, say, sourceOf, withinLength } from '../render.js';
+import { cite, excerpt, say, sourceOf, withGloss, withinLength } from '../render.js';
 import { holdsType } from '../retrieve.js';
 import type { Answer } from '../types.js';
 
@@ -124,12 +124,10 @@ export function indicator(c: AnswerContext): Answer | null {
   if (!first) return null;
   const where = (s: Statement) => cite(s, doc, c.lang);
   const label = (k: 'current' | 'target') => (k === 'current' ? say(c.lang, '现状值', 'current value') : say(c.lang, '目标值', 'target'));
+  const gloss = (zh: string) => withGloss(zh, c.deps.lexicon.glossary, c.lang);
+  const enValue = (e: Measure['entries'][number]) => (e.value === '*' ? '* (no figure in the table)' : indicatorValue(e.ind, e.value));
   const show = (e: Measure['entries'][number]) =>
-    say(
-      c.lang,
-      `${e.year}年${label(e.kind)}${indicatorValue(e.ind, e.value)}`,
-      `${e.year} ${label(e.kind)}: ${indicatorValue(e.ind, e.value)}`,
-    );
+    say(c.lang, `${e.year}年${label(e.kind)}${indicatorValue(e.ind, e.value)}`, `${e.year} ${label(e.kind)}: ${enValue(e)}`);
   const departments = [...new Set(m.rows.flatMap((r) => r.ind.departments))];
   const types = [...new Set(m.rows.map((r) => r.ind.type).filter(Boolean))];
   const srcOf = (s: Statement) => sourceOf(s, doc);
@@ -143,7 +141,7 @@ export function indicator(c: AnswerContext): Answer | null {
       say(
         c.lang,
         `${m.name}的责任部门：${departments.join('、')}${where(first)}`,
-        `${m.name}: responsible department ${departments.join(', ')}${where(first)}`,
+        `${gloss(m.name)}: responsible department ${departments.map(gloss).join(', ')}${where(first)}`,
       ),
       [srcOf(first)],
       [first],
@@ -193,14 +191,16 @@ export function indicator(c: AnswerContext): Answer | null {
   const baseline = asked.length && entries.every((e) => e.kind === 'target') ? m.entries.filter((e) => e.kind === 'current') : [];
   const extra = [
     baseline.length ? say(c.lang, `（${baseline.map(show).join('，')}）`, ` (${baseline.map(show).join('; ')})`) : '',
-    types.length ? say(c.lang, `（${types.join('、')}指标）`, ` (${types.join(', ')})`) : '',
-    completion.length ? say(c.lang, `，完成情况：${completion.join('、')}`, `; status: ${completion.join(', ')}`) : '',
-    departments.length ? say(c.lang, `，责任部门：${departments.join('、')}`, `; department: ${departments.join(', ')}`) : '',
+    types.length ? say(c.lang, `（${types.join('、')}指标）`, ` (${types.map((t) => gloss(t as string)).join(', ')})`) : '',
+    completion.length
+      ? say(c.lang, `，完成情况：${completion.join('、')}`, `; status: ${completion.map((t) => gloss(t as string)).join(', ')}`)
+      : '',
+    departments.length ? say(c.lang, `，责任部门：${departments.join('、')}`, `; department: ${departments.map(gloss).join(', ')}`) : '',
   ];
   const head = say(
     c.lang,
     `${m.name}：${entries.map(show).join('，')}${extra.join('')}`,
-    `${m.name}: ${entries.map(show).join('; ')}${extra.join('')}`,
+    `${gloss(m.name)}: ${entries.map(show).join('; ')}${extra.join('')}`,
   );
   const cites = used.map(where).join('');
   const currentYear = entries.find((e) => e.kind === 'current')?.year ?? null;
