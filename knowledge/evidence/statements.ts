@@ -167,7 +167,7 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
         text,
         norm,
         // The sentence before often names what this one counts ("…推进会。其中区政府召开2次。").
-        context: `${title} ${i > 0 ? lead : ''} ${i > 1 ? norms[i - 1] : ''}`,
+        context: `${title} ${i > 0 ? lead : ''} ${i > 0 ? norms[i - 1] : ''}`,
         years: yearsIn(norm),
         values,
         units: unitsIn(text),
@@ -179,7 +179,7 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
       statements.push(s);
       list.push(s);
       const context = new Set(i > 0 ? passageGrams : titleGrams);
-      if (i > 1) for (const g of textGrams[i - 1] as string[]) context.add(g);
+      if (i > 0) for (const g of textGrams[i - 1] as string[]) context.add(g);
       terms.push({ text: new Set(textGrams[i]), context });
     });
     byPassage.set(p.id, list);
