@@ -202,3 +202,35 @@ describe('milestones', () => {
     expect(new Set(a).size).toBe(a.length);
   });
 });
+
+describe('plan sections whose headings the export lost', () => {
+  const text = [
+    '第三章 主要任务',
+    '（一）加强土壤保护',
+    '1.源头防控',
+    '第一段。',
+    '2.分类管控',
+    '第二段。',
+    ' 1.加强水源保护',
+    '加强水源调查。水源段落。',
+    ' 防治养殖业污染。养殖段落。',
+    '继续养殖段落。',
+  ].join('\n');
+  const plan = parsePlan(text);
+  const where = (p: string) => plan.sections.find((s) => s.paragraphs.some((x) => x.includes(p)));
+
+  it('opens an untitled parent, named by its position, where numbering starts again', () => {
+    const s = where('水源段落');
+    expect(s?.title).toBe('加强水源保护');
+    expect(s?.path.join(' > ')).toBe('第三章主要任务 > 第2节（原标题缺失） > 1.加强水源保护');
+    expect(s?.path.join(' > ')).not.toContain('加强土壤保护 > 1.加强水源保护');
+  });
+
+  it('names a paragraph that lost its own heading by its lead phrase, and keeps what follows under it', () => {
+    const s = where('养殖段落');
+    expect(s?.inferred).toBe(true);
+    expect(s?.title).toBe('防治养殖业污染');
+    expect(s?.paragraphs).toHaveLength(2);
+    expect(where('水源段落')?.paragraphs.some((p) => p.includes('养殖'))).toBe(false);
+  });
+});
