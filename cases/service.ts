@@ -191,7 +191,8 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         };
       }
     }
-    if (hanLength(draft.description) < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
+    const words = draft.description.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length;
+    if (hanLength(draft.description) < 5 && words < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
     const unit = unitFor(draft.category, draft.town);
     const base = {
       ...draft,
