@@ -11,6 +11,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
 import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
+import { readStoredPhoto } from '../store/photos.js';
 import { type App, createApp, createAppJobs } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
@@ -113,6 +114,14 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     limits: app.limits,
     uploads: app.uploads,
     uploadDir: config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads'),
+    chats: app.chats,
+    casePhoto: (viewer, ticket, ref) => {
+      const id = app.people.identity('web', viewer.userId);
+      const c = app.service.visibleTo(ticket, { channel: 'web', userId: viewer.userId, role: id.role, unit: id.unit });
+      if (!c || id.role === 'citizen' || !c.photos.includes(ref)) return null;
+      const uploads = config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads');
+      return readStoredPhoto(app.db, uploads, ref);
+    },
     webLimits: {
       photoBytes: config.UPLOAD_MAX_MB * 1048576,
       uploadQuotaBytes: config.UPLOAD_QUOTA_MB * 1048576,
