@@ -71,6 +71,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
         webhook: config.TELEGRAM_WEBHOOK_URL
           ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET as string }
           : null,
+        photoFile: (ref) => readStoredPhoto(app.db, config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads'), ref),
         delivery: app.delivery,
         outbox: app.outbox,
         people: app.people,
