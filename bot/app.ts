@@ -16,6 +16,7 @@ import { type ChoiceStore, createChoiceStore } from '../store/choices.js';
 import { type ContactStore, createContactStore } from '../store/contacts.js';
 import { type Db, openDb } from '../store/db.js';
 import { createDialogStore, type DialogStore } from '../store/dialogs.js';
+import { createKnownUnits, type KnownUnits } from '../store/known-units.js';
 import { createLedgerStore, type LedgerStore } from '../store/ledger.js';
 import { createLimitStore, type LimitStore } from '../store/limits.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
@@ -47,6 +48,8 @@ export interface App {
   townPoints: TownPoints;
   /** Languages people write in; the web chat's conversation log. */
   chats: ChatStore;
+  /** The units invites and routes may name. */
+  units: KnownUnits;
   limits: LimitStore;
   uploads: UploadStore;
   choices: ChoiceStore;
@@ -166,6 +169,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     area,
     townPoints,
     chats,
+    units: createKnownUnits(db, () => categories.map((c) => c.unit)),
     limits,
     uploads,
     choices,

@@ -17,7 +17,7 @@ import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
 import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
 import { createRobot, createWeComClient } from './channels/wecom/client.js';
-import { type Config, channelsOf, parseConfig } from './config.js';
+import { type Config, channelsOf, parseConfig, withDotEnv } from './config.js';
 import { createHealth } from './health.js';
 import { createHttpServer } from './http.js';
 
@@ -219,7 +219,8 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = parseConfig(process.env);
+    // `.env` is read when present; the environment wins; both go through the same validation.
+    config = parseConfig(withDotEnv(process.env, join(process.cwd(), '.env')));
   } catch (e) {
     process.stderr.write(`整改助手无法启动 / cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);
