@@ -4,17 +4,19 @@
  * scheduler are started by main.ts on top of this.
  */
 import { type Category, loadCategories } from '../cases/categories.js';
-import { type Area, loadArea } from '../cases/geo.js';
+import { type Area, loadArea, loadTownPoints, type TownPoints } from '../cases/geo.js';
 import { type CaseService, createCaseService } from '../cases/service.js';
 import { projectPath } from '../core/paths.js';
 import type { MilestoneDesk } from '../jobs/desk.js';
 import { createJobs, type Jobs } from '../jobs/mod.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { type CaseStore, createCaseStore } from '../store/cases.js';
+import { type ChatStore, createChatStore } from '../store/chats.js';
 import { type ChoiceStore, createChoiceStore } from '../store/choices.js';
 import { type ContactStore, createContactStore } from '../store/contacts.js';
 import { type Db, openDb } from '../store/db.js';
 import { createDialogStore, type DialogStore } from '../store/dialogs.js';
+import { createKnownUnits, type KnownUnits } from '../store/known-units.js';
 import { createLedgerStore, type LedgerStore } from '../store/ledger.js';
 import { createLimitStore, type LimitStore } from '../store/limits.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
@@ -42,6 +44,12 @@ export interface App {
   service: CaseService;
   categories: Category[];
   area: Area;
+  /** The 镇街' approximate centres (cases/data/towns.json). */
+  townPoints: TownPoints;
+  /** Languages people write in; the web chat's conversation log. */
+  chats: ChatStore;
+  /** The units invites and routes may name. */
+  units: KnownUnits;
   limits: LimitStore;
   uploads: UploadStore;
   choices: ChoiceStore;
@@ -110,6 +118,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     });
   const categories = loadCategories(config.CASE_CATEGORIES_FILE ?? projectPath('cases', 'data', 'categories.json'));
   const area = loadArea(projectPath('cases', 'data', 'area.json'));
+  const townPoints = loadTownPoints(projectPath('cases', 'data', 'towns.json'), knowledge.lexicon.towns);
+  const chats = createChatStore(db);
   const people = createPeopleStore(db);
   const cases = createCaseStore(db);
   const outbox = createOutboxStore(db);
@@ -142,6 +152,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       reportsPerHourPerAddress: config.WEB_REPORTS_PER_HOUR_PER_ADDRESS,
     },
     rateLimits: limits,
+    langOf: (channel, userId) => chats.lang(channel, userId),
   });
   const parts = {
     config,
@@ -156,6 +167,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     service,
     categories,
     area,
+    townPoints,
+    chats,
+    units: createKnownUnits(db, () => categories.map((c) => c.unit)),
     limits,
     uploads,
     choices,
@@ -172,6 +186,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     categories,
     towns: knowledge.lexicon.towns,
     area,
+    townPoints,
+    chats,
     acceptDays: config.CASE_ACCEPT_DAYS,
     limits,
     lookupsPerHour: config.LOOKUPS_PER_HOUR,

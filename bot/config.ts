@@ -2,6 +2,7 @@
  * The program's settings, parsed once from the environment by a pure function. Every variable is
  * documented in .env.example; a bad value stops start-up with the variable's name and the reason.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { RectifyError } from '../core/errors.js';
 
@@ -165,4 +166,37 @@ export function channelsOf(c: Config): { telegram: boolean; wecomApp: boolean; w
     wecomCallback: c.WECOM_TOKEN !== undefined && c.WECOM_ENCODING_AES_KEY !== undefined && c.WECOM_CORP_ID !== undefined,
     wecomRobot: c.WECOM_WEBHOOK_KEY !== undefined,
   };
+}
+
+/**
+ * Reads `.env` text: `NAME=value` lines, `#` comments, optional `export `, values optionally in
+ * single or double quotes (double-quoted ones may hold \n). Nothing else is interpreted.
+ */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let v = (m[2] ?? '').trim();
+    if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    else if (v.startsWith("'") && v.endsWith("'") && v.length >= 2) v = v.slice(1, -1);
+    else v = v.replace(/\s+#.*$/, '');
+    out[m[1] as string] = v;
+  }
+  return out;
+}
+
+/**
+ * The environment with `.env` under it: the file's values where the environment has none (the
+ * environment wins). The result goes through the same validation (`parseConfig`), so a bad value in
+ * `.env` is reported, never ignored. No file: the environment as it is.
+ */
+export function withDotEnv(env: Record<string, string | undefined>, file: string): Record<string, string | undefined> {
+  if (!existsSync(file)) return env;
+  const fromFile = parseDotEnv(readFileSync(file, 'utf8'));
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  return merged;
 }

@@ -22,6 +22,7 @@ export interface OwedMessage {
   text: string;
   choices?: Choice[][] | null;
   requestLocation?: boolean;
+  photos?: string[];
 }
 
 /** What handling one inbound message leaves to do. */
@@ -82,6 +83,7 @@ export function createDelivery(deps: { db: Db; dialog: Dialog; outbox: OutboxSto
           text: x.text,
           choices: x.choices ?? null,
           requestLocation: x.requestLocation === true,
+          photos: x.photos ?? null,
           notBefore,
           delivered: o.inResponse === true,
         },
@@ -102,5 +104,6 @@ export function asReplies(messages: OutboxMessage[]): Reply[] {
     text: m.text,
     ...(m.choices ? { choices: m.choices } : {}),
     ...(m.requestLocation ? { requestLocation: true } : {}),
+    ...(m.photos?.length ? { photos: m.photos } : {}),
   }));
 }

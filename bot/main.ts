@@ -11,12 +11,13 @@ import type { UserFromGetMe } from 'grammy/types';
 import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
 import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
+import { readStoredPhoto } from '../store/photos.js';
 import { type App, createApp, createAppJobs } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
 import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
 import { createRobot, createWeComClient } from './channels/wecom/client.js';
-import { type Config, channelsOf, parseConfig } from './config.js';
+import { type Config, channelsOf, parseConfig, withDotEnv } from './config.js';
 import { createHealth } from './health.js';
 import { createHttpServer } from './http.js';
 
@@ -70,6 +71,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
         webhook: config.TELEGRAM_WEBHOOK_URL
           ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET as string }
           : null,
+        photoFile: (ref) => readStoredPhoto(app.db, config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads'), ref),
         delivery: app.delivery,
         outbox: app.outbox,
         people: app.people,
@@ -113,6 +115,14 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     limits: app.limits,
     uploads: app.uploads,
     uploadDir: config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads'),
+    chats: app.chats,
+    casePhoto: (viewer, ticket, ref) => {
+      const id = app.people.identity('web', viewer.userId);
+      const c = app.service.visibleTo(ticket, { channel: 'web', userId: viewer.userId, role: id.role, unit: id.unit });
+      if (!c || id.role === 'citizen' || !c.photos.includes(ref)) return null;
+      const uploads = config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads');
+      return readStoredPhoto(app.db, uploads, ref);
+    },
     webLimits: {
       photoBytes: config.UPLOAD_MAX_MB * 1048576,
       uploadQuotaBytes: config.UPLOAD_QUOTA_MB * 1048576,
@@ -209,7 +219,8 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = parseConfig(process.env);
+    // `.env` is read when present; the environment wins; both go through the same validation.
+    config = parseConfig(withDotEnv(process.env, join(process.cwd(), '.env')));
   } catch (e) {
     process.stderr.write(`整改助手无法启动 / cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);

@@ -10,13 +10,23 @@ import { RectifyError } from '../core/errors.js';
 export interface Category {
   id: string;
   name: string;
+  /** The English name (an English dialog shows it). */
+  nameEn?: string;
   unit: string;
   keywords: string[];
 }
 
 const schema = z.object({
   categories: z
-    .array(z.object({ id: z.string().min(1), name: z.string().min(1), unit: z.string().min(1), keywords: z.array(z.string()) }))
+    .array(
+      z.object({
+        id: z.string().min(1),
+        name: z.string().min(1),
+        nameEn: z.string().min(1).optional(),
+        unit: z.string().min(1),
+        keywords: z.array(z.string()),
+      }),
+    )
     .min(1),
 });
 
@@ -29,11 +39,12 @@ export function loadCategories(path: string): Category[] {
 
 /** The category whose keywords a text mentions most (longer keywords weigh more), or null. */
 export function classifyReport(text: string, categories: Category[]): Category | null {
+  const lower = text.toLowerCase();
   let best: Category | null = null;
   let bestScore = 0;
   for (const c of categories) {
     let score = 0;
-    for (const k of c.keywords) if (text.includes(k)) score += k.length;
+    for (const k of c.keywords) if (lower.includes(k)) score += k.length;
     if (score > bestScore) {
       best = c;
       bestScore = score;
@@ -46,8 +57,15 @@ export function classifyReport(text: string, categories: Category[]): Category |
 export function findCategory(text: string, categories: Category[]): Category | null {
   const t = text.trim();
   return (
-    categories.find((c) => c.id === t || c.name === t) ??
+    categories.find((c) => c.id === t || c.name === t || c.nameEn?.toLowerCase() === t.toLowerCase()) ??
+    (/^[a-z ,-]{3,}$/i.test(t) ? categories.find((c) => c.nameEn?.toLowerCase().includes(t.toLowerCase())) : undefined) ??
     (t.length >= 2 ? categories.find((c) => c.name.includes(t) || t.includes(c.name)) : undefined) ??
     null
   );
+}
+
+/** A category's name in a language (Chinese when it has no English name). */
+export function categoryLabel(c: Category | undefined, lang: 'zh' | 'en'): string | null {
+  if (!c) return null;
+  return lang === 'en' && c.nameEn ? c.nameEn : c.name;
 }

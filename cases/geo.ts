@@ -31,3 +31,37 @@ export function kmOutside(area: Area, p: { lat: number; lon: number }): number {
   const lon = Math.min(Math.max(p.lon, area.box.minLon), area.box.maxLon);
   return distanceM(p, { lat, lon }) / 1000;
 }
+
+/** A 镇街's approximate centre. */
+export interface TownPoint {
+  name: string;
+  lat: number;
+  lon: number;
+}
+
+/** The towns' approximate centres and how far from the nearest a point still takes its name. */
+export interface TownPoints {
+  maxKm: number;
+  towns: TownPoint[];
+}
+
+/** Reads the towns' centres (cases/data/towns.json), keeping only the names of the shipped list. */
+export function loadTownPoints(path: string, names: string[]): TownPoints {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as TownPoints;
+  const known = new Set(names);
+  return { maxKm: raw.maxKm, towns: raw.towns.filter((t) => known.has(t.name)) };
+}
+
+/** The 镇街 whose centre is nearest the point, when within `maxKm`; else null. */
+export function nearestTown(points: TownPoints | undefined, p: { lat: number; lon: number }): string | null {
+  let best: TownPoint | null = null;
+  let bestM = Number.POSITIVE_INFINITY;
+  for (const t of points?.towns ?? []) {
+    const d = distanceM(p, t);
+    if (d < bestM) {
+      best = t;
+      bestM = d;
+    }
+  }
+  return best && points && bestM <= points.maxKm * 1000 ? best.name : null;
+}

@@ -3,7 +3,9 @@
  * the unit's notification, all in one transaction), takes officials' and citizens' actions through
  * the lifecycle, and finds possible duplicates. Functions take `now`; nothing here reads the clock.
  */
+import { shanghaiDate } from '../core/clock.js';
 import { maskPhone, maskPhonesIn } from '../core/mask.js';
+import { type Lang, messages } from '../core/messages/index.js';
 import { hanLength } from '../core/text.js';
 import type { CaseRecord, CaseStore } from '../store/cases.js';
 import type { Db } from '../store/db.js';
@@ -67,6 +69,8 @@ export interface CaseServiceDeps {
   /** Where per-address report counts are kept. */
   rateLimits?: LimitStore;
   random?: (n: number) => number;
+  /** The language a citizen writes in (their notices follow it); Chinese when unknown. */
+  langOf?: (channel: string, userId: string) => Lang | null;
 }
 
 /** The result of filing or acting: the case, or a message saying why not. */
@@ -91,7 +95,12 @@ export interface CaseService {
   /** A unit's open cases, overdue first, then by due date. */
   openForUnit(unit: string, now: Date): Array<CaseRecord & { overdue: boolean }>;
   unitFor(category: string, town: string | null): string;
-  categoryName(id: string): string;
+  categoryName(id: string, lang?: Lang): string;
+  /**
+   * Delivers the notices kept for units that had no chat to reach (all units, or one): a copy to
+   * each chat the unit now has, once. Returns how many notices were released.
+   */
+  releaseHeld(now: Date, unit?: string): number;
 }
 
 const day = 86_400_000;
@@ -115,7 +124,13 @@ function similarity(a: string, b: string): number {
 /** Creates the case service. */
 export function createCaseService(deps: CaseServiceDeps): CaseService {
   const { db, cases, people, outbox, categories, limits } = deps;
-  const categoryName = (id: string) => categories.find((c) => c.id === id)?.name ?? id;
+  const categoryName = (id: string, lang: Lang = 'zh') => {
+    const c = categories.find((x) => x.id === id);
+    return (lang === 'en' ? c?.nameEn : undefined) ?? c?.name ?? id;
+  };
+  const langFor = (c: CaseRecord): Lang => deps.langOf?.(c.channel, c.userId) ?? 'zh';
+  /** A note as it reads inside a sentence: no closing full stop of its own (no "。。"). */
+  const bare = (note: string | null) => (note ? note.trim().replace(/[。．.！!]+$/u, '') : note);
   const unitFor = (category: string, town: string | null) =>
     cases.route(category, town) ?? categories.find((c) => c.id === category)?.unit ?? categories.at(-1)?.unit ?? '区生态环境局';
 
@@ -127,6 +142,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
   function notifyUnit(unit: string, key: string, text: string, now: Date): void {
     const targets = people.targets(unit);
     if (targets.length === 0) {
+      // Kept, and delivered when someone of the unit binds a chat (releaseHeld).
       outbox.enqueue({ dedupeKey: `${key}:unroutable`, channel: null, chatId: null, unit, kind: 'unit', text: maskPhonesIn(text) }, now);
       return;
     }
@@ -175,7 +191,8 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         };
       }
     }
-    if (hanLength(draft.description) < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
+    const words = draft.description.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length;
+    if (hanLength(draft.description) < 5 && words < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
     const unit = unitFor(draft.category, draft.town);
     const base = {
       ...draft,
@@ -206,6 +223,19 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       note: null,
     });
     notifyUnit(unit, `case:${created.ticket}:new`, summaryForUnit(created), now);
+    if (people.targets(unit).length === 0) {
+      // Nobody of the unit can be reached yet: the administrators hear of it at once.
+      for (const a of people.adminTargets())
+        outbox.enqueue(
+          {
+            dedupeKey: `case:${created.ticket}:unrouted:${a.channel}:${a.chatId}`,
+            ...a,
+            kind: 'admin',
+            text: messages('zh').notify.unroutable(created.ticket, unit),
+          },
+          now,
+        );
+    }
     if (from.origin && deps.rateLimits) deps.rateLimits.record('report-addr', from.origin, now);
     return { ok: true, case: created };
   });
@@ -278,24 +308,19 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       const updated = cases.byTicket(ticket) as CaseRecord;
       const eventNo = cases.events(c.id).length;
       if (actor.role !== 'citizen') {
+        const say = messages(langFor(updated));
         if (action === 'close') {
-          notifyCitizen(
-            updated,
-            `case:${ticket}:ev${eventNo}:citizen`,
-            `您的举报 ${ticket} 已办结。\n办理结果：${note}\n请问您对处理结果满意吗？`,
-            now,
+          notifyCitizen(updated, `case:${ticket}:ev${eventNo}:citizen`, say.notify.closed(ticket, note), now, [
             [
-              [
-                { label: '满意', value: `rate:${ticket}:yes` },
-                { label: '不满意', value: `rate:${ticket}:no` },
-              ],
+              { label: say.notify.satisfied, value: `rate:${ticket}:yes` },
+              { label: say.notify.unsatisfied, value: `rate:${ticket}:no` },
             ],
-          );
+          ]);
         } else if (action !== 'recategorize' || fields.unit !== c.unit) {
           notifyCitizen(
             updated,
             `case:${ticket}:ev${eventNo}:citizen`,
-            `您的举报 ${ticket} 状态更新为「${to}」${noteText ? `：${noteText}` : ''}。`,
+            say.notify.statusChanged(ticket, say.status[to] ?? to, bare(noteText)),
             now,
           );
         }
@@ -307,7 +332,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         notifyUnit(
           updated.unit,
           `case:${ticket}:ev${eventNo}:reopen`,
-          `【重新办理】${ticket}：举报人对办理结果不满意${note ? `（${note}）` : ''}，请重新办理。发送 /case ${ticket} 查看。`,
+          messages('zh').notify.unitReopen(ticket, bare(note), shanghaiDate(new Date(updated.completeDue ?? now.toISOString()))),
           now,
         );
       }
@@ -361,6 +386,22 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     },
     unitFor,
     categoryName,
+    releaseHeld(now, unit) {
+      return db
+        .transaction(() => {
+          let released = 0;
+          for (const u of unit ? [unit] : outbox.heldUnits()) {
+            if (people.targets(u).length === 0) continue;
+            for (const m of outbox.heldFor(u)) {
+              notifyUnit(u, `${m.dedupeKey ?? `held:${m.id}`}:released`, m.text, now);
+              outbox.markReleased(m.id, now);
+              released++;
+            }
+          }
+          return released;
+        })
+        .immediate();
+    },
   };
 }
 

@@ -36,6 +36,7 @@ import { doctor } from '../store/db.js';
 import { splitUnits } from '../store/milestones.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 import { casesCsv } from './csv.js';
+import { adminHelp, checkCommand } from './help.js';
 
 const VALUED = [
   'unit',
@@ -71,8 +72,13 @@ async function main(): Promise<void> {
     if (!v) fail(new Error(`缺少 --${k}（${what}）`));
     return v;
   };
-  if (!command) {
-    out('用法：npm run admin -- contact|invite|people|cases|export|routing|milestone|unit|outbox|backup …（见 cli/admin.ts 开头的说明）');
+  if (flags.help || flags.h || command === 'help') {
+    out(adminHelp(command === 'help' ? sub : command));
+    return;
+  }
+  const wrong = checkCommand(command, command === 'export' || command === 'backup' ? undefined : sub);
+  if (wrong) {
+    process.stderr.write(`${wrong}\n`);
     process.exitCode = 2;
     return;
   }
@@ -91,6 +97,14 @@ async function main(): Promise<void> {
   }
   const app = createApp(config);
   const now = new Date();
+  /** The units an invite or a route may name: known from the data, the store, or added by `unit add`. */
+  const knownUnits = () => app.units.known();
+  function knownUnitOrFail(unit: string): string {
+    const known = knownUnits();
+    if (!known.includes(unit))
+      fail(new Error(`没有“${unit}”这个单位。已知单位：${known.join('、')}\n如确需新增，请先运行：npm run admin -- unit add ${unit}`));
+    return unit;
+  }
   try {
     switch (command) {
       case 'contact': {
@@ -117,6 +131,7 @@ async function main(): Promise<void> {
         if (role !== 'official' && role !== 'admin') fail(new Error('--role 只能是 official 或 admin'));
         const unit = str('unit') ?? null;
         if (role === 'official' && !unit) fail(new Error('办理人员邀请码需要 --unit'));
+        if (unit) knownUnitOrFail(unit);
         const code = app.people.invite(role, unit, now);
         out(`邀请码：${code}（7天内有效，仅可使用一次）\n在 Telegram、企业微信或网页聊天中发送：/join ${code}`);
         break;
@@ -126,6 +141,7 @@ async function main(): Promise<void> {
         if (role !== 'official' && role !== 'admin') fail(new Error('--role 只能是 official 或 admin'));
         const unit = str('unit') ?? null;
         if (role === 'official' && !unit) fail(new Error('办理人员登录码需要 --unit'));
+        if (unit) knownUnitOrFail(unit);
         const code = app.sessions.issueCode(role, unit, now);
         const shown = `${code.slice(0, 5)}-${code.slice(5)}`;
         const base = config.PUBLIC_BASE_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
@@ -166,10 +182,11 @@ async function main(): Promise<void> {
           since: maskOrNull(c.since),
           photos: c.photos.length,
           phone: phoneFor(c, false),
-          createdAt: c.createdAt,
-          acceptDue: c.acceptDue,
-          completeDue: c.completeDue,
-          overdue: isOverdue(c, now),
+          // Times as people read them (Asia/Shanghai), 逾期 as 是/否.
+          createdAt: shanghaiDateTime(new Date(c.createdAt)),
+          acceptDue: shanghaiDateTime(new Date(c.acceptDue)),
+          completeDue: c.completeDue ? shanghaiDateTime(new Date(c.completeDue)) : null,
+          overdue: isOverdue(c, now) ? '是' : '否',
           satisfaction: c.satisfaction,
         }));
         if (command === 'export') {
@@ -208,7 +225,7 @@ async function main(): Promise<void> {
         else
           for (const r of rows)
             out(
-              `${r.overdue ? '⚠️' : '  '}${r.ticket}\t${r.status}\t${r.category}\t${r.unit}\t${r.town ?? r.address ?? ''}\t${r.description.slice(0, 30)}`,
+              `${r.overdue === '是' ? '⚠️' : '  '}${r.ticket}\t${r.status}\t${r.category}\t${r.unit}\t${r.town ?? r.address ?? ''}\t${r.description.slice(0, 30)}`,
             );
         break;
       }
@@ -217,7 +234,7 @@ async function main(): Promise<void> {
           const cat = need('category', '类别 id，如 aquaculture');
           if (!app.categories.some((c) => c.id === cat))
             fail(new Error(`没有类别 ${cat}；可用：${app.categories.map((c) => c.id).join(', ')}`));
-          app.cases.setRoute(cat, str('town') ?? null, need('unit', '办理单位'));
+          app.cases.setRoute(cat, str('town') ?? null, knownUnitOrFail(need('unit', '办理单位')));
           out('已保存。');
         } else if (sub === 'remove') {
           out(`已删除 ${app.cases.removeRoute(need('category', '类别 id'), str('town') ?? null)} 条。`);
@@ -319,6 +336,17 @@ async function main(): Promise<void> {
       case 'unit': {
         const jobs = createAppJobs(app, now);
         const units = jobs.ledger.units;
+        if (sub === 'known') {
+          for (const u of knownUnits()) out(u);
+          break;
+        }
+        if (sub === 'add') {
+          const name = rest[0]?.trim();
+          if (!name) fail(new Error('用法：npm run admin -- unit add 单位名称'));
+          app.units.add(name, 'admin-cli', now);
+          out(`已添加单位：${name}`);
+          break;
+        }
         if (sub === 'confirm' || sub === 'remove') {
           const r = units.get(Number(rest[0]));
           if (!r || r.state === 'removed') fail(new Error(`没有编号为 ${rest[0] ?? ''} 的对照（npm run admin -- unit list 查看）`));

@@ -2,7 +2,8 @@
  * What the command-line tools share: reading the settings (reporting bad ones in Chinese and
  * English), opening the store and the knowledge module.
  */
-import { type Config, parseConfig } from '../bot/config.js';
+import { join } from 'node:path';
+import { type Config, parseConfig, withDotEnv } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
@@ -15,10 +16,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-/** Reads the settings or exits with a clear message. */
+/** Reads the settings (`.env` in the working folder under the environment) or exits with a clear message. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return parseConfig(env);
+    return parseConfig(withDotEnv(env, join(process.cwd(), '.env')));
   } catch (e) {
     fail(e);
   }

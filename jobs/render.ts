@@ -95,3 +95,46 @@ export function toWeComMarkdown(text: string): string[] {
     return lines.join('\n');
   });
 }
+
+/**
+ * Splits a long message on paragraph boundaries (blank lines) into pieces of at most `max`
+ * characters; a paragraph longer than that is split at line ends, then at characters.
+ */
+export function splitParagraphs(text: string, max: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const para of text.split(/\n{2,}/)) {
+    const candidate = cur ? `${cur}\n\n${para}` : para;
+    if (candidate.length <= max) {
+      cur = candidate;
+      continue;
+    }
+    if (cur) out.push(cur);
+    cur = '';
+    if (para.length <= max) cur = para;
+    else {
+      const pieces = splitText(para, max);
+      cur = pieces.pop() ?? '';
+      out.push(...pieces);
+    }
+  }
+  if (cur) out.push(cur);
+  return out.length ? out : [''];
+}
+
+/** A Telegram message as text with entities (no markup to escape): the title line in bold. */
+export interface TelegramFormatted {
+  text: string;
+  entities: Array<{ type: 'bold'; offset: number; length: number }>;
+}
+
+/**
+ * A notice (reminder, digest) for Telegram as text plus a bold entity on its first line, at most
+ * 4,096 characters a message; offsets and lengths are UTF-16 code units, as Telegram counts them.
+ */
+export function toTelegramEntities(text: string): TelegramFormatted[] {
+  return splitParagraphs(text, 4096).map((p, i) => {
+    const first = p.split('\n')[0] ?? '';
+    return { text: p, entities: i === 0 && first.length ? [{ type: 'bold' as const, offset: 0, length: first.length }] : [] };
+  });
+}

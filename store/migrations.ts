@@ -356,4 +356,43 @@ export const MIGRATIONS: Migration[] = [
      linked_at TEXT NOT NULL
    ) STRICT;
    CREATE INDEX case_links_milestone ON case_links (milestone_id);`,
+
+  // --- issue 12 (chat) ---
+  // 7: the language each chat identity writes in (citizens' notices follow it); the web chat's
+  // conversation log (restored after a reload); photos downloaded on receipt (WeCom media expire
+  // after 3 days); the known units (invites and routing are checked against them); notices kept
+  // for a unit with no bound chat are released when one binds.
+  `CREATE TABLE chat_prefs (
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     lang TEXT NOT NULL CHECK (lang IN ('zh', 'en')),
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (channel, user_id)
+   ) STRICT;
+   CREATE TABLE chat_log (
+     id INTEGER PRIMARY KEY,
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     who TEXT NOT NULL CHECK (who IN ('me', 'bot', 'note')),
+     text TEXT NOT NULL,
+     choices TEXT,
+     at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX chat_log_user ON chat_log (channel, user_id, id);
+   CREATE TABLE photo_files (
+     ref TEXT PRIMARY KEY,
+     file TEXT NOT NULL,
+     mime TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     created_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE known_units (
+     name TEXT PRIMARY KEY,
+     added_by TEXT NOT NULL,
+     added_at TEXT NOT NULL
+   ) STRICT;
+   ALTER TABLE outbox ADD COLUMN released_at TEXT;
+   ALTER TABLE outbox ADD COLUMN photos TEXT;
+   CREATE INDEX outbox_held ON outbox (unit, status);`,
+  // --- end of issue 12 (chat) ---
 ];

@@ -21,6 +21,8 @@ export interface OutboxMessage {
   choices: Array<Array<{ label: string; value: string }>> | null;
   /** Ask the user's client for a location button (an owed reply of the report intake). */
   requestLocation: boolean;
+  /** Photos to show with the text ("TICKET#ref"): officials viewing a case. */
+  photos: string[] | null;
   status: 'pending' | 'sent' | 'failed' | 'unroutable';
   attempts: number;
   nextAttemptAt: string;
@@ -39,6 +41,7 @@ export interface OutboxInput {
   text: string;
   choices?: Array<Array<{ label: string; value: string }>> | null;
   requestLocation?: boolean;
+  photos?: string[] | null;
   /** Not for the dispatcher before this time (a channel that sends it at once holds it meanwhile). */
   notBefore?: Date;
   /** Already delivered (a reply that went back in the HTTP response it answers). */
@@ -61,6 +64,12 @@ export interface OutboxStore {
   pruneDeliveredReplies(before: Date): number;
   /** The messages whose dedupe key starts with `prefix` (the owed replies of one inbound message), in order. */
   byKeyPrefix(prefix: string): OutboxMessage[];
+  /** Notices kept for a unit that had no chat to reach them (unroutable, not yet released), oldest first. */
+  heldFor(unit: string): OutboxMessage[];
+  /** Units with notices kept. */
+  heldUnits(): string[];
+  /** Marks a kept notice as released (its copies were enqueued for the unit's chats). */
+  markReleased(id: number, now: Date): void;
 }
 
 interface Row {
@@ -73,6 +82,7 @@ interface Row {
   text: string;
   choices: string | null;
   request_location: number;
+  photos: string | null;
   status: OutboxMessage['status'];
   attempts: number;
   next_attempt_at: string;
@@ -94,6 +104,16 @@ function readChoices(raw: string | null): OutboxMessage['choices'] {
   }
 }
 
+function readPhotos(raw: string | null): string[] | null {
+  if (!raw) return null;
+  try {
+    const r = z.array(z.string().max(700)).max(20).safeParse(JSON.parse(raw));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
 const toMessage = (r: Row): OutboxMessage => ({
   id: r.id,
   dedupeKey: r.dedupe_key,
@@ -104,6 +124,7 @@ const toMessage = (r: Row): OutboxMessage => ({
   text: r.text,
   choices: readChoices(r.choices),
   requestLocation: r.request_location === 1,
+  photos: readPhotos(r.photos),
   status: r.status,
   attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at,
@@ -115,8 +136,8 @@ const toMessage = (r: Row): OutboxMessage => ({
 /** Creates the outbox store. */
 export function createOutboxStore(db: Db): OutboxStore {
   const ins = db.prepare(
-    `INSERT INTO outbox (dedupe_key, channel, chat_id, unit, kind, text, choices, request_location, status, next_attempt_at, created_at, sent_at)
-     VALUES (@dedupeKey, @channel, @chatId, @unit, @kind, @text, @choices, @requestLocation, @status, @notBefore, @now, @sentAt)
+    `INSERT INTO outbox (dedupe_key, channel, chat_id, unit, kind, text, choices, request_location, photos, status, next_attempt_at, created_at, sent_at)
+     VALUES (@dedupeKey, @channel, @chatId, @unit, @kind, @text, @choices, @requestLocation, @photos, @status, @notBefore, @now, @sentAt)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   );
   const dueQ = db.prepare(
@@ -131,7 +152,19 @@ export function createOutboxStore(db: Db): OutboxStore {
   const pruneRepliesQ = db.prepare("DELETE FROM outbox WHERE kind = 'reply' AND status = 'sent' AND sent_at < ?");
   // A range on the unique index: keys are `prefix` followed by more characters.
   const prefixQ = db.prepare('SELECT * FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? ORDER BY id');
+  const heldQ = db.prepare(
+    "SELECT * FROM outbox WHERE status = 'unroutable' AND unit = ? AND released_at IS NULL AND kind = 'unit' ORDER BY id",
+  );
+  const heldUnitsQ = db
+    .prepare("SELECT DISTINCT unit FROM outbox WHERE status = 'unroutable' AND released_at IS NULL AND kind = 'unit' AND unit IS NOT NULL")
+    .pluck();
+  const releaseQ = db.prepare('UPDATE outbox SET released_at = ? WHERE id = ?');
   return {
+    heldFor: (unit) => (heldQ.all(unit) as Row[]).map(toMessage),
+    heldUnits: () => heldUnitsQ.all() as string[],
+    markReleased: (id, now) => {
+      releaseQ.run(now.toISOString(), id);
+    },
     enqueue(m, now) {
       const status = !(m.channel && m.chatId) ? 'unroutable' : m.delivered ? 'sent' : 'pending';
       return (
@@ -144,6 +177,7 @@ export function createOutboxStore(db: Db): OutboxStore {
           text: m.text,
           choices: m.choices ? JSON.stringify(m.choices) : null,
           requestLocation: m.requestLocation ? 1 : 0,
+          photos: m.photos?.length ? JSON.stringify(m.photos) : null,
           status,
           now: now.toISOString(),
           notBefore: (m.notBefore ?? now).toISOString(),

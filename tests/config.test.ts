@@ -71,3 +71,23 @@ describe('parseConfig', () => {
       expect(message).toContain(name);
   });
 });
+
+describe('.env (issue 12)', () => {
+  it('is read under the environment, which wins, and validated the same way', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { parseConfig, parseDotEnv, withDotEnv } = await import('../bot/config.js');
+    const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, '# comment\nHTTP_PORT=9091\nexport CASE_ACCEPT_DAYS="5"\nREPORTS_PER_HOUR=7 # inline\n');
+    expect(parseDotEnv('A=1\n#x\nB="two words"\n')).toEqual({ A: '1', B: 'two words' });
+    const c = parseConfig(withDotEnv({ REPORTS_PER_HOUR: '3' }, file));
+    expect(c.HTTP_PORT).toBe(9091);
+    expect(c.CASE_ACCEPT_DAYS).toBe(5);
+    expect(c.REPORTS_PER_HOUR).toBe(3);
+    writeFileSync(file, 'HTTP_PORT=not-a-port\n');
+    expect(() => parseConfig(withDotEnv({}, file))).toThrow(/HTTP_PORT/);
+    expect(withDotEnv({ A: '1' }, join(dir, 'missing.env'))).toEqual({ A: '1' });
+  });
+});

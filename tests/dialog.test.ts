@@ -230,6 +230,10 @@ describe('status and satisfaction', () => {
     const closing = toCitizen.at(-1);
     expect(closing?.choices?.[0]?.map((c) => c.value)).toEqual([`rate:${ticket}:yes`, `rate:${ticket}:no`]);
     citizen.choose(`rate:${ticket}:no`);
+    // Asked why first; the case waits for the answer (or 跳过).
+    expect(citizen.last()).toContain('还有什么问题');
+    expect(app.cases.byTicket(ticket)?.status).toBe('已办结');
+    citizen.choose('skip');
     expect(app.cases.byTicket(ticket)).toMatchObject({ status: '重新办理', satisfaction: '不满意' });
     expect(
       app.outbox

@@ -12,11 +12,11 @@
  * replies again. Long texts are split before any escaping.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
-import { Bot, BotError, type Context, GrammyError, HttpError, InlineKeyboard, Keyboard } from 'grammy';
+import { Bot, BotError, type Context, GrammyError, HttpError, InlineKeyboard, InputFile, Keyboard } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
 import { dispatchDefaults, type Sender } from '../../jobs/dispatch.js';
-import { splitText, toTelegramHtml } from '../../jobs/render.js';
+import { splitParagraphs, toTelegramEntities } from '../../jobs/render.js';
 import type { OutboxMessage, OutboxStore } from '../../store/outbox.js';
 import type { PeopleStore } from '../../store/people.js';
 import type { Delivery } from '../delivery.js';
@@ -35,6 +35,8 @@ export interface TelegramOptions {
   botInfo?: UserFromGetMe;
   clock?: () => Date;
   log?: (line: string) => void;
+  /** The bytes of a case photo kept as a file (web uploads, downloaded WeCom photos). */
+  photoFile?: (ref: string) => { bytes: Buffer; mime: string } | null;
   /** Pushes per second across all chats (Telegram: about 30). */
   pushPerSecond?: number;
 }
@@ -170,11 +172,13 @@ export function createTelegramChannel(o: TelegramOptions) {
   /** Sends one owed message: split into pieces of at most 4,096 characters, the buttons on the last. */
   async function sendMessage(chatId: string, m: Pick<OutboxMessage, 'text' | 'choices' | 'kind'> & { requestLocation?: boolean }) {
     if (m.kind === 'reminder' || m.kind === 'digest') {
-      for (const part of toTelegramHtml(m.text)) await bot.api.sendMessage(chatId, part, { parse_mode: 'HTML' });
+      // Entities, not markup: nothing in the text needs escaping.
+      for (const part of toTelegramEntities(m.text)) await bot.api.sendMessage(chatId, part.text, { entities: part.entities });
       return;
     }
     const privateChat = !chatId.startsWith('-');
-    const parts = splitText(m.text, 4096);
+    // Long replies are split on paragraph boundaries, never cut.
+    const parts = splitParagraphs(m.text, 4096);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
       const markup = last
@@ -184,6 +188,13 @@ export function createTelegramChannel(o: TelegramOptions) {
           )
         : undefined;
       await bot.api.sendMessage(chatId, part, markup ? { reply_markup: markup } : {});
+    }
+    // Case photos for the officials who act on them: by file_id (Telegram's own), or the stored file.
+    for (const p of (m as { photos?: string[] | null }).photos ?? []) {
+      const ref = p.slice(p.indexOf('#') + 1);
+      const stored = o.photoFile?.(ref) ?? null;
+      if (stored) await bot.api.sendPhoto(chatId, new InputFile(stored.bytes), { caption: p.slice(0, p.indexOf('#')) });
+      else if (!/^(web|wecom):/.test(ref)) await bot.api.sendPhoto(chatId, ref, { caption: p.slice(0, p.indexOf('#')) });
     }
   }
 

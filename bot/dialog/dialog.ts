@@ -7,21 +7,42 @@
  */
 
 import type { Category } from '../../cases/categories.js';
-import type { Area } from '../../cases/geo.js';
+import type { Area, TownPoints } from '../../cases/geo.js';
 import type { Actor, CaseService } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
-import { shanghaiDateTime } from '../../core/clock.js';
+import { shanghaiDate } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
+import { type Lang, langOf, type Messages, messages } from '../../core/messages/index.js';
+import { hanLength } from '../../core/text.js';
 import type { MilestoneDesk } from '../../jobs/desk.js';
 import { type Answer, type Answerer, defaultAnswerOptions, type Topic } from '../../knowledge/mod.js';
-import type { CaseStore } from '../../store/cases.js';
+import type { CaseRecord, CaseStore } from '../../store/cases.js';
+import type { ChatStore } from '../../store/chats.js';
 import type { Db } from '../../store/db.js';
 import type { DialogStore } from '../../store/dialogs.js';
 import type { LimitStore } from '../../store/limits.js';
 import type { PeopleStore } from '../../store/people.js';
 import { createLookupGuard, notFoundForYou, ownCase } from './guards.js';
-import { actionPrompt, COMMAND_ACTIONS, listUnitCases, type OfficialState, showCase, showHistory, takeAction } from './officials.js';
-import { looksLikeQuestion, prompt, type ReportContext, type ReportState, startReport, stepReport } from './report.js';
+import {
+  actionPrompt,
+  COMMAND_ACTIONS,
+  listUnitCases,
+  type OfficialState,
+  showCase,
+  showHistory,
+  showPhotos,
+  takeAction,
+} from './officials.js';
+import {
+  isNonAnswer,
+  looksLikeQuestion,
+  placePoint,
+  prompt,
+  type ReportContext,
+  type ReportState,
+  startReport,
+  stepReport,
+} from './report.js';
 import { restartIfUnreadable } from './state.js';
 import { type DialogResult, type Inbound, inboundSchema, type Reply, type ValidInbound } from './types.js';
 
@@ -36,6 +57,10 @@ export interface DialogDeps {
   categories: Category[];
   towns: string[];
   area: Area;
+  /** The towns' approximate centres (a GPS point is named by the nearest). */
+  townPoints?: TownPoints;
+  /** Where each person's language is kept (their notices follow it). */
+  chats?: ChatStore;
   acceptDays: number;
   milestones?: MilestoneDesk;
   /** How long the last answer's topic is used for follow-ups (default: the answerer's). */
@@ -56,9 +81,17 @@ export interface Dialog {
 interface IdleState {
   flow: 'idle';
   topic?: { value: Topic; at: string };
+  lang?: Lang;
 }
 
-type State = ReportState | OfficialState | IdleState;
+/** A citizen said "不满意": the next message says why (or "跳过"). */
+export interface RateState {
+  flow: 'rate';
+  ticket: string;
+  lang?: Lang;
+}
+
+type State = ReportState | OfficialState | IdleState | RateState;
 
 /** The last answer's topic while it is fresh enough to lean on. */
 function liveTopic(state: State, now: Date, ttlMs: number): Topic | null {
@@ -72,14 +105,14 @@ const MILESTONE_COMMANDS = ['milestones', 'milestone', 'update', 'done', 'reopen
 /** Largest text the core reads; longer messages are cut (a description allows 2,000 characters). */
 const MAX_TEXT = 4000;
 
-const HELP_CITIZEN =
-  '我是江津区“整改助手”，可以：\n• 回答整改台账和“十四五”规划的问题，直接提问即可，例如“尾水整改完成了多少？”\n• 受理污染举报：发送“举报”或 /report\n• 查询举报进度：发送“查询 JJ-…”或 /status\n• 随时发送“取消”可放弃正在填写的举报';
-const HELP_OFFICIAL =
-  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/milestone 节点号 详情与记录\n/update 节点号 内容 报告进展（或回复提醒“#节点号 内容”）\n/done 节点号 说明；/reopen 节点号 说明；/drop 节点号 说明；/snooze 节点号 天数 [说明]；/addmilestone 日期 标题\n/link 编号 节点号 改变举报关联的整改节点（0 为不关联）';
-
 /** Creates the dialog core. */
 export function createDialog(deps: DialogDeps): Dialog {
-  const ctx: ReportContext = { categories: deps.categories, towns: deps.towns, area: deps.area };
+  const ctx: ReportContext = {
+    categories: deps.categories,
+    towns: deps.towns,
+    area: deps.area,
+    ...(deps.townPoints ? { townPoints: deps.townPoints } : {}),
+  };
   const desk = deps.milestones;
   const officials = {
     service: deps.service,
@@ -93,9 +126,21 @@ export function createDialog(deps: DialogDeps): Dialog {
     return { channel: m.channel, userId: m.userId, role: id.role, unit: id.unit, inGroup: m.chatType === 'group' };
   }
 
+  /** The language of this turn, set by `route` (the dialog handles one message at a time). */
+  let lang: Lang = 'zh';
+  let say: Messages = messages('zh');
+
   function save(m: ValidInbound, state: State, now: Date): void {
-    if (state.flow === 'idle' && !state.topic) deps.dialogs.clear(m.channel, m.userId);
+    if (state.flow !== 'official') state.lang = lang;
+    if (state.flow === 'idle' && !state.topic && lang === 'zh') deps.dialogs.clear(m.channel, m.userId);
     else deps.dialogs.put(m.channel, m.userId, m.chatId, state, now);
+  }
+
+  /** The help of a role: one text per role, from the catalog. */
+  function helpFor(role: Actor['role']): string {
+    if (role === 'admin') return `${say.help.citizen}\n\n${say.help.official}\n\n${say.help.admin}`;
+    if (role === 'official') return `${say.help.citizen}\n\n${say.help.official}`;
+    return say.help.citizen;
   }
 
   function fileReport(m: ValidInbound, s: ReportState, draft: NonNullable<ReturnType<typeof stepReport>['submit']>, now: Date): Reply[] {
@@ -108,56 +153,63 @@ export function createDialog(deps: DialogDeps): Dialog {
     save(m, { flow: 'idle' }, now);
     // The case is linked to the task it bears on in the same transaction (officials may change it).
     deps.milestones?.ledger.linkOf(r.case, now);
-    return [
-      {
-        text: `✅ 举报已提交，受理编号：${r.case.ticket}\n已转${r.case.unit}办理，将在${deps.acceptDays}天内决定是否受理，状态变化会通知您。\n随时发送“查询 ${r.case.ticket}”查看进度。`,
-      },
-    ];
+    return [{ text: say.filed(r.case.ticket, r.case.unit, deps.acceptDays) }];
   }
 
   function statusOf(m: ValidInbound, actor: Actor, ticket: string | null): Reply {
     if (ticket) {
       const c = deps.service.visibleTo(ticket, actor);
-      if (!c) return notFoundForYou(ticket);
-      const history = showHistory(ticket, actor, officials, actor.role === 'citizen').text;
+      if (!c) return notFoundForYou(ticket, lang);
+      const history = showHistory(ticket, actor, officials, actor.role === 'citizen', lang).text;
       const due =
         c.status === '待受理'
-          ? `受理时限：${shanghaiDateTime(new Date(c.acceptDue)).slice(0, 10)}`
+          ? say.acceptDue(shanghaiDate(new Date(c.acceptDue)))
           : c.completeDue
-            ? `办结时限：${shanghaiDateTime(new Date(c.completeDue)).slice(0, 10)}`
+            ? say.completeDue(shanghaiDate(new Date(c.completeDue)))
             : '';
       return {
-        text: `${c.ticket} 当前状态：${c.status}\n类别：${deps.service.categoryName(c.category)}；办理单位：${c.unit}\n${due}\n${history}`.replace(
-          /\n\n/g,
-          '\n',
-        ),
+        text: say
+          .caseStatus(c.ticket, say.status[c.status] ?? c.status, deps.service.categoryName(c.category, lang), c.unit, due, history)
+          .replace(/\n\n/g, '\n'),
       };
     }
     const mine = deps.cases.forUser(m.channel, m.userId, 5);
-    if (mine.length === 0) return { text: '您还没有提交过举报。发送“举报”即可开始。' };
+    if (mine.length === 0) return { text: say.noReports };
     return {
-      text: `您最近的举报：\n${mine.map((c) => `${c.ticket} ${c.status} ${deps.service.categoryName(c.category)}`).join('\n')}\n发送“查询 编号”查看详情。`,
-      choices: mine.map((c) => [{ label: `查询 ${c.ticket}`, value: `status:${c.ticket}` }]),
+      text: say.myReports(
+        mine.map((c) => `${c.ticket} ${say.status[c.status] ?? c.status} ${deps.service.categoryName(c.category, lang)}`).join('\n'),
+      ),
+      choices: mine.map((c) => [{ label: say.lookupButton(c.ticket), value: `status:${c.ticket}` }]),
     };
   }
 
-  function rate(m: ValidInbound, actor: Actor, ticket: string | null, satisfied: boolean, note: string | null, now: Date): Reply {
+  /** The closed case a rating is for: the named one if it is the user's own, else their latest closed one. */
+  function rateTarget(m: ValidInbound, ticket: string | null, now: Date): { case: CaseRecord } | { reply: Reply } {
     // A ticket that is not the user's own answers exactly as one that does not exist.
     const own = ticket ? ownCase(deps.cases, m, ticket) : null;
-    if (ticket && !own) return lookups.allowed(m, now) ? notFoundForYou(ticket) : lookups.refusal();
+    if (ticket && !own) return { reply: lookups.allowed(m, now) ? notFoundForYou(ticket, lang) : lookups.refusal(lang) };
     const target = own ?? deps.cases.forUser(m.channel, m.userId, 20).find((c) => c.status === '已办结') ?? null;
-    if (!target) return { text: '没有需要评价的举报。' };
-    const r = deps.service.act(
-      target.ticket,
-      satisfied ? 'satisfied' : 'unsatisfied',
-      actor,
-      note ?? (satisfied ? null : '举报人对办理结果不满意'),
-      now,
-    );
+    return target ? { case: target } : { reply: { text: say.noneToRate } };
+  }
+
+  function rate(m: ValidInbound, actor: Actor, ticket: string | null, satisfied: boolean, note: string | null, now: Date): Reply {
+    const t = rateTarget(m, ticket, now);
+    if ('reply' in t) return t.reply;
+    const target = t.case;
+    const r = deps.service.act(target.ticket, satisfied ? 'satisfied' : 'unsatisfied', actor, note, now);
     if (!r.ok) return { text: r.message };
     return satisfied
-      ? { text: `感谢您的评价！举报 ${target.ticket} 已完结。` }
-      : { text: `已收到您的意见，举报 ${target.ticket} 已退回${target.unit}重新办理，新的办理结果会再通知您。` };
+      ? { text: say.thanksRated(target.ticket) }
+      : { text: say.reopened(target.ticket, target.unit, shanghaiDate(new Date(r.case.completeDue ?? now.toISOString()))) };
+  }
+
+  /** "不满意" without a reason: asks what is still wrong, keeping the case until the answer comes. */
+  function askWhy(m: ValidInbound, ticket: string | null, now: Date): Reply {
+    const t = rateTarget(m, ticket, now);
+    if ('reply' in t) return t.reply;
+    if (t.case.status !== '已办结') return { text: say.noneToRate };
+    save(m, { flow: 'rate', ticket: t.case.ticket }, now);
+    return { text: say.whyUnsatisfied(t.case.ticket), choices: [[{ label: say.intake.skip, value: 'skip' }]] };
   }
 
   function answer(text: string, now: Date): Reply {
@@ -167,25 +219,32 @@ export function createDialog(deps: DialogDeps): Dialog {
   /** An answer as a chat message, its sources under it. */
   function render(a: Answer): Reply {
     const src = a.sources.length
-      ? `\n\n${a.lang === 'en' ? 'Source' : '来源'}：${a.sources.map((s) => `${s.document} ${s.locator}`).join('；')}`
+      ? `\n\n${messages(a.lang).source}${a.lang === 'en' ? ': ' : '：'}${a.sources.map((s) => `${s.document} ${s.locator}`).join('；')}`
       : '';
     return { text: `${a.answer}${src}` };
   }
 
   function officialCommand(name: string, rest: string, m: ValidInbound, actor: Actor, now: Date): Reply[] | null {
     const isStaff = actor.role === 'official' || actor.role === 'admin';
-    const staffOnly = ['cases', 'case', 'history', 'bind', ...MILESTONE_COMMANDS, ...Object.keys(COMMAND_ACTIONS)];
+    const staffOnly = ['cases', 'case', 'history', 'photos', 'bind', ...MILESTONE_COMMANDS, ...Object.keys(COMMAND_ACTIONS)];
     if (!staffOnly.includes(name)) return null;
-    if (!isStaff) return [{ text: '这个命令仅限办理单位工作人员使用。如您是工作人员，请向管理员索取邀请码后发送“/join 邀请码”。' }];
+    if (!isStaff) return [{ text: say.staffOnly }];
     const ticket = ticketIn(rest);
     const args = rest.replace(/jj-?\d{8}-?\w{5}/i, '').trim();
     if (name === 'cases') return [listUnitCases(actor, officials, now)];
     if (name === 'case') return [ticket ? showCase(ticket, actor, officials, now) : { text: '请写上编号，例如：/case JJ-20261122-7KQ4M' }];
-    if (name === 'history') return [ticket ? showHistory(ticket, actor, officials, false) : { text: '请写上编号。' }];
+    if (name === 'history') return [ticket ? showHistory(ticket, actor, officials, false, lang) : { text: '请写上编号。' }];
+    if (name === 'photos')
+      return ticket ? [showPhotos(ticket, actor, officials)] : [{ text: '请写上编号，例如：/photos JJ-20261122-7KQ4M' }];
     if (name === 'bind') {
       if (!actor.unit) return [{ text: '管理员账号没有单位，不能绑定提醒群。' }];
       deps.people.bindChat(actor.unit, m.channel, m.chatId, `${m.channel}:${m.userId}`, now);
-      return [{ text: `已把本会话绑定为“${actor.unit}”的提醒与新举报通知会话。` }];
+      const released = deps.service.releaseHeld(now, actor.unit);
+      return [
+        {
+          text: `已把本会话绑定为“${actor.unit}”的提醒与新举报通知会话。${released ? `绑定之前留给本单位的 ${released} 条通知随后送达。` : ''}`,
+        },
+      ];
     }
     if (MILESTONE_COMMANDS.includes(name)) {
       if (!desk) return [{ text: '整改节点功能未启用。' }];
@@ -217,11 +276,31 @@ export function createDialog(deps: DialogDeps): Dialog {
     return [takeAction(action, ticket, args, actor, officials, now)];
   }
 
+  /** The language of a turn: what the user writes; a message without words keeps the dialog's. */
+  function turnLang(m: ValidInbound, text: string, state: State): Lang {
+    const stored = state.lang ?? deps.chats?.lang(m.channel, m.userId) ?? 'zh';
+    // A command's arguments (codes, tickets) say nothing of the language.
+    const written = text.startsWith('/') ? null : langOf(text);
+    if (!written || written === stored) return stored;
+    if (state.flow === 'report' && written === 'zh') {
+      // An English dialog gives Chinese place names (at the place step, or anywhere short): it stays English.
+      if (state.step === 'location' || hanLength(text) < 6 || /[A-Za-z]{3,}/.test(text)) return stored;
+    }
+    if (written === 'en' && text.trim().split(/\s+/).length < 2 && !/^(help|report|cancel|status|hello|hi|thanks)$/i.test(text.trim()))
+      return stored;
+    return written;
+  }
+
   function route(m: ValidInbound, now: Date): Reply[] {
     const actor = actorOf(m);
     const text = (m.text ?? '').trim().slice(0, MAX_TEXT);
     const choice = m.choice ?? null;
     const state = deps.dialogs.get<State>(m.channel, m.userId) ?? { flow: 'idle' };
+    lang = turnLang(m, text, state);
+    say = messages(lang);
+    if (state.flow === 'report') state.lang = lang;
+    if (deps.chats && deps.chats.lang(m.channel, m.userId) !== lang && (lang === 'en' || deps.chats.lang(m.channel, m.userId)))
+      deps.chats.setLang(m.channel, m.userId, lang, now);
 
     // Commands work from any state.
     const cmd = /^\/([a-z]+)(?:@\w+)?\s*([\s\S]*)$/i.exec(text);
@@ -229,23 +308,28 @@ export function createDialog(deps: DialogDeps): Dialog {
     const cmdRest = cmd?.[2] ?? '';
     const joinWith = (code: string): Reply[] => {
       const who = deps.people.redeem(code, m.channel, m.userId, m.name ?? null, now);
-      if (!who) return [{ text: '邀请码无效、已使用或已过期，请向管理员重新索取。' }];
-      return [{ text: `已绑定为${who.unit ?? ''}${who.role === 'admin' ? '管理员' : '办理人员'}。${HELP_OFFICIAL}` }];
-    };
-
-    if (cmdName === 'start' || cmdName === 'help' || /^(帮助|菜单|help)$/i.test(text)) {
-      if (cmdName === 'start' && /^[A-Z0-9]{6,16}$/i.test(cmdRest.trim())) return joinWith(cmdRest.trim());
-      const draft = state.flow === 'report' ? '\n\n（您有一件举报正在填写，可继续回答上一个问题，或发送“取消”放弃。）' : '';
+      if (!who) return [{ text: say.badInvite }];
+      const released = who.unit ? deps.service.releaseHeld(now, who.unit) : 0;
       return [
         {
-          text: `${HELP_CITIZEN}${actor.role === 'citizen' ? '' : HELP_OFFICIAL}${draft}`,
+          text: `${say.joined(who.unit ?? '', who.role === 'admin' ? 'admin' : 'official')}${released ? `\n${say.notify.heldDelivered(released)}` : ''}\n\n${helpFor(who.role)}`,
+        },
+      ];
+    };
+
+    if (cmdName === 'start' || cmdName === 'help' || /^(帮助|菜单|help|menu)$/i.test(text)) {
+      if (cmdName === 'start' && /^[A-Z0-9]{6,16}$/i.test(cmdRest.trim())) return joinWith(cmdRest.trim());
+      const draft = state.flow === 'report' ? `\n\n${say.help.draftPending}` : '';
+      return [
+        {
+          text: `${helpFor(actor.role)}${draft}`,
           ...(state.flow === 'report'
             ? {}
             : {
                 choices: [
                   [
-                    { label: '我要举报', value: 'report' },
-                    { label: '查询进度', value: 'status:' },
+                    { label: say.help.buttons.report, value: 'report' },
+                    { label: say.help.buttons.status, value: 'status:' },
                   ],
                 ],
               }),
@@ -255,26 +339,43 @@ export function createDialog(deps: DialogDeps): Dialog {
     if (cmdName === 'join' || /^(加入|绑定)\s+\S+$/.test(text)) {
       return joinWith((cmdName === 'join' ? cmdRest : text.replace(/^(加入|绑定)\s+/, '')).trim());
     }
-    if (cmdName === 'cancel' || choice === 'cancel' || /^(取消|退出)$/.test(text)) {
-      if (state.flow === 'idle') return [{ text: '当前没有正在进行的操作。' }];
+    if (cmdName === 'cancel' || choice === 'cancel' || /^(取消|退出|cancel|quit)$/i.test(text)) {
+      if (state.flow === 'idle') return [{ text: say.nothingToCancel }];
       save(m, { flow: 'idle' }, now);
-      return [{ text: state.flow === 'report' ? '已取消本次举报，填写的内容已删除。' : '已取消。' }];
+      return [{ text: state.flow === 'report' ? say.reportCancelled : say.cancelled }];
     }
-    if (cmdName === 'status' || cmdName === 'my' || /^(查询|进度|查进度|我的举报)/.test(text) || choice?.startsWith('status:')) {
+    if (
+      cmdName === 'status' ||
+      cmdName === 'my' ||
+      /^(查询|进度|查进度|我的举报|status|my reports)/i.test(text) ||
+      choice?.startsWith('status:')
+    ) {
       const t = ticketIn(choice ?? text) ?? ticketIn(cmdRest);
-      const reply = t && !lookups.allowed(m, now) ? lookups.refusal() : statusOf(m, actor, t);
+      const reply = t && !lookups.allowed(m, now) ? lookups.refusal(lang) : statusOf(m, actor, t);
       return state.flow === 'report' ? [reply, prompt(state as ReportState, ctx)] : [reply];
     }
     if (choice?.startsWith('rate:')) {
       const [, t, v] = choice.split(':');
-      return [rate(m, actor, t ?? null, v === 'yes', null, now)];
+      return [v === 'yes' ? rate(m, actor, t ?? null, true, null, now) : askWhy(m, t ?? null, now)];
     }
-    if (state.flow !== 'report' && /^(不满意|满意)/.test(text)) {
-      const satisfied = text.startsWith('满意');
-      return [rate(m, actor, ticketIn(text), satisfied, satisfied ? null : text.replace(/^不满意[，,：:\s]*/, '') || null, now)];
+    if (state.flow !== 'report' && /^(不满意|满意|not satisfied|unsatisfied|satisfied)/i.test(text)) {
+      const satisfied = /^(满意|satisfied)/i.test(text);
+      if (satisfied) return [rate(m, actor, ticketIn(text), true, null, now)];
+      const reason = text
+        .replace(/^(不满意|not satisfied|unsatisfied)[，,：:。.\s]*/i, '')
+        .replace(/jj-?\d{8}-?\w{5}/i, '')
+        .replace(/^[，,：:\s]+/, '')
+        .trim();
+      return [reason && !isNonAnswer(reason) ? rate(m, actor, ticketIn(text), false, reason, now) : askWhy(m, ticketIn(text), now)];
+    }
+    if (state.flow === 'rate' && !cmdName) {
+      save(m, { flow: 'idle' }, now);
+      const reason = choice === 'skip' || isNonAnswer(text) || !text ? null : text;
+      return [rate(m, actor, state.ticket, false, reason, now)];
     }
     if (choice?.startsWith('case:')) return officialCommand('case', choice.slice(5), m, actor, now) ?? [];
     if (choice?.startsWith('history:')) return officialCommand('history', choice.slice(8), m, actor, now) ?? [];
+    if (choice?.startsWith('photos:')) return officialCommand('photos', choice.slice(7), m, actor, now) ?? [];
     if (choice?.startsWith('act:')) {
       const [, action, t] = choice.split(':');
       const name = Object.entries(COMMAND_ACTIONS).find(([, a]) => a === action)?.[0] ?? '';
@@ -284,14 +385,18 @@ export function createDialog(deps: DialogDeps): Dialog {
       const r = officialCommand(cmdName, cmdRest, m, actor, now);
       if (r) return r;
     }
-    if (cmdName === 'report' || choice === 'report' || /^(举报|我要举报|我想举报|投诉|我要投诉)$/.test(text)) {
-      if (state.flow === 'report') return [{ text: '您有一件举报正在填写，我们接着来：' }, prompt(state as ReportState, ctx)];
-      const s = startReport(ctx, cmdName === 'report' ? cmdRest : null);
+    if (
+      cmdName === 'report' ||
+      choice === 'report' ||
+      /^(举报|我要举报|我想举报|投诉|我要投诉|report|i want to report|report pollution)$/i.test(text)
+    ) {
+      if (state.flow === 'report') return [{ text: say.resumeReport }, prompt(state as ReportState, ctx)];
+      const s = startReport(ctx, cmdName === 'report' ? cmdRest : null, lang);
       save(m, s, now);
-      return [{ text: '好的，我来帮您登记举报，一共几步，随时可发送“取消”。' }, prompt(s, ctx)];
+      return [{ text: say.startReport }, prompt(s, ctx)];
     }
 
-    if (cmdName) return [{ text: `没有 /${cmdName} 这个命令。发送“帮助”查看可用的命令。` }];
+    if (cmdName) return [{ text: say.noSuchCommand(cmdName) }];
 
     // An official answers a reminder: "#12 内容", or a reply to a reminder that names one milestone.
     if (desk && (actor.role === 'official' || actor.role === 'admin') && state.flow !== 'report') {
@@ -306,7 +411,7 @@ export function createDialog(deps: DialogDeps): Dialog {
     if (state.flow === 'official') {
       const s = state;
       save(m, { flow: 'idle' }, now);
-      if (!text) return [{ text: '已取消。' }];
+      if (!text) return [{ text: say.cancelled }];
       return [takeAction(s.action, s.ticket, text, actor, officials, now)];
     }
 
@@ -316,11 +421,11 @@ export function createDialog(deps: DialogDeps): Dialog {
         const room = 9 - s.draft.photos.length;
         s.draft.photos.push(...m.photos.slice(0, Math.max(0, room)));
         save(m, s, now);
-        return [{ text: `已收到照片（共${s.draft.photos.length}张），会附在举报中。` }, prompt(s, ctx)];
+        return [{ text: say.photoAttached(s.draft.photos.length) }, prompt(s, ctx)];
       }
       if (!choice && looksLikeQuestion(text, s.step)) {
         // A question in the middle is answered; the draft stays where it was.
-        return [answer(text, now), { text: '（您的举报还在填写中，我们接着来）' }, prompt(s, ctx)];
+        return [answer(text, now), { text: say.stillFilling }, prompt(s, ctx)];
       }
       const r = stepReport(s, m, ctx);
       if (r.submit) return fileReport(m, s, r.submit, now);
@@ -330,24 +435,24 @@ export function createDialog(deps: DialogDeps): Dialog {
 
     // Idle: a photo or location alone starts a report with it.
     if (m.photos?.length || m.location) {
-      const s = startReport(ctx, null);
+      const s = startReport(ctx, null, lang);
       if (m.photos?.length) s.draft.photos = m.photos.slice(0, 9);
-      if (m.location) {
-        s.draft.lat = m.location.lat;
-        s.draft.lon = m.location.lon;
-        s.draft.address = m.location.label ?? null;
-      }
+      if (m.location) placePoint(s, ctx, m.location, m.location.label ?? null);
       save(m, s, now);
-      return [{ text: '收到，看起来您要反映一个污染问题，我来帮您登记举报（发送“取消”可放弃）。' }, prompt(s, ctx)];
+      return [{ text: say.startReportFromMedia }, prompt(s, ctx)];
     }
-    if (!text) return [{ text: '请发送文字、定位或照片。发送“帮助”查看我能做什么。' }];
+    if (!text) return [{ text: say.sendSomething }];
     const ttl = deps.topicTtlMs ?? defaultAnswerOptions.topicTtlMs;
     const previous = liveTopic(state, now, ttl);
     const a = deps.answerer.answer(text, { now, context: previous });
+    if (a.lang !== lang && langOf(text)) {
+      lang = a.lang;
+      say = messages(lang);
+    }
     if (a.intent === 'complaint') {
-      const s = startReport(ctx, text);
+      const s = startReport(ctx, text, lang);
       save(m, s, now);
-      return [{ text: '收到，我来帮您登记举报，一共几步，随时可发送“取消”。' }, prompt(s, ctx)];
+      return [{ text: say.startReportFromText }, prompt(s, ctx)];
     }
     // The topic lives in the dialog state, so every channel gets follow-ups; small talk keeps it.
     const topic = a.topic ?? (a.intent === 'thanks' || a.intent === 'greeting' ? previous : null);
@@ -369,21 +474,21 @@ export function createDialog(deps: DialogDeps): Dialog {
 
   const handleTx = deps.db.transaction((m: ValidInbound, now: Date): DialogResult => {
     if (m.messageId && !deps.dialogs.firstSeen(m.channel, m.userId, m.chatId, m.messageId, now)) return { replies: [], duplicate: true };
-    const restarted = restartIfUnreadable(deps.dialogs, m.channel, m.userId);
+    const restarted = restartIfUnreadable(deps.dialogs, m.channel, m.userId, langOf(m.text) === 'en');
     return { replies: restarted ? [restarted, ...route(m, now)] : route(m, now) };
   });
 
   return {
     handle(message, now) {
       const parsed = inboundSchema.safeParse(message);
-      if (!parsed.success) return { replies: [{ text: '抱歉，没有看懂这条消息。请发送文字、定位或照片。' }], failed: true };
+      if (!parsed.success) return { replies: [{ text: messages('zh').notUnderstood }], failed: true };
       const m = parsed.data;
       if (m.text && m.text.length > MAX_TEXT) m.text = m.text.slice(0, MAX_TEXT);
       try {
         return handleTx.immediate(m, now);
       } catch (e) {
         deps.onError?.(e instanceof Error ? new Error(maskPhonesIn(e.message)) : e);
-        return { replies: [{ text: '抱歉，处理您的消息时出错了，请稍后再试。您已提交的内容不会丢失。' }], failed: true };
+        return { replies: [{ text: messages(langOf(m.text)).internalError }], failed: true };
       }
     },
   };

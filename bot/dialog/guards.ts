@@ -3,13 +3,14 @@
  * exactly as one that does not exist, and ticket lookups and ratings are rate-limited per person
  * (and per client address where the channel knows it), so ticket numbers cannot be enumerated.
  */
+import { type Lang, messages } from '../../core/messages/index.js';
 import type { CaseRecord, CaseStore } from '../../store/cases.js';
 import type { LimitStore } from '../../store/limits.js';
 import type { Reply, ValidInbound } from './types.js';
 
 /** The one answer for "not yours" and "does not exist". */
-export function notFoundForYou(ticket: string): Reply {
-  return { text: `没有找到您提交的编号为 ${ticket} 的举报。请核对编号（如 JJ-20261122-7KQ4M）。` };
+export function notFoundForYou(ticket: string, lang: Lang = 'zh'): Reply {
+  return { text: messages(lang).notFoundForYou(ticket) };
 }
 
 /** The case if it is the user's own (filed from this channel identity). */
@@ -29,8 +30,8 @@ export function createLookupGuard(limits: LimitStore | null, perHour: number) {
       // Behind one address may be many people (a village office): a wider limit.
       return !m.origin || limits.take('lookup-addr', m.origin, now, HOUR, perHour * 5);
     },
-    refusal(): Reply {
-      return { text: '查询太频繁了，请一小时后再试。如需帮助，请拨打12369环保举报热线。' };
+    refusal(lang: Lang = 'zh'): Reply {
+      return { text: messages(lang).lookupsTooMany };
     },
   };
 }

@@ -9,6 +9,7 @@ import { type Actor, type CaseService, phoneFor } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
 import { maskOrNull, maskPhonesIn } from '../../core/mask.js';
+import { type Lang, messages } from '../../core/messages/index.js';
 import type { CaseRecord, CaseStore } from '../../store/cases.js';
 import type { Choice, Reply } from './types.js';
 
@@ -17,6 +18,7 @@ export interface OfficialState {
   flow: 'official';
   action: Action;
   ticket: string;
+  lang?: Lang;
 }
 
 /** What the officials' commands need. */
@@ -96,7 +98,7 @@ export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, no
     `地点：${where || '未提供'}`,
     `情况：${free(c.description)}`,
     `开始时间：${free(c.since) ?? '未说明'}`,
-    `照片：${c.photos.length}张`,
+    `照片：${c.photos.length}张${c.photos.length ? messages('zh').photos.viewHint(c.ticket) : ''}`,
     `举报人电话：${phoneFor(c, full)}${!full && actor.inGroup && !c.anonymous && c.phone ? '（群聊中不显示完整号码，请私聊查看）' : ''}`,
     `提交：${shanghaiDateTime(new Date(c.createdAt))}；受理时限 ${fmtDue(c.acceptDue)}；办结时限 ${fmtDue(c.completeDue)}`,
   ];
@@ -124,27 +126,36 @@ export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, no
     add('办结', 'close');
   }
   buttons.push({ label: '处理记录', value: `history:${c.ticket}` });
+  if (c.photos.length) buttons.push({ label: `照片（${c.photos.length}）`, value: `photos:${c.ticket}` });
   return { text: lines.join('\n'), choices: [buttons.slice(0, 3), buttons.slice(3)].filter((r) => r.length) };
 }
 
 /** A case's history of transitions. */
-export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext, forCitizen: boolean): Reply {
+export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext, forCitizen: boolean, lang: Lang = 'zh'): Reply {
   const c = ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: `没有找到 ${ticket}，或您无权查看。` };
+  const say = messages(forCitizen ? lang : 'zh');
   const events = ctx.cases.events(c.id);
   const full = ctx.service.mayseePhone(c, actor) || (forCitizen && actor.role === 'citizen');
-  const who = (role: string) =>
-    forCitizen
-      ? (({ citizen: '您', official: '办理单位', admin: '管理员', system: '系统' } as Record<string, string>)[role] ?? role)
-      : role;
+  // Roles in words (never "citizen"/"official"), times in Asia/Shanghai.
+  const who = (role: string) => (forCitizen ? say.roles[role] : say.staffRoles[role]) ?? role;
+  const st = (s: string) => say.status[s] ?? s;
   return {
-    text: `${c.ticket} 处理记录：\n${events
+    text: `${say.historyTitle(c.ticket)}\n${events
       .map(
         (e) =>
-          `${shanghaiDateTime(new Date(e.at))} ${who(e.actorRole)} ${e.fromStatus ? `${e.fromStatus}→` : ''}${e.toStatus}${e.note ? `：${full ? e.note : maskPhonesIn(e.note)}` : ''}`,
+          `${shanghaiDateTime(new Date(e.at))} ${who(e.actorRole)} ${e.fromStatus ? `${st(e.fromStatus)}→` : ''}${st(e.toStatus)}${e.note ? `${say.lang === 'en' ? ': ' : '：'}${full ? e.note : maskPhonesIn(e.note)}` : ''}`,
       )
       .join('\n')}`,
   };
+}
+
+/** A case's photos for the officials of its unit and administrators: one reply carrying the photo references. */
+export function showPhotos(ticket: string, actor: Actor, ctx: OfficialsContext): Reply {
+  const c = actor.role === 'citizen' ? null : ctx.service.visibleTo(ticket, actor);
+  if (!c) return { text: `没有找到 ${ticket}，或这件举报不由您的单位办理。` };
+  if (c.photos.length === 0) return { text: messages('zh').photos.none(c.ticket) };
+  return { text: `${c.ticket} 现场照片 ${c.photos.length} 张：`, photos: c.photos.map((p) => `${c.ticket}#${p}`) };
 }
 
 /**

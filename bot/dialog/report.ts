@@ -2,13 +2,20 @@
  * The report intake flow: category, place, what is happening, since when, photos, contact or
  * anonymous, then a summary to confirm. Its state is plain JSON kept in the store, so a half-filed
  * report survives a restart and resumes where it stopped.
+ *
+ * The intake forgives: at each step a non-answer ("不填了", "不知道", "算了", "跳过") is recognised
+ * and never stored — a step that may be skipped is skipped, any other asks again with an example —
+ * and yes/no words ("对", "是的", "没错", "好", "不是", "不对") answer every confirmation. A GPS
+ * point is named by its nearest 镇街. Every text comes from the message catalog, in the language
+ * the user writes.
  */
 
-import { type Category, classifyReport, findCategory } from '../../cases/categories.js';
-import { type Area, kmOutside } from '../../cases/geo.js';
+import { type Category, categoryLabel, classifyReport, findCategory } from '../../cases/categories.js';
+import { type Area, kmOutside, nearestTown, type TownPoints } from '../../cases/geo.js';
 import type { Draft } from '../../cases/service.js';
-import { descriptionSchema, firstMessage, parseCoordinates, phoneSchema, reportLimits } from '../../cases/validate.js';
+import { descriptionSchema, parseCoordinates, phoneSchema, reportLimits } from '../../cases/validate.js';
 import { maskPhone } from '../../core/mask.js';
+import { type Lang, messages } from '../../core/messages/index.js';
 import { hanLength } from '../../core/text.js';
 import { type Choice, type Reply, rows, type ValidInbound } from './types.js';
 
@@ -28,6 +35,8 @@ export interface ReportState {
     address: string | null;
     lat: number | null;
     lon: number | null;
+    /** The 镇街 nearest the GPS point (approximate centres), when the point gave one. */
+    near?: string | null;
     pending: { lat: number; lon: number; label: string | null } | null;
     description: string | null;
     since: string | null;
@@ -39,6 +48,8 @@ export interface ReportState {
   };
   /** After an edit, go back to the summary rather than on through the steps. */
   editing: boolean;
+  /** The language of the dialog (Chinese when absent). */
+  lang?: Lang;
 }
 
 /** What the flow needs to know. */
@@ -46,6 +57,8 @@ export interface ReportContext {
   categories: Category[];
   towns: string[];
   area: Area;
+  /** The towns' approximate centres, to name a GPS point. */
+  townPoints?: TownPoints;
 }
 
 /** What a step returns: the new state (null = finished or cancelled) and the replies. */
@@ -56,11 +69,44 @@ export interface StepResult {
   submit?: Draft;
 }
 
-const SKIP = /^(跳过|没有|无|不知道|不清楚|skip)$/i;
-const DONE = /^(完成|好了|发完了|没有了|done)$/i;
+const DONE = /^(完成|好了|发完了|没有了|就这些|done|finished|that'?s all)$/i;
+
+/** Trailing particles and punctuation that do not change what a short answer means. */
+const strip = (t: string) =>
+  t
+    .trim()
+    .replace(/[。.!！?？~～,，、\s]+$/u, '')
+    .replace(/(吧|呢|啊|呀|了吧)$/u, '')
+    .trim();
+
+const NON_ANSWER_EXACT =
+  /^(不填了?|不填写|不写了?|不知道|不晓得|不清楚|说不清|算了|跳过|略过|不想说|不想填|不用了?|没有|无|没|不记得了?|忘了|skip|pass|none|no idea|i don'?t know|don'?t know|dunno|never ?mind|n\/?a|-)$/i;
+const NON_ANSWER_START = /^(不填|不知道|不晓得|不清楚|说不清|算了|跳过|不想|不记得|忘了|i don'?t know|don'?t know|no idea|skip)/i;
+
+/**
+ * Whether a text is a non-answer ("不填了", "不知道在哪", "算了", "跳过"): an exact phrase, or a
+ * short one starting with it. "不知道是谁在倒垃圾" is an answer.
+ */
+export function isNonAnswer(text: string): boolean {
+  const t = strip(text);
+  if (!t) return false;
+  if (NON_ANSWER_EXACT.test(t)) return true;
+  return NON_ANSWER_START.test(t) && (hanLength(t) > 0 ? t.length <= 6 : t.length <= 24);
+}
+
+const YES = /^(对|对的|对啊|是|是的|是啊|没错|没错的|好|好的|行|可以|嗯|嗯嗯|确认|确定|正确|yes|y|yeah|yep|ok|okay|correct|right|sure)$/i;
+const NO = /^(不是|不对|不对的|错了|不|否|no|n|nope|wrong|not really)$/i;
+
+/** "对", "是的", "没错", "好" … → true; "不是", "不对" … → false; anything else → null. */
+export function yesNo(text: string): boolean | null {
+  const t = strip(text);
+  if (YES.test(t)) return true;
+  if (NO.test(t)) return false;
+  return null;
+}
 
 /** A new, empty draft; a free-text report fills what it can (description, category, 镇街). */
-export function startReport(ctx: ReportContext, text: string | null): ReportState {
+export function startReport(ctx: ReportContext, text: string | null, lang: Lang = 'zh'): ReportState {
   const state: ReportState = {
     flow: 'report',
     step: 'category',
@@ -71,6 +117,7 @@ export function startReport(ctx: ReportContext, text: string | null): ReportStat
       address: null,
       lat: null,
       lon: null,
+      near: null,
       pending: null,
       description: null,
       since: null,
@@ -80,12 +127,15 @@ export function startReport(ctx: ReportContext, text: string | null): ReportStat
       phone: null,
     },
     editing: false,
+    lang,
   };
   if (text) {
     const stripped = text.replace(/^\/?(report|举报)\s*/i, '').trim();
-    if (hanLength(stripped.replace(/我?(要|想)?(举报|投诉|反映)(一下)?/g, '')) >= reportLimits.minHan) {
+    const words = stripped.replace(/我?(要|想)?(举报|投诉|反映)(一下)?/g, '').replace(/\b(i )?(want|would like) to report\b/gi, '');
+    if (hanLength(words) >= reportLimits.minHan || (lang === 'en' && words.trim().split(/\s+/).length >= 4)) {
       const d = descriptionSchema.safeParse(stripped);
       if (d.success) state.draft.description = d.data;
+      else if (lang === 'en' && stripped.length <= reportLimits.maxChars) state.draft.description = stripped;
       state.draft.guessed = classifyReport(stripped, ctx.categories)?.id ?? null;
       state.draft.town = ctx.towns.find((t) => stripped.includes(t) || stripped.includes(t.replace(/(镇|街道)$/, ''))) ?? null;
     }
@@ -93,8 +143,23 @@ export function startReport(ctx: ReportContext, text: string | null): ReportStat
   return state;
 }
 
-function categoryName(ctx: ReportContext, id: string | null): string {
-  return ctx.categories.find((c) => c.id === id)?.name ?? '未选择';
+/** Puts a GPS point into the draft: its coordinates and the nearest 镇街's name. */
+export function placePoint(s: ReportState, ctx: ReportContext, p: { lat: number; lon: number }, label: string | null): void {
+  const d = s.draft;
+  d.lat = p.lat;
+  d.lon = p.lon;
+  if (label) d.address = label.slice(0, reportLimits.maxAddress);
+  d.town ??= ctx.towns.find((t) => label?.includes(t)) ?? null;
+  d.near = kmOutside(ctx.area, p) > 0 ? null : nearestTown(ctx.townPoints, p);
+}
+
+function categoryName(s: ReportState, ctx: ReportContext, id: string | null): string {
+  return (
+    categoryLabel(
+      ctx.categories.find((c) => c.id === id),
+      s.lang ?? 'zh',
+    ) ?? messages(s.lang).intake.noCategory
+  );
 }
 
 function nextStep(s: ReportState): Step {
@@ -113,115 +178,119 @@ function nextStep(s: ReportState): Step {
 /** The prompt of a step. */
 export function prompt(s: ReportState, ctx: ReportContext): Reply {
   const d = s.draft;
+  const t = messages(s.lang).intake;
+  const cancel = { label: t.cancel, value: 'cancel' };
   switch (s.step) {
     case 'category': {
-      const cats: Choice[] = ctx.categories.map((c) => ({ label: c.name, value: `cat:${c.id}` }));
+      const cats: Choice[] = ctx.categories.map((c) => ({ label: categoryName(s, ctx, c.id), value: `cat:${c.id}` }));
       if (d.guessed) {
         return {
-          text: `看起来是「${categoryName(ctx, d.guessed)}」问题，对吗？不对请选择正确的类别：`,
+          text: t.categoryGuess(categoryName(s, ctx, d.guessed)),
           choices: [
-            [{ label: `✅ 是的，${categoryName(ctx, d.guessed)}`, value: `cat:${d.guessed}` }],
+            [{ label: t.categoryYes(categoryName(s, ctx, d.guessed)), value: `cat:${d.guessed}` }],
             ...rows(
               cats.filter((c) => c.value !== `cat:${d.guessed}`),
               3,
             ),
-            [{ label: '取消', value: 'cancel' }],
+            [cancel],
           ],
         };
       }
-      return { text: '请选择问题类别：', choices: [...rows(cats, 3), [{ label: '取消', value: 'cancel' }]] };
+      return { text: t.categoryPick, choices: [...rows(cats, 3), [cancel]] };
     }
     case 'location':
       return {
-        text: '问题发生在哪里？可以发送定位📍，或点选所在镇街，或直接输入详细地址（如“石蟆镇××村×组”）。',
+        text: t.location,
         choices: [
           ...rows(
-            ctx.towns.map((t) => ({ label: t, value: `town:${t}` })),
+            ctx.towns.map((town) => ({ label: town, value: `town:${town}` })),
             4,
           ),
-          [{ label: '取消', value: 'cancel' }],
+          [cancel],
         ],
         requestLocation: true,
       };
     case 'location_confirm':
       return {
-        text: `您发送的位置距江津区约${Math.round(kmOutside(ctx.area, d.pending ?? { lat: 0, lon: 0 }))}公里，不在本区范围内。确定是这个位置吗？`,
+        text: t.locationFar(Math.round(kmOutside(ctx.area, d.pending ?? { lat: 0, lon: 0 }))),
         choices: [
           [
-            { label: '确定是这里', value: 'loc:ok' },
-            { label: '重新发送', value: 'loc:retry' },
+            { label: t.locationOk, value: 'loc:ok' },
+            { label: t.locationRetry, value: 'loc:retry' },
           ],
         ],
       };
     case 'description':
-      return { text: '请描述现场情况（至少5个汉字）：是什么单位或什么人、在做什么、造成了什么影响。' };
+      return { text: t.description };
     case 'since':
-      return { text: '这种情况从什么时候开始的？（如“三天前”“每天晚上”“一个多月了”）', choices: [[{ label: '跳过', value: 'skip' }]] };
+      return { text: t.since, choices: [[{ label: t.skip, value: 'skip' }]] };
     case 'photos':
       return {
-        text: `如有现场照片，现在可以发送（最多${reportLimits.maxPhotos}张）${d.photos.length ? `，已收到${d.photos.length}张` : ''}。发完点“完成”，没有照片点“跳过”。`,
+        text: t.photos(reportLimits.maxPhotos, d.photos.length),
         choices: [
           [
-            { label: '完成', value: 'done' },
-            { label: '跳过', value: 'skip' },
+            { label: t.done, value: 'done' },
+            { label: t.skip, value: 'skip' },
           ],
         ],
       };
     case 'contact':
       return {
-        text: '是否留下联系电话，方便核实情况和告知结果？您的号码只有负责办理此件的单位工作人员能看到，不会公开；也可以匿名举报（匿名无法回访）。',
+        text: t.contact,
         choices: [
           [
-            { label: '留下电话', value: 'contact' },
-            { label: '匿名举报', value: 'anon' },
+            { label: t.contactLeave, value: 'contact' },
+            { label: t.contactAnon, value: 'anon' },
           ],
         ],
       };
     case 'phone':
-      return { text: '请输入您的手机号或带区号的座机号：' };
+      return { text: t.phone, choices: [[{ label: t.contactAnon, value: 'anon' }]] };
     case 'edit':
       return {
-        text: '要修改哪一项？',
+        text: t.editWhich,
         choices: [
           [
-            { label: '类别', value: 'edit:category' },
-            { label: '地点', value: 'edit:location' },
-            { label: '情况描述', value: 'edit:description' },
+            { label: t.edit.category, value: 'edit:category' },
+            { label: t.edit.location, value: 'edit:location' },
+            { label: t.edit.description, value: 'edit:description' },
           ],
           [
-            { label: '开始时间', value: 'edit:since' },
-            { label: '照片', value: 'edit:photos' },
-            { label: '联系方式', value: 'edit:contact' },
+            { label: t.edit.since, value: 'edit:since' },
+            { label: t.edit.photos, value: 'edit:photos' },
+            { label: t.edit.contact, value: 'edit:contact' },
           ],
         ],
       };
     case 'confirm':
       return {
-        text: `请确认举报内容：\n${summary(s, ctx)}`,
-        choices: [
-          [
-            { label: '确认提交', value: 'confirm' },
-            { label: '修改', value: 'edit' },
-            { label: '取消', value: 'cancel' },
-          ],
-        ],
+        text: t.confirm(summary(s, ctx)),
+        choices: [[{ label: t.confirmSubmit, value: 'confirm' }, { label: t.confirmEdit, value: 'edit' }, cancel]],
       };
   }
+}
+
+/** Where a draft's GPS point is, in words: "定位：先锋镇附近", or the coordinates when no town is near. */
+export function pointText(lang: Lang | undefined, lat: number, lon: number, near: string | null | undefined): string {
+  const t = messages(lang).intake;
+  return near ? t.locationNear(near) : `${t.locationPoint} ${lat.toFixed(5)}, ${lon.toFixed(5)}`;
 }
 
 /** The draft in words, for the confirmation. */
 export function summary(s: ReportState, ctx: ReportContext): string {
   const d = s.draft;
-  const where = [d.town, d.address, d.lat !== null && d.lon !== null ? `定位 ${d.lat.toFixed(5)}, ${d.lon.toFixed(5)}` : null]
+  const t = messages(s.lang).intake.summary;
+  const where = [d.town, d.address, d.lat !== null && d.lon !== null ? pointText(s.lang, d.lat, d.lon, d.near) : null]
     .filter(Boolean)
-    .join('，');
+    .join(s.lang === 'en' ? '; ' : '，');
+  const sep = s.lang === 'en' ? ': ' : '：';
   return [
-    `类别：${categoryName(ctx, d.category)}`,
-    `地点：${where || '未提供'}`,
-    `情况：${d.description ?? ''}`,
-    `开始时间：${d.since || '未说明'}`,
-    `照片：${d.photos.length}张`,
-    `联系方式：${d.anonymous ? '匿名' : d.phone ? `${maskPhone(d.phone)}（仅办理单位可见）` : '未提供'}`,
+    `${t.category}${sep}${categoryName(s, ctx, d.category)}`,
+    `${t.place}${sep}${where || t.none}`,
+    `${t.situation}${sep}${d.description ?? ''}`,
+    `${t.since}${sep}${d.since || t.unsaid}`,
+    `${t.photos}${sep}${t.photoCount(d.photos.length)}`,
+    `${t.contact}${sep}${d.anonymous ? t.anonymous : d.phone ? `${maskPhone(d.phone)}${t.phoneNote}` : t.none}`,
   ].join('\n');
 }
 
@@ -234,17 +303,47 @@ function again(s: ReportState, ctx: ReportContext, message: string): StepResult 
   return { state: s, replies: [{ text: message }, prompt(s, ctx)] };
 }
 
+function goAnonymous(s: ReportState, ctx: ReportContext, message: string): StepResult {
+  s.draft.anonymous = true;
+  s.draft.phone = null;
+  return advance(s, ctx, [{ text: message }]);
+}
+
+/** The first problem of a description or phone, in the dialog's language. */
+function fieldMessage(lang: Lang | undefined, field: 'description' | 'phone', text: string): string {
+  const v = messages(lang).validation;
+  if (field === 'phone') return v.phone;
+  return text.trim().length > reportLimits.maxChars ? v.descriptionLong(reportLimits.maxChars) : v.descriptionShort(reportLimits.minHan);
+}
+
+/** Reads a description: Chinese needs five Han characters; an English one, five words. */
+function readDescription(lang: Lang | undefined, text: string): string | null {
+  const r = descriptionSchema.safeParse(text);
+  if (r.success) return r.data;
+  const t = text.trim();
+  if (lang === 'en' && t.length <= reportLimits.maxChars && t.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length >= 5) return t;
+  return null;
+}
+
 /** Handles one message within the flow. */
 export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext): StepResult {
   const text = (msg.text ?? '').trim();
   const choice = msg.choice ?? null;
   const d = s.draft;
+  const m = messages(s.lang);
+  const t = m.intake;
+  const nonAnswer = !choice && isNonAnswer(text);
+  const yn = choice ? null : yesNo(text);
 
-  if (choice === 'cancel' || /^(取消|\/cancel|退出)$/.test(text)) {
-    return { state: null, replies: [{ text: '已取消本次举报，填写的内容已删除。需要时可随时发送“举报”重新开始。' }] };
+  if (choice === 'cancel' || /^(取消|\/cancel|退出|cancel|quit)$/i.test(text)) {
+    return { state: null, replies: [{ text: m.reportCancelledLong }] };
   }
-  if (choice === 'edit' && s.step === 'confirm') {
+  if (s.step === 'confirm' && (choice === 'edit' || yn === false)) {
     s.step = 'edit';
+    return { state: s, replies: [prompt(s, ctx)] };
+  }
+  if (s.step === 'edit' && nonAnswer) {
+    s.step = 'confirm';
     return { state: s, replies: [prompt(s, ctx)] };
   }
   if (choice?.startsWith('edit:') && s.step === 'edit') {
@@ -254,6 +353,7 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
     else if (field === 'location') {
       d.town = d.address = null;
       d.lat = d.lon = null;
+      d.near = null;
       s.step = 'location';
     } else if (field === 'description') s.step = 'description';
     else if (field === 'since') s.step = 'since';
@@ -271,19 +371,29 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
 
   switch (s.step) {
     case 'category': {
+      if (d.guessed && yn === true) {
+        d.category = d.guessed;
+        return advance(s, ctx);
+      }
+      if (yn === false) {
+        d.guessed = null;
+        return { state: s, replies: [prompt(s, ctx)] };
+      }
+      if (nonAnswer) return again(s, ctx, t.categoryRequired);
       const id = choice?.startsWith('cat:') ? choice.slice(4) : null;
       const cat = id ? ctx.categories.find((c) => c.id === id) : text ? findCategory(text, ctx.categories) : null;
-      if (!cat) return again(s, ctx, '请从下面的类别中选择一个（点按钮或输入类别名称）。');
+      if (!cat) return again(s, ctx, t.categoryAgain);
       d.category = cat.id;
       return advance(s, ctx);
     }
     case 'location':
     case 'location_confirm': {
       if (s.step === 'location_confirm') {
-        if (choice === 'loc:ok' && d.pending) {
+        if ((choice === 'loc:ok' || yn === true) && d.pending) {
           d.lat = d.pending.lat;
           d.lon = d.pending.lon;
           d.address ??= d.pending.label ?? null;
+          d.near = null;
           d.pending = null;
           return advance(s, ctx);
         }
@@ -291,10 +401,11 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
         s.step = 'location';
         if (choice === 'loc:retry' || !msg.location) return { state: s, replies: [prompt(s, ctx)] };
       }
+      if (nonAnswer) return again(s, ctx, t.locationRequired);
       const point = msg.location ?? (text ? parseCoordinates(text) : null);
       if (point) {
         if (!Number.isFinite(point.lat) || !Number.isFinite(point.lon) || Math.abs(point.lat) > 90 || Math.abs(point.lon) > 180) {
-          return again(s, ctx, '这个位置的坐标无效，请重新发送定位，或输入镇街和地址。');
+          return again(s, ctx, t.locationInvalid);
         }
         const label = msg.location?.label ?? null;
         if (kmOutside(ctx.area, point) > ctx.area.maxOutsideKm) {
@@ -302,42 +413,41 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
           s.step = 'location_confirm';
           return { state: s, replies: [prompt(s, ctx)] };
         }
-        d.lat = point.lat;
-        d.lon = point.lon;
-        if (label) d.address = label.slice(0, reportLimits.maxAddress);
-        d.town ??= ctx.towns.find((t) => label?.includes(t)) ?? null;
+        placePoint(s, ctx, point, label);
         return advance(s, ctx);
       }
       const town = choice?.startsWith('town:')
         ? choice.slice(5)
-        : ctx.towns.find((t) => text === t || text === t.replace(/(镇|街道)$/, ''));
+        : ctx.towns.find((x) => text === x || text === x.replace(/(镇|街道)$/, ''));
       if (town && ctx.towns.includes(town)) {
         d.town = town;
         return advance(s, ctx);
       }
-      if (hanLength(text) >= 2 && text.length <= reportLimits.maxAddress) {
+      const placeLike = hanLength(text) >= 2 || (s.lang === 'en' && /[a-z]{3,}/i.test(text) && yn === null);
+      if (placeLike && text.length <= reportLimits.maxAddress) {
         d.address = text;
-        d.town = ctx.towns.find((t) => text.includes(t) || text.includes(t.replace(/(镇|街道)$/, ''))) ?? null;
+        d.town = ctx.towns.find((x) => text.includes(x) || text.includes(x.replace(/(镇|街道)$/, ''))) ?? null;
         return advance(s, ctx);
       }
-      if (text.length > reportLimits.maxAddress) return again(s, ctx, `地址太长了，请控制在${reportLimits.maxAddress}字以内。`);
-      return again(s, ctx, '没有看懂这个地点。请发送定位、点选镇街，或输入详细地址。');
+      if (text.length > reportLimits.maxAddress) return again(s, ctx, t.locationTooLong(reportLimits.maxAddress));
+      return again(s, ctx, t.locationUnclear);
     }
     case 'description': {
       if (msg.photos?.length) {
         d.photos = [...d.photos, ...msg.photos].slice(0, reportLimits.maxPhotos);
-        return again(s, ctx, `已收到照片${d.photos.length}张。请再用文字描述一下现场情况。`);
+        return again(s, ctx, t.photosThenDescribe(d.photos.length));
       }
-      const r = descriptionSchema.safeParse(text);
-      if (!r.success) return again(s, ctx, firstMessage(r.error));
-      d.description = r.data;
+      if (nonAnswer || yn !== null) return again(s, ctx, t.descriptionRequired);
+      const desc = readDescription(s.lang, text);
+      if (!desc) return again(s, ctx, fieldMessage(s.lang, 'description', text));
+      d.description = desc;
       return advance(s, ctx);
     }
     case 'since': {
-      if (choice === 'skip' || SKIP.test(text)) d.since = '';
+      if (choice === 'skip' || nonAnswer) d.since = '';
       else if (text && text.length <= 100) d.since = text;
-      else if (text) return again(s, ctx, '请简短说明开始时间（100字以内），或点“跳过”。');
-      else return again(s, ctx, '请用文字说明开始时间，或点“跳过”。');
+      else if (text) return again(s, ctx, t.sinceTooLong);
+      else return again(s, ctx, t.sinceText);
       return advance(s, ctx);
     }
     case 'photos': {
@@ -346,53 +456,45 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
         const taken = msg.photos.slice(0, Math.max(0, room));
         d.photos.push(...taken);
         const dropped = msg.photos.length - taken.length;
-        const note =
-          dropped > 0 ? `最多只能附${reportLimits.maxPhotos}张照片，多出的${dropped}张没有保存。` : `已收到第${d.photos.length}张照片。`;
+        const note = dropped > 0 ? t.photosDropped(reportLimits.maxPhotos, dropped) : t.photoReceived(d.photos.length);
         return { state: s, replies: [{ text: note }, prompt(s, ctx)] };
       }
-      if (choice === 'done' || choice === 'skip' || DONE.test(text) || SKIP.test(text)) {
+      if (choice === 'done' || choice === 'skip' || DONE.test(strip(text)) || nonAnswer || yn === false) {
         d.photosDone = true;
         return advance(s, ctx);
       }
-      return again(s, ctx, '请发送照片，或点“完成”/“跳过”。');
+      return again(s, ctx, t.photosAgain);
     }
     case 'contact': {
-      if (choice === 'anon' || /匿名/.test(text)) {
-        d.anonymous = true;
-        d.phone = null;
-        return advance(s, ctx, [{ text: '好的，本次为匿名举报，我们不会记录您的电话。' }]);
-      }
+      if (choice === 'anon' || /匿名|anonym/i.test(text) || nonAnswer || yn === false) return goAnonymous(s, ctx, t.anonymousOk);
       const typed = phoneSchema.safeParse(text);
       if (typed.success) {
         d.anonymous = false;
         d.phone = typed.data;
         return advance(s, ctx);
       }
-      if (choice === 'contact' || /电话|留/.test(text)) {
+      if (choice === 'contact' || yn === true || /电话|留|phone|number/i.test(text)) {
         d.anonymous = false;
         s.step = 'phone';
         return { state: s, replies: [prompt(s, ctx)] };
       }
-      return again(s, ctx, '请选择“留下电话”或“匿名举报”。');
+      return again(s, ctx, t.contactAgain);
     }
     case 'phone': {
-      if (choice === 'anon' || /匿名/.test(text)) {
-        d.anonymous = true;
-        d.phone = null;
-        return advance(s, ctx);
-      }
+      if (choice === 'anon' || /匿名|anonym/i.test(text)) return goAnonymous(s, ctx, t.anonymousOk);
+      if (nonAnswer || yn === false) return goAnonymous(s, ctx, t.phoneSkipped);
       const r = phoneSchema.safeParse(text);
-      if (!r.success) return again(s, ctx, firstMessage(r.error));
+      if (!r.success) return again(s, ctx, fieldMessage(s.lang, 'phone', text));
       d.phone = r.data;
       return advance(s, ctx);
     }
     case 'edit':
-      return again(s, ctx, '请点选要修改的项目。');
+      return again(s, ctx, t.editAgain);
     case 'confirm': {
-      if (choice === 'confirm' || /^(确认|确认提交|提交|是|对|好)$/.test(text)) {
+      if (choice === 'confirm' || yn === true || /^(确认提交|提交|submit|send)$/i.test(strip(text))) {
         const submit: Draft = {
           category: d.category as string,
-          town: d.town,
+          town: d.town ?? d.near ?? null,
           address: d.address,
           lat: d.lat,
           lon: d.lon,
@@ -404,11 +506,11 @@ export function stepReport(s: ReportState, msg: ValidInbound, ctx: ReportContext
         };
         return { state: s, replies: [], submit };
       }
-      if (/^修改$/.test(text)) {
+      if (/^(修改|change|edit)$/i.test(strip(text))) {
         s.step = 'edit';
         return { state: s, replies: [prompt(s, ctx)] };
       }
-      return again(s, ctx, '请点“确认提交”，或“修改”“取消”。');
+      return again(s, ctx, t.confirmAgain);
     }
   }
 }

@@ -14,6 +14,7 @@ import { STEPS } from './report.js';
 import type { Reply } from './types.js';
 
 const point = z.object({ lat: z.number(), lon: z.number() });
+const lang = z.enum(['zh', 'en']).optional();
 
 const reportState = z
   .object({
@@ -27,6 +28,7 @@ const reportState = z
         address: z.string().nullable(),
         lat: z.number().nullable(),
         lon: z.number().nullable(),
+        near: z.string().max(32).nullable().optional(),
         pending: point.extend({ label: z.string().nullable() }).nullable(),
         description: z.string().nullable(),
         since: z.string().nullable(),
@@ -37,6 +39,7 @@ const reportState = z
       })
       .loose(),
     editing: z.boolean(),
+    lang,
   })
   .loose();
 
@@ -45,8 +48,12 @@ const officialState = z
     flow: z.literal('official'),
     action: z.enum(Object.keys(RULES) as [string, ...string[]]),
     ticket: z.string().max(64),
+    lang,
   })
   .loose();
+
+/** "不满意" waiting for its reason. */
+const rateState = z.object({ flow: z.literal('rate'), ticket: z.string().max(64), lang }).loose();
 
 /** The topic of the last answer, which a follow-up leans on (see knowledge's Topic). */
 const topic = z.object({
@@ -62,10 +69,10 @@ const topic = z.object({
   at: z.string().max(40),
 });
 
-const idleState = z.object({ flow: z.literal('idle'), topic: topic.optional() }).loose();
+const idleState = z.object({ flow: z.literal('idle'), topic: topic.optional(), lang }).loose();
 
 /** Any state the dialog keeps. */
-export const stateSchema = z.discriminatedUnion('flow', [reportState, officialState, idleState]);
+export const stateSchema = z.discriminatedUnion('flow', [reportState, officialState, idleState, rateState]);
 
 const versioned = z.object({ v: z.number().int(), state: z.unknown() });
 

@@ -17,6 +17,8 @@ export interface Reply {
   choices?: Choice[][];
   /** Ask the user's client for a location button (Telegram private chats). */
   requestLocation?: boolean;
+  /** Photos to show (officials viewing a case): "TICKET#ref", the ref as stored with the case. */
+  photos?: string[];
 }
 
 /** An inbound message, validated. */

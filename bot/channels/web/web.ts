@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { reportLimits } from '../../../cases/validate.js';
 import { freeBytes } from '../../../core/disk.js';
 import { projectPath } from '../../../core/paths.js';
+import type { ChatStore } from '../../../store/chats.js';
 import { isBusy } from '../../../store/db.js';
 import type { DialogStore } from '../../../store/dialogs.js';
 import type { LimitStore } from '../../../store/limits.js';
@@ -48,9 +49,15 @@ export interface WebRequest {
 export interface WebResponse {
   status: number;
   type: string;
-  body: string;
+  body: string | Buffer;
   headers?: Record<string, string>;
 }
+
+/** A case photo's bytes as its viewer may see it, or null (not theirs to see, or not stored here). */
+export type PhotoLookup = (viewer: { userId: string }, ticket: string, ref: string) => { bytes: Buffer; mime: string } | null;
+
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#1b7f5a"/><path d="M32 12c-9 10-16 18-16 27a16 16 0 0 0 32 0c0-9-7-17-16-27z" fill="#fff"/><path d="M25 40l5 5 10-12" stroke="#1b7f5a" stroke-width="5" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 
 const chatSchema = z.object({
   messageId: z.string().min(1).max(128).optional(),
@@ -58,6 +65,8 @@ const chatSchema = z.object({
   choice: z.string().max(512).optional(),
   location: z.object({ lat: z.number().finite(), lon: z.number().finite(), label: z.string().max(500).optional() }).optional(),
   photos: z.array(z.string().max(200)).max(reportLimits.maxPhotos).optional(),
+  /** What the page showed as the user's message (a button's label), for the restored conversation. */
+  echo: z.string().max(500).optional(),
 });
 
 const loginSchema = z.object({ code: z.string().min(1).max(64) });
@@ -115,6 +124,10 @@ export interface WebChannelOptions {
   limits: LimitStore;
   uploads: UploadStore;
   uploadDir: string;
+  /** The conversation log restored after a reload (none kept when absent). */
+  chats?: ChatStore;
+  /** Case photos for the signed-in officials who may see them. */
+  casePhoto?: PhotoLookup;
   webLimits?: Partial<WebLimits>;
   /** Failures of the store (they degrade /healthz). */
   onStoreError?: (e: unknown) => void;
@@ -202,6 +215,18 @@ export function createWebChannel(o: WebChannelOptions) {
         { inResponse: true },
       );
       if (m.photos?.length) o.uploads.attach(m.photos, now);
+      if (o.chats && !owed.duplicate) {
+        const echo = m.echo ?? m.text ?? (m.location ? '📍' : m.photos?.length ? '📷' : null);
+        o.chats.log(
+          'web',
+          s.userId,
+          [
+            ...(echo ? [{ who: 'me' as const, text: echo, choices: null }] : []),
+            ...owed.messages.map((x) => ({ who: 'bot' as const, text: x.text, choices: x.choices })),
+          ],
+          now,
+        );
+      }
       return json(200, { replies: asReplies(owed.messages), ...(owed.duplicate ? { duplicate: true } : {}) });
     } catch (e) {
       return storeError(e);
@@ -214,6 +239,13 @@ export function createWebChannel(o: WebChannelOptions) {
     try {
       const mine = o.outbox.pendingFor('web', s.userId, 50);
       for (const m of mine) o.outbox.markSent(m.id, now);
+      if (mine.length)
+        o.chats?.log(
+          'web',
+          s.userId,
+          mine.map((m) => ({ who: 'note' as const, text: m.text, choices: m.choices })),
+          now,
+        );
       return json(200, { notifications: mine.map((m) => ({ text: m.text, choices: m.choices })) });
     } catch (e) {
       return storeError(e);
@@ -258,6 +290,25 @@ export function createWebChannel(o: WebChannelOptions) {
     return json(200, { ref: `web:${name}` });
   }
 
+  /** The conversation so far (for a reload) and whether a report draft waits. */
+  function historyOf(req: WebRequest, now: Date): WebResponse {
+    const s = session(req, now);
+    if (!s) return noSession();
+    const state = o.dialogs.get<{ flow: string }>('web', s.userId);
+    return json(200, { lines: o.chats?.history('web', s.userId, 200) ?? [], draft: state?.flow === 'report' });
+  }
+
+  /** A case photo, for a signed-in official of the case's unit or an administrator (cookie only: an <img> sends no header). */
+  function casePhoto(req: WebRequest, now: Date): WebResponse {
+    const s = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+    const p = req.query.get('p') ?? '';
+    const hash = p.indexOf('#');
+    if (!s?.signedIn || hash < 1 || !o.casePhoto) return json(404, { error: '没有这张照片。' });
+    const found = o.casePhoto({ userId: s.userId }, p.slice(0, hash), p.slice(hash + 1));
+    if (!found || !imageType(found.bytes)) return json(404, { error: '没有这张照片。' });
+    return { status: 200, type: found.mime, body: found.bytes, headers: { 'cache-control': 'private, no-store' } };
+  }
+
   /** Housekeeping, every few minutes: expired sessions, old rate-limit hits, photos no report took. */
   function sweep(now: Date): void {
     try {
@@ -278,6 +329,9 @@ export function createWebChannel(o: WebChannelOptions) {
       const now = clock();
       if (req.method === 'GET' && (req.path === '/' || req.path === '/chat' || req.path === '/login'))
         return { status: 200, type: 'text/html; charset=utf-8', body: page };
+      if (req.method === 'GET' && (req.path === '/favicon.svg' || req.path === '/favicon.ico'))
+        return { status: 200, type: 'image/svg+xml', body: FAVICON };
+      if (req.method === 'GET' && req.path === '/api/case-photo') return casePhoto(req, now);
       if (!req.path.startsWith('/api/')) return null;
       if (req.method !== 'POST') return json(405, { error: '请求方法不对。' });
       if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
@@ -300,6 +354,8 @@ export function createWebChannel(o: WebChannelOptions) {
             return await chat(req, now);
           case '/api/notifications':
             return notifications(req, now);
+          case '/api/history':
+            return historyOf(req, now);
           case '/api/photo':
             return photo(req, now);
           default:

@@ -1,0 +1,314 @@
+/**
+ * Issue 12: the intake forgives (non-answers at every step, yes/no words), a GPS point is named by
+ * its nearest 镇街, "不满意" asks why, an English conversation stays English end to end, and a
+ * notice for a unit with no bound chat is delivered when one binds.
+ */
+import { describe, expect, it } from 'vitest';
+import { isNonAnswer, yesNo } from '../bot/dialog/report.js';
+import { en } from '../core/messages/en.js';
+import { emptyEntries } from '../core/messages/index.js';
+import { zh } from '../core/messages/zh.js';
+import { fileReport, makeApp, talker } from './dialog.helpers.js';
+import { NOW } from './helpers.js';
+
+const NON_ANSWERS = ['不填了', '不知道', '算了', '跳过', '不知道在哪', '不填了。'];
+
+/** A user at a given step of the intake. */
+function atStep(step: string, user: string) {
+  const app = makeApp();
+  const t = talker(app, user);
+  t.say('举报');
+  if (step === 'category') return { app, t };
+  t.choose('cat:livestock');
+  if (step === 'location') return { app, t };
+  t.choose('town:先锋镇');
+  if (step === 'description') return { app, t };
+  t.say('村口养猪场每天往小河里排放粪水，河水发黑发臭');
+  if (step === 'since') return { app, t };
+  t.choose('skip');
+  if (step === 'photos') return { app, t };
+  t.choose('skip');
+  if (step === 'contact') return { app, t };
+  if (step === 'phone') {
+    t.choose('contact');
+    return { app, t };
+  }
+  t.choose('anon');
+  return { app, t };
+}
+
+const draftOf = (app: ReturnType<typeof makeApp>, user: string) =>
+  app.dialogs.get<{ step: string; draft: Record<string, unknown> }>('test', user);
+
+describe('non-answers at each step', () => {
+  it('recognises the phrases and not a real answer that starts like one', () => {
+    for (const w of NON_ANSWERS) expect(isNonAnswer(w), w).toBe(true);
+    expect(isNonAnswer('不知道是谁在河边倒垃圾')).toBe(false);
+    expect(isNonAnswer('先锋镇')).toBe(false);
+  });
+
+  for (const word of NON_ANSWERS) {
+    it(`“${word}”: required steps ask again with an example, optional ones are skipped, nothing is stored`, () => {
+      let u = 0;
+      // category: required
+      {
+        const { app, t } = atStep('category', `c${++u}${word}`);
+        t.say(word);
+        expect(t.last()).toContain('例如');
+        expect(draftOf(app, `c${u}${word}`)).toMatchObject({ step: 'category', draft: { category: null } });
+      }
+      // location: required, and never stored as an address
+      {
+        const { app, t } = atStep('location', `l${++u}${word}`);
+        t.say(word);
+        expect(t.last()).toContain('例如');
+        expect(draftOf(app, `l${u}${word}`)).toMatchObject({ step: 'location', draft: { address: null, town: null } });
+      }
+      // description: required, never "too short"
+      {
+        const { app, t } = atStep('description', `d${++u}${word}`);
+        t.say(word);
+        expect(t.last()).toContain('例如');
+        expect(t.last()).not.toContain('太短');
+        expect(draftOf(app, `d${u}${word}`)).toMatchObject({ step: 'description', draft: { description: null } });
+      }
+      // since: skipped
+      {
+        const { app, t } = atStep('since', `s${++u}${word}`);
+        t.say(word);
+        expect(draftOf(app, `s${u}${word}`)).toMatchObject({ step: 'photos', draft: { since: '' } });
+      }
+      // photos: skipped
+      {
+        const { app, t } = atStep('photos', `p${++u}${word}`);
+        t.say(word);
+        expect(draftOf(app, `p${u}${word}`)).toMatchObject({ step: 'contact', draft: { photosDone: true, photos: [] } });
+      }
+      // contact: anonymous
+      {
+        const { app, t } = atStep('contact', `k${++u}${word}`);
+        t.say(word);
+        expect(draftOf(app, `k${u}${word}`)).toMatchObject({ step: 'confirm', draft: { anonymous: true, phone: null } });
+      }
+      // phone: anonymous, no phone stored
+      {
+        const { app, t } = atStep('phone', `n${++u}${word}`);
+        t.say(word);
+        expect(t.last()).toContain('匿名');
+        expect(draftOf(app, `n${u}${word}`)).toMatchObject({ step: 'confirm', draft: { anonymous: true, phone: null } });
+      }
+      // confirm: nothing filed, asked again
+      {
+        const { app, t } = atStep('confirm', `f${++u}${word}`);
+        t.say(word);
+        expect(app.cases.list({})).toHaveLength(0);
+        expect(t.last()).toContain('确认提交');
+      }
+    });
+  }
+});
+
+describe('yes/no words wherever a confirmation is asked', () => {
+  it('accepts the guessed category with 对 / 是的 / 没错 / 好', () => {
+    for (const yes of ['对', '是的', '没错', '好', '对的。']) {
+      const app = makeApp();
+      const t = talker(app, `y-${yes}`);
+      t.say('我家旁边养猪场天天往河里排粪水，我要举报');
+      expect(t.last()).toContain('畜禽养殖污染');
+      t.say(yes);
+      expect(t.last()).toContain('在哪里');
+      expect(draftOf(app, `y-${yes}`)?.draft.category).toBe('livestock');
+    }
+    expect(yesNo('不是')).toBe(false);
+    expect(yesNo('不对')).toBe(false);
+  });
+
+  it('不是 / 不对 drops the guess and shows the full list', () => {
+    const app = makeApp();
+    const t = talker(app, 'no-cat');
+    t.say('我家旁边养猪场天天往河里排粪水，我要举报');
+    t.say('不对');
+    expect(t.last()).toContain('请选择问题类别');
+    expect(draftOf(app, 'no-cat')?.draft).toMatchObject({ category: null, guessed: null });
+  });
+
+  it('confirms the far-away point, the phone question and the summary by words', () => {
+    const app = makeApp();
+    const t = talker(app, 'yn');
+    t.say('举报');
+    t.choose('cat:garbage');
+    t.send({ location: { lat: 39.9, lon: 116.4 } });
+    expect(t.last()).toMatch(/距江津区约\d+公里/);
+    t.say('是的');
+    expect(draftOf(app, 'yn')?.draft).toMatchObject({ lat: 39.9, lon: 116.4 });
+    t.say('河边有人乱倒生活垃圾，已经堆成小山了');
+    t.choose('skip');
+    t.choose('skip');
+    t.say('好'); // leave a phone
+    expect(t.last()).toContain('手机号');
+    t.say('13812345678');
+    expect(t.last()).toContain('请确认');
+    t.say('不对'); // → what to change
+    expect(t.last()).toContain('要修改哪一项');
+    t.say('算了'); // back to the summary
+    expect(t.last()).toContain('请确认');
+    t.say('没错');
+    expect(t.last()).toMatch(/JJ-\d{8}-/);
+    expect(app.cases.list({})).toHaveLength(1);
+  });
+});
+
+describe('GPS point named by its nearest 镇街', () => {
+  it('shows “定位：先锋镇附近” and routes by it', () => {
+    const app = makeApp();
+    const t = talker(app, 'gps-town');
+    t.say('举报');
+    t.choose('cat:livestock');
+    t.send({ location: { lat: 29.207, lon: 106.228 } });
+    t.say('村口养猪场每天往小河里排放粪水，河水发黑发臭');
+    t.choose('skip');
+    t.choose('skip');
+    t.choose('anon');
+    expect(t.last()).toContain('定位：先锋镇附近');
+    expect(t.last()).not.toContain('29.20700');
+    t.say('对');
+    expect(app.cases.list({})[0]).toMatchObject({ town: '先锋镇', lat: 29.207 });
+  });
+
+  it('names the point when it starts the report, and questions a point far outside', () => {
+    const app = makeApp();
+    const t = talker(app, 'gps-start');
+    t.send({ location: { lat: 28.64, lon: 106.38 } });
+    expect(draftOf(app, 'gps-start')?.draft.near).toBe('四面山镇');
+    const far = talker(app, 'gps-far');
+    far.say('举报');
+    far.choose('cat:livestock');
+    far.send({ location: { lat: 31.2, lon: 121.5 } });
+    expect(far.last()).toContain('不在本区范围内');
+  });
+});
+
+describe('dissatisfaction with a reason', () => {
+  function closedCase() {
+    const app = makeApp();
+    const citizen = talker(app, 'unhappy');
+    const ticket = fileReport(citizen);
+    const official = talker(app, 'off1');
+    official.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
+    official.say(`/accept ${ticket}`);
+    official.say(`/close ${ticket} 已责令整改，粪水已停止排放。`);
+    return { app, citizen, official, ticket };
+  }
+
+  it('asks why, passes the reason once to the unit, sets a new deadline and tells the citizen', () => {
+    const { app, citizen, ticket } = closedCase();
+    const closeNotice = app.outbox.list({ kind: 'citizen' }).at(-1);
+    expect(closeNotice?.text).not.toContain('。。');
+    const later = new Date(NOW.getTime() + 86_400_000);
+    citizen.say('不满意', later);
+    expect(citizen.last()).toContain('还有什么问题');
+    citizen.say('晚上还在偷偷排，河水还是黑的', later);
+    const c = app.cases.byTicket(ticket);
+    expect(c).toMatchObject({ status: '重新办理', satisfaction: '不满意' });
+    expect(citizen.last()).toContain('新的办结时限为');
+    expect(citizen.last()).toContain((c?.completeDue ?? '').slice(0, 4));
+    const toUnit = app.outbox.list({ kind: 'unit' }).filter((m) => m.text.includes('【重新办理】'));
+    expect(toUnit).toHaveLength(1);
+    const text = toUnit[0]?.text ?? '';
+    expect(text.split('晚上还在偷偷排').length - 1).toBe(1);
+    expect(text).not.toContain('举报人对办理结果不满意（举报人对办理结果不满意）');
+    expect(text).toContain('新的办结时限');
+    const history = app.cases.events(c?.id as number);
+    expect(history.at(-1)?.note).toBe('晚上还在偷偷排，河水还是黑的');
+  });
+
+  it('跳过 reopens without a reason', () => {
+    const { app, citizen, ticket } = closedCase();
+    citizen.choose(`rate:${ticket}:no`);
+    citizen.say('跳过');
+    expect(app.cases.byTicket(ticket)?.status).toBe('重新办理');
+    expect(app.outbox.list({ kind: 'unit' }).at(-1)?.text).toContain('未说明原因');
+  });
+
+  it('an official’s history names roles in words, in Shanghai time', () => {
+    const { official, ticket } = closedCase();
+    official.say(`/history ${ticket}`);
+    expect(official.last()).not.toMatch(/\b(citizen|official)\b/);
+    expect(official.last()).toContain('举报人');
+    expect(official.last()).toContain('办理人员');
+    expect(official.last()).toMatch(/2026-11-22 (0[8-9]|1\d|2[0-3]):\d\d/);
+  });
+});
+
+describe('an English conversation, end to end', () => {
+  it('keeps intake, statuses and errors in English, with Chinese place names', () => {
+    const app = makeApp();
+    const t = talker(app, 'en-user');
+    t.say('I want to report pollution');
+    expect(t.last()).not.toMatch(/\p{Script=Han}{3,}/u);
+    t.say('report');
+    t.say('livestock');
+    expect(t.last()).toContain('Where is it?');
+    t.say("don't know");
+    expect(t.last()).toContain('We need to know roughly where');
+    t.say('先锋镇杨家店村');
+    expect(t.last()).toContain('describe');
+    t.say('ok');
+    expect(t.last()).toContain('heart of a report');
+    t.say('A pig farm lets manure run into the stream every day and the water stinks');
+    expect(t.last()).toContain('Since when');
+    t.say('skip');
+    t.say('skip');
+    t.say('no');
+    expect(t.last()).toContain('Please check your report');
+    expect(t.last()).toContain('Category: livestock farming');
+    expect(t.last()).toContain('先锋镇');
+    t.say('yes');
+    const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(t.last())?.[0] as string;
+    expect(t.last()).toContain('Report submitted');
+    t.say(`status ${ticket}`);
+    expect(t.last()).toContain('awaiting acceptance');
+    expect(t.last()).toContain('区农业农村委');
+    t.say('/frobnicate');
+    expect(t.last()).toContain('There is no /frobnicate command');
+    // A status change reaches them in English.
+    const official = talker(app, 'en-off');
+    official.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
+    official.say(`/accept ${ticket}`);
+    expect(app.outbox.list({ kind: 'citizen' }).at(-1)?.text).toContain('is now "accepted"');
+  });
+
+  it('has every catalog entry in both languages', () => {
+    expect(emptyEntries(zh)).toEqual([]);
+    expect(emptyEntries(en)).toEqual([]);
+    expect(Object.keys(en).sort()).toEqual(Object.keys(zh).sort());
+  });
+});
+
+describe('notifications never stranded', () => {
+  it('keeps the new-case notice for a unit with no chat, tells the administrators at once, delivers on binding', () => {
+    const app = makeApp();
+    const admin = talker(app, 'admin1');
+    admin.say(`/join ${app.people.invite('admin', null, NOW)}`);
+    const ticket = fileReport(talker(app, 'citizen-x'));
+    const held = app.outbox.list({ status: 'unroutable' });
+    expect(held.map((m) => m.unit)).toContain('区农业农村委');
+    const toAdmin = app.outbox.list({ kind: 'admin' });
+    expect(toAdmin).toHaveLength(1);
+    expect(toAdmin[0]).toMatchObject({ channel: 'test', chatId: 'admin1', status: 'pending' });
+    expect(toAdmin[0]?.text).toContain(ticket);
+
+    const later = new Date(NOW.getTime() + 3 * 86_400_000);
+    const official = talker(app, 'late-official', 'test', later);
+    official.say(`/join ${app.people.invite('official', '区农业农村委', later)}`);
+    expect(official.last()).toContain('以下是绑定之前留给本单位的 1 条通知');
+    const delivered = app.outbox.list({ kind: 'unit', status: 'pending' }).filter((m) => m.chatId === 'late-official');
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.text).toContain(ticket);
+    // Once only: binding a group afterwards does not send it again to the same official.
+    official.say('/bind');
+    official.say('/bind');
+    expect(app.outbox.list({ kind: 'unit' }).filter((m) => m.chatId === 'late-official')).toHaveLength(1);
+    expect(app.outbox.heldFor('区农业农村委')).toHaveLength(0);
+  });
+});
