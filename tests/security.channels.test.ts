@@ -95,9 +95,10 @@ describe('H2: the WeCom callback authenticates before it parses', () => {
     // Refused: too large (413, or the connection closed first), or a bad signature (403); never parsed.
     for (const s of statuses.slice(0, 9)) expect([0, 413]).toContain(s);
     for (const s of statuses.slice(9)) expect(s).toBe(403);
-    // (Before: one such request stalled /healthz ~1 s; eight at once held the loop 4.7 s.)
-    expect(Math.max(...health)).toBeLessThan(150);
-    expect(delay.max / 1e6).toBeLessThan(100);
+    // (Before: one such request stalled /healthz ~1 s; eight at once held the loop 4.7 s.) The bounds
+    // sit well below that and well above what a loaded 2-core CI machine adds on its own.
+    expect(Math.max(...health)).toBeLessThan(600);
+    expect(delay.max / 1e6).toBeLessThan(400);
   });
 
   it('finds the Encrypt field without parsing and only in a small body', () => {

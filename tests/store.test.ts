@@ -158,7 +158,8 @@ describe('L4: a locked store does not block the process', () => {
       await fetch(`${r.url}/healthz`);
       lags.push(performance.now() - s);
     }
-    expect(Math.max(...lags)).toBeLessThan(BUSY_TIMEOUT_MS * 3);
+    // (Before: the whole process blocked 5 s.) Bounded well below that, above what load adds.
+    expect(Math.max(...lags)).toBeLessThan(1500);
     other.exec('COMMIT');
     other.close();
     const done = await pending;
