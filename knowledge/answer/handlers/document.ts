@@ -37,6 +37,8 @@ function aboutDocument(c: AnswerContext): Answer | null {
   const own = c.query.terms.filter((t) => t.known);
   if (!c.query.types.includes('document') && !/文件|规划|台账|这份/.test(c.query.normalized)) return null;
   if (own.length > 0 || !c.types.some((t) => t === 'unit' || t === 'date')) return null;
+  // Who issued it or when — not who is responsible for what it says.
+  if (/责任|负责|部门/.test(c.query.normalized) && !/发|印发|出台|制定|发布|编制/.test(c.query.normalized)) return null;
   const ids = c.followed?.documents.length ? c.followed.documents : c.deps.kb.documents.map((d) => d.id);
   const docs = c.deps.kb.documents.filter((d) => ids.includes(d.id));
   const asksWho = c.types.includes('unit');

@@ -6,7 +6,7 @@
 import type { Statement } from '../../evidence/statements.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
-import { cite, excerpt, say, sourceOf } from '../render.js';
+import { cite, excerpt, freshness, say, sourceOf } from '../render.js';
 import type { Scored } from '../retrieve.js';
 import type { Answer } from '../types.js';
 import { recordOf } from './contact.js';
@@ -53,6 +53,34 @@ export function unit(c: AnswerContext): Answer | null {
   if (!c.types.includes('unit')) return null;
   const known = c.terms.filter((t) => t.known);
   if (known.length === 0) {
+    // "规划的责任部门有哪些": the bodies a document names, most often named first.
+    const docs = c.deps.kb.documents.filter((d) => c.query.normalized.includes(d.shortTitle.replace(/[“”"《》]/g, '').slice(-2)));
+    if (docs.length) {
+      const counts = new Map<string, number>();
+      for (const s of c.deps.statements.statements) {
+        if (!docs.some((d) => d.id === s.passage.document)) continue;
+        for (const u of s.units) counts.set(u, (counts.get(u) ?? 0) + 1);
+      }
+      for (const ind of c.deps.kb.indicators)
+        if (docs.some((d) => d.id === ind.document)) for (const u of ind.departments) counts.set(u, (counts.get(u) ?? 0) + 3);
+      const units = [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .map(([u]) => u)
+        .slice(0, 8);
+      if (units.length) {
+        const names = docs.map((d) => `《${d.shortTitle}》`).join('、');
+        return answerOf(
+          c,
+          'unit',
+          true,
+          say(
+            c.lang,
+            `${names}中写明的责任单位和部门主要有：${units.join('、')}（${freshness(docs[0], c.lang)}）`,
+            `Bodies named in ${docs.map((d) => d.titleEn).join('; ')}: ${units.join(', ')}`,
+          ),
+        );
+      }
+    }
     return answerOf(
       c,
       'unit',
