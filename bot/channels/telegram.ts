@@ -114,14 +114,19 @@ export function inboundOf(ctx: Context): Inbound | null {
   const msg = ctx.message ?? ctx.editedMessage;
   if (!msg) return null;
   const text = msg.text ?? msg.caption ?? null;
-  // In groups the bot listens only to commands; members talk among themselves.
-  if (chat.type !== 'private' && !text?.startsWith('/')) return null;
+  // In groups the bot listens only to commands and to replies to its own messages (an official
+  // answering a reminder); members talk among themselves.
+  const toBot = msg.reply_to_message?.from?.id !== undefined && msg.reply_to_message.from.id === ctx.me?.id;
+  if (chat.type !== 'private' && !text?.startsWith('/') && !toBot) return null;
   const location = msg.location
     ? { lat: msg.location.latitude, lon: msg.location.longitude, label: msg.venue ? `${msg.venue.title} ${msg.venue.address}` : null }
     : null;
   // file_id, never a URL: download URLs carry the bot token.
   const photos = msg.photo?.length ? [(msg.photo[msg.photo.length - 1] as { file_id: string }).file_id] : null;
-  return { ...base, messageId: `${chat.id}:${msg.message_id}${ctx.editedMessage ? ':e' : ''}`, text, location, photos };
+  // A reply to a reminder carries the reminder's text, so that "#节点号" in it says what is updated.
+  const replied = msg.reply_to_message;
+  const replyTo = replied ? { text: (replied.text ?? replied.caption ?? null)?.slice(0, 8000) ?? null } : null;
+  return { ...base, messageId: `${chat.id}:${msg.message_id}${ctx.editedMessage ? ':e' : ''}`, text, location, photos, replyTo };
 }
 
 /** The markup of a reply: reply keyboards for categories and places, inline buttons otherwise. */
