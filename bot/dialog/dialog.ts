@@ -13,7 +13,7 @@ import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
 import type { MilestoneDesk } from '../../jobs/desk.js';
-import { type Answer, type Answerer, defaultAnswerOptions, type Topic } from '../../knowledge/mod.js';
+import { type Answer, type Answerer, CONVERSATIONAL_INTENTS, defaultAnswerOptions, type Topic } from '../../knowledge/mod.js';
 import type { CaseStore } from '../../store/cases.js';
 import type { Db } from '../../store/db.js';
 import type { DialogStore } from '../../store/dialogs.js';
@@ -45,6 +45,13 @@ export interface DialogDeps {
   lookupsPerHour?: number;
   /** Where unexpected errors go (already masked). */
   onError?: (error: unknown) => void;
+  /** Answers' 👍/👎: logs each answer given (its id goes into the buttons) and records ratings (issue 10). */
+  feedback?: {
+    log(a: Answer, who: { channel: string; userId: string }, now: Date): number;
+    rate(id: number, who: { channel: string; userId: string }, rating: 'up' | 'down', now: Date): 'ok' | 'again' | 'unknown';
+  };
+  /** A one-time sign-in link to the officials' desk for a signed-in official (`/desk`); null when the desk is off. */
+  deskLink?: (actor: Actor, now: Date) => string | null;
 }
 
 /** The dialog core. */
@@ -75,7 +82,7 @@ const MAX_TEXT = 4000;
 const HELP_CITIZEN =
   '我是江津区“整改助手”，可以：\n• 回答整改台账和“十四五”规划的问题，直接提问即可，例如“尾水整改完成了多少？”\n• 受理污染举报：发送“举报”或 /report\n• 查询举报进度：发送“查询 JJ-…”或 /status\n• 随时发送“取消”可放弃正在填写的举报';
 const HELP_OFFICIAL =
-  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/milestone 节点号 详情与记录\n/update 节点号 内容 报告进展（或回复提醒“#节点号 内容”）\n/done 节点号 说明；/reopen 节点号 说明；/drop 节点号 说明；/snooze 节点号 天数 [说明]；/addmilestone 日期 标题\n/link 编号 节点号 改变举报关联的整改节点（0 为不关联）';
+  '\n\n办理单位命令：\n/cases 本单位待办（逾期在前）\n/case 编号 查看详情\n/accept 编号 受理\n/refuse 编号 理由 | 去向\n/dup 编号 原编号 标记重复\n/dispatch 编号 去向\n/progress 编号 进展\n/close 编号 结果\n/recat 编号 新类别\n/history 编号 处理记录\n/bind 把本群绑定为本单位的提醒群\n/milestones 本单位整改节点；/milestone 节点号 详情与记录\n/update 节点号 内容 报告进展（或回复提醒“#节点号 内容”）\n/done 节点号 说明；/reopen 节点号 说明；/drop 节点号 说明；/snooze 节点号 天数 [说明]；/addmilestone 日期 标题\n/link 编号 节点号 改变举报关联的整改节点（0 为不关联）\n/desk 网页工作台的一次性登录链接';
 
 /** Creates the dialog core. */
 export function createDialog(deps: DialogDeps): Dialog {
@@ -160,8 +167,25 @@ export function createDialog(deps: DialogDeps): Dialog {
       : { text: `已收到您的意见，举报 ${target.ticket} 已退回${target.unit}重新办理，新的办理结果会再通知您。` };
   }
 
-  function answer(text: string, now: Date): Reply {
-    return render(deps.answerer.answer(text, { now }));
+  function answer(text: string, now: Date, m?: ValidInbound): Reply {
+    const a = deps.answerer.answer(text, { now });
+    return m ? rated(render(a), a, m, now) : render(a);
+  }
+
+  /** An answer to a question gets 👍/👎 buttons carrying its logged id (every channel renders choices). */
+  function rated(reply: Reply, a: Answer, m: ValidInbound, now: Date): Reply {
+    if (!deps.feedback || (a.intent !== 'offtopic' && CONVERSATIONAL_INTENTS.includes(a.intent))) return reply;
+    const id = deps.feedback.log(a, { channel: m.channel, userId: m.userId }, now);
+    const en = a.lang === 'en';
+    return {
+      ...reply,
+      choices: [
+        [
+          { label: en ? '👍 Helpful' : '👍 有用', value: `rate-answer:up:${id}` },
+          { label: en ? '👎 Not helpful' : '👎 没用', value: `rate-answer:down:${id}` },
+        ],
+      ],
+    };
   }
 
   /** An answer as a chat message, its sources under it. */
@@ -265,6 +289,14 @@ export function createDialog(deps: DialogDeps): Dialog {
       const reply = t && !lookups.allowed(m, now) ? lookups.refusal() : statusOf(m, actor, t);
       return state.flow === 'report' ? [reply, prompt(state as ReportState, ctx)] : [reply];
     }
+    if (choice?.startsWith('rate-answer:')) {
+      const [, v, id] = choice.split(':');
+      if (!deps.feedback || (v !== 'up' && v !== 'down') || !/^\d{1,12}$/.test(id ?? '')) return [{ text: '这个按钮已失效。' }];
+      const r = deps.feedback.rate(Number(id), { channel: m.channel, userId: m.userId }, v, now);
+      if (r === 'unknown') return [{ text: '这个按钮已失效。' }];
+      if (r === 'again') return [{ text: '已记录过您的评价，谢谢。' }];
+      return [{ text: v === 'up' ? '谢谢您的反馈！' : '谢谢反馈。这个问题已转给工作人员，他们会补充更准确的答案。' }];
+    }
     if (choice?.startsWith('rate:')) {
       const [, t, v] = choice.split(':');
       return [rate(m, actor, t ?? null, v === 'yes', null, now)];
@@ -279,6 +311,12 @@ export function createDialog(deps: DialogDeps): Dialog {
       const [, action, t] = choice.split(':');
       const name = Object.entries(COMMAND_ACTIONS).find(([, a]) => a === action)?.[0] ?? '';
       return officialCommand(name, t ?? '', m, actor, now) ?? [];
+    }
+    if (cmdName === 'desk') {
+      if (actor.role !== 'official' && actor.role !== 'admin') return [{ text: '工作台仅限办理单位工作人员使用。' }];
+      if (m.chatType === 'group') return [{ text: '登录链接只能在私聊中发送，请私聊我发送 /desk。' }];
+      const link = deps.deskLink?.(actor, now) ?? null;
+      return [{ text: link ? `工作台一次性登录链接（仅可使用一次，请勿转发）：\n${link}` : '工作台未启用。' }];
     }
     if (cmdName) {
       const r = officialCommand(cmdName, cmdRest, m, actor, now);
@@ -320,7 +358,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       }
       if (!choice && looksLikeQuestion(text, s.step)) {
         // A question in the middle is answered; the draft stays where it was.
-        return [answer(text, now), { text: '（您的举报还在填写中，我们接着来）' }, prompt(s, ctx)];
+        return [answer(text, now, m), { text: '（您的举报还在填写中，我们接着来）' }, prompt(s, ctx)];
       }
       const r = stepReport(s, m, ctx);
       if (r.submit) return fileReport(m, s, r.submit, now);
@@ -364,7 +402,7 @@ export function createDialog(deps: DialogDeps): Dialog {
         : { flow: 'idle' },
       now,
     );
-    return [render(a)];
+    return [rated(render(a), a, m, now)];
   }
 
   const handleTx = deps.db.transaction((m: ValidInbound, now: Date): DialogResult => {
