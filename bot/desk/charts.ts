@@ -124,10 +124,15 @@ export function timelineChart(points: TimelinePoint[], today: string, labels: Re
   }
   const tx = x(today);
   out += `<line x1="${tx}" x2="${tx}" y1="4" y2="${h - 18}" stroke="#333" stroke-dasharray="4 3"/>`;
+  // Milestones due on the same day would hide each other: later ones step aside a little.
+  const taken = new Map<string, number>();
   for (const p of points) {
     const lane = lanes.indexOf(p.state);
-    const cy = lane * laneH + 26;
-    out += `<circle class="milestone ${p.state}" data-id="${p.id}" cx="${x(p.dueDate)}" cy="${cy}" r="6" fill="${STATE_COLOR[p.state]}" fill-opacity="0.8"><title>#${p.id} ${esc(p.title)}（${p.dueDate}，${esc(labels[p.state])}）</title></circle>`;
+    const k = taken.get(`${lane}|${p.dueDate}`) ?? 0;
+    taken.set(`${lane}|${p.dueDate}`, k + 1);
+    const cy = lane * laneH + 26 + ((k % 3) - 1) * 5 * Math.min(1, k);
+    const cx = x(p.dueDate) + Math.floor(k / 3) * 5;
+    out += `<circle class="milestone ${p.state}" data-id="${p.id}" cx="${cx}" cy="${cy}" r="6" fill="${STATE_COLOR[p.state]}" fill-opacity="0.8"><title>#${p.id} ${esc(p.title)}（${p.dueDate}，${esc(labels[p.state])}）</title></circle>`;
   }
   return `<svg id="timeline" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="${left + width + 20}" height="${h}" viewBox="0 0 ${left + width + 20} ${h}">${out}</svg>`;
 }
