@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { questionKey, similarity } from '../bot/curated.js';
 import { formatOf, ImportError, prepareImport } from '../knowledge/import/import.js';
@@ -284,6 +285,17 @@ describe('document import', () => {
     expect(p.format).toBe('csv');
     expect(p.table.records[0]).toMatchObject({ unit: '区农业农村委', overview: '秸秆焚烧问题' });
     expect(p.milestones.map((m) => m.dueDate)).toContain('2026-12-31');
+    // XLSX, written with exceljs: a title row above the header is skipped.
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('台账');
+    sheet.addRow(['江津区黑臭水体整改台账']);
+    for (const r of BLACK_WATER_ROWS) sheet.addRow(r);
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const x = await prepareImport(xlsx, 'black.xlsx', DEFAULT_CORPUS_DIR, NOW);
+    expect(x.format).toBe('xlsx');
+    expect(x.table.records).toHaveLength(1);
+    expect(x.table.records[0]?.targets.map((t) => t.label)).toEqual(['一', '二']);
+    expect(x.milestones).toHaveLength(2);
   });
 
   it('imports from the command line into the data folder, leaves the shipped corpus alone, and refuses a broken file changing nothing', async () => {
