@@ -3,11 +3,15 @@
  * the knowledge module, the case service and the dialog core. Channels, the HTTP server and the
  * scheduler are started by main.ts on top of this.
  */
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Category, loadCategories } from '../cases/categories.js';
 import { type Area, loadArea, loadTownPoints, type TownPoints } from '../cases/geo.js';
 import { type CaseService, createCaseService } from '../cases/service.js';
 import { projectPath } from '../core/paths.js';
 import type { MilestoneDesk } from '../jobs/desk.js';
+import { createLedger } from '../jobs/ledger.js';
 import { createJobs, type Jobs } from '../jobs/mod.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { type CaseStore, createCaseStore } from '../store/cases.js';
@@ -21,9 +25,11 @@ import { createLedgerStore, type LedgerStore } from '../store/ledger.js';
 import { createLimitStore, type LimitStore } from '../store/limits.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
 import { createPeopleStore, type PeopleStore } from '../store/people.js';
+import { type ApiKeyStore, createApiKeyStore, createQuestionStore, type QuestionStore } from '../store/questions.js';
 import { createSessionStore } from '../store/sessions.js';
 import { createUploadStore, type UploadStore } from '../store/uploads.js';
 import type { Config } from './config.js';
+import { type CuratedAnswerer, createCuratedAnswerer } from './curated.js';
 import { createDelivery, type Delivery } from './delivery.js';
 import { createDialog, type Dialog } from './dialog/dialog.js';
 import { readState } from './dialog/state.js';
@@ -57,8 +63,39 @@ export interface App {
   dialog: Dialog;
   /** The dialog with every owed reply in the outbox, committed together (what channels use). */
   delivery: Delivery;
+  /** The unanswered-questions queue, ratings and curated answers (issue 10). */
+  questions: QuestionStore;
+  /** The answerer the dialog uses: curated answers first, then the knowledge module's. */
+  answerer: CuratedAnswerer;
+  /** Open311 API keys. */
+  apiKeys: ApiKeyStore;
+  /** The corpus folder in use (imports write here). */
+  corpusDir: string;
+  /**
+   * Rebuilds the knowledge module from the corpus folder and swaps it in without a restart: the
+   * answerer (curated answers stay in front) and the milestones in the store. Returns the new one.
+   */
+  reloadKnowledge(now: Date): Knowledge;
   close(): void;
 }
+
+/**
+ * The corpus folder in use: CORPUS_DIR when set; else the copy under the data folder that a
+ * document import made (the shipped corpus stays as released); else the shipped corpus.
+ */
+export function corpusDirOf(config: Pick<Config, 'CORPUS_DIR' | 'DATABASE_PATH'>): string {
+  if (config.CORPUS_DIR) return config.CORPUS_DIR;
+  const copy = dataCorpusDir(config);
+  return existsSync(join(copy, 'manifest.json')) ? copy : projectPath('knowledge', 'corpus');
+}
+
+/** Where a document import copies the shipped corpus to when no CORPUS_DIR is set. */
+export function dataCorpusDir(config: Pick<Config, 'DATABASE_PATH'>): string {
+  return join(dirname(config.DATABASE_PATH), 'corpus');
+}
+
+/** The parts of the program that the milestone desk and the jobs are built from. */
+export type AppParts = Omit<App, 'dialog' | 'delivery' | 'close' | 'questions' | 'answerer' | 'apiKeys' | 'corpusDir' | 'reloadKnowledge'>;
 
 /** Options of assembly that tests and tools vary. */
 export interface AppOptions {
@@ -66,7 +103,7 @@ export interface AppOptions {
   db?: Db;
   /** An already opened knowledge module (tests share one). */
   knowledge?: Knowledge;
-  milestones?: (app: Omit<App, 'dialog' | 'delivery' | 'close'>) => MilestoneDesk;
+  milestones?: (app: AppParts) => MilestoneDesk;
   onError?: (e: unknown) => void;
 }
 
@@ -77,7 +114,7 @@ export function seedRouting(cases: CaseStore, categories: Category[]): void {
 }
 
 /** The jobs of an assembled program, with the reminder settings of its config. */
-export function createAppJobs(app: Omit<App, 'dialog' | 'delivery' | 'close'>, now: Date): Jobs {
+export function createAppJobs(app: AppParts, now: Date): Jobs {
   return createJobs(
     {
       db: app.db,
@@ -107,15 +144,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const db = options.db ?? openDb(config.DATABASE_PATH);
   const contacts = createContactStore(db);
   const ledger = createLedgerStore(db);
-  const knowledge =
-    options.knowledge ??
+  const open = () =>
     openKnowledge({
-      ...(config.CORPUS_DIR ? { corpusDir: config.CORPUS_DIR } : {}),
+      corpusDir: corpusDirOf(config),
       ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
       snapshotPath: config.INDEX_SNAPSHOT_PATH,
       contacts,
       ledger,
     });
+  const knowledge = options.knowledge ?? open();
+  const questions = createQuestionStore(db);
+  const answerer = createCuratedAnswerer({ inner: knowledge.answerer, questions });
   const categories = loadCategories(config.CASE_CATEGORIES_FILE ?? projectPath('cases', 'data', 'categories.json'));
   const area = loadArea(projectPath('cases', 'data', 'area.json'));
   const townPoints = loadTownPoints(projectPath('cases', 'data', 'towns.json'), knowledge.lexicon.towns);
@@ -182,7 +221,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     people,
     cases,
     service,
-    answerer: knowledge.answerer,
+    answerer,
+    feedback: answerer,
+    deskLink: (actor, now) => {
+      if (actor.role !== 'official' && actor.role !== 'admin') return null;
+      const code = sessions.issueCode(actor.role, actor.unit, now);
+      const base = config.PUBLIC_BASE_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
+      return `${base.replace(/\/$/, '')}/desk/login#${code}`;
+    },
     categories,
     towns: knowledge.lexicon.towns,
     area,
@@ -195,5 +241,23 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...(options.onError ? { onError: options.onError } : {}),
   });
   const delivery = createDelivery({ db, dialog, outbox });
-  return { ...parts, dialog, delivery, close: () => db.close() };
+  const app: App = {
+    ...parts,
+    dialog,
+    delivery,
+    questions,
+    answerer,
+    apiKeys: createApiKeyStore(db),
+    corpusDir: corpusDirOf(config),
+    reloadKnowledge(now) {
+      const next = open();
+      app.corpusDir = corpusDirOf(config);
+      app.knowledge = next;
+      answerer.setInner(next.answerer);
+      createLedger(db, categories).sync(next.kb.milestones, now);
+      return next;
+    },
+    close: () => db.close(),
+  };
+  return app;
 }

@@ -17,6 +17,17 @@ export interface WebhookPart {
   handle(req: { body: Buffer; secret: string | undefined }): Promise<{ status: number; body: string }>;
 }
 
+/** An answer of a prefix route (its body may be bytes: a photo). */
+export type RouteResponse = Omit<WebResponse, 'body'> & { body: string | Buffer };
+
+/** A part of the site under a path prefix (the officials' desk, Open311), with its own body limit. */
+export interface PrefixRoute {
+  prefix: string;
+  /** The largest body a POST to this path may have. */
+  bodyLimit(path: string): number;
+  handle(req: WebRequest): Promise<RouteResponse | null> | RouteResponse | null;
+}
+
 /** What the server serves. */
 export interface HttpParts {
   web: { handle(req: WebRequest): Promise<WebResponse | null> | WebResponse | null };
@@ -30,6 +41,8 @@ export interface HttpParts {
   trustProxy?: boolean;
   /** The photo upload's limit in bytes. */
   photoBytes?: number;
+  /** Parts under their own path prefixes (issue 10: /desk/, /open311/), tried before the web chat. */
+  routes?: PrefixRoute[];
 }
 
 /** Body limits per route, in bytes. */
@@ -133,14 +146,19 @@ export function createHttpServer(parts: HttpParts): Server {
         res.end(r.body);
         return;
       }
-      const limit = url.pathname === '/api/photo' ? (parts.photoBytes ?? BODY_LIMITS.photo) + 1024 : BODY_LIMITS.api;
+      const routed = parts.routes?.find((r) => url.pathname === r.prefix.replace(/\/$/, '') || url.pathname.startsWith(r.prefix));
+      const limit = routed
+        ? routed.bodyLimit(url.pathname)
+        : url.pathname === '/api/photo'
+          ? (parts.photoBytes ?? BODY_LIMITS.photo) + 1024
+          : BODY_LIMITS.api;
       const body = req.method === 'POST' ? await readBody(req, limit) : Buffer.alloc(0);
       if (body === null) return tooLarge(res);
       const header = (name: string) => {
         const v = req.headers[name];
         return typeof v === 'string' ? v : undefined;
       };
-      const r = await parts.web.handle({
+      const request: WebRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
         query: url.searchParams,
@@ -150,7 +168,8 @@ export function createHttpServer(parts: HttpParts): Server {
         ...(header('x-csrf-token') ? { csrf: header('x-csrf-token') } : {}),
         header,
         client: clientOf(req, parts.trustProxy === true),
-      });
+      };
+      const r = routed ? await routed.handle(request) : await parts.web.handle(request);
       if (r) {
         res.writeHead(r.status, { 'content-type': r.type, 'cache-control': 'no-store', ...SECURITY_HEADERS, ...r.headers });
         res.end(r.body);

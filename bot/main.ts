@@ -3,6 +3,7 @@
  * channels that are configured (the local web chat always), the one HTTP server and the scheduler.
  * `npm start` runs this with the embedded defaults and no accounts.
  */
+import { statSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -10,16 +11,19 @@ import { pathToFileURL } from 'node:url';
 import type { UserFromGetMe } from 'grammy/types';
 import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
+import { createLedger } from '../jobs/ledger.js';
 import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
 import { readStoredPhoto } from '../store/photos.js';
-import { type App, createApp, createAppJobs } from './app.js';
+import { type App, createApp, createAppJobs, dataCorpusDir } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
 import { createWeComChannel, robotSender } from './channels/wecom/channel.js';
 import { createRobot, createWeComClient } from './channels/wecom/client.js';
 import { type Config, channelsOf, parseConfig, withDotEnv } from './config.js';
+import { createDesk, DESK_IMPORT_BYTES } from './desk/desk.js';
 import { createHealth } from './health.js';
-import { createHttpServer } from './http.js';
+import { BODY_LIMITS, createHttpServer } from './http.js';
+import { createOpen311 } from './open311/open311.js';
 
 /** A running assistant. */
 export interface Running {
@@ -133,7 +137,73 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     clock,
     log: (l) => log(l, 'error'),
   });
+  // Issue 10: the officials' desk and the Open311 API, on the same server. A document imported
+  // (at the desk, or by `npm run admin -- import` while this runs) is loaded without a restart.
+  const manifestPath = join(config.CORPUS_DIR ?? dataCorpusDir(config), 'manifest.json');
+  const mtimeOf = () => {
+    try {
+      return statSync(manifestPath).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  let loadedManifest = mtimeOf();
+  const reload = (now: Date) => {
+    app.reloadKnowledge(now);
+    loadedManifest = mtimeOf();
+  };
+  const onManifest = (cur: { mtimeMs: number }) => {
+    if (!cur.mtimeMs || cur.mtimeMs === loadedManifest) return;
+    try {
+      reload(clock());
+      log(`知识库已重新加载 / knowledge reloaded: ${app.knowledge.kb.documents.length} documents`);
+    } catch (e) {
+      log(`knowledge reload failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+  };
+  watchFile(manifestPath, { interval: 5000, persistent: false }, onManifest);
+  const ledger = createLedger(app.db, app.categories);
+  const uploadDir = config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads');
+  const desk = createDesk({
+    sessions: app.sessions,
+    service: app.service,
+    cases: app.cases,
+    categories: app.categories,
+    towns: app.knowledge.lexicon.towns,
+    questions: app.questions,
+    answerer: app.answerer,
+    ledger,
+    limits: app.limits,
+    knowledge: () => app.knowledge,
+    uploadDir,
+    corpusDir: () => app.corpusDir,
+    importDir: config.CORPUS_DIR ?? dataCorpusDir(config),
+    reload,
+    clock,
+    log: (l) => log(l, 'info'),
+  });
+  const open311 = createOpen311({
+    cases: app.cases,
+    service: app.service,
+    categories: app.categories,
+    towns: app.knowledge.lexicon.towns,
+    area: app.area,
+    apiKeys: app.apiKeys,
+    limits: app.limits,
+    clock,
+    onFiled: (c, now) => {
+      ledger.linkOf(c, now);
+    },
+  });
   const server = createHttpServer({
+    routes: [
+      {
+        prefix: '/desk/',
+        bodyLimit: (path) => (path.startsWith('/desk/import') ? DESK_IMPORT_BYTES : BODY_LIMITS.api),
+        handle: desk.handle,
+      },
+      { prefix: '/open311/', bodyLimit: () => BODY_LIMITS.api, handle: open311.handle },
+    ],
     web,
     telegram: telegram?.webhook ?? null,
     wecom,
@@ -206,6 +276,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     wecom,
     server,
     async stop() {
+      unwatchFile(manifestPath, onManifest);
       await scheduler?.stop();
       await telegram?.stop();
       await wecom?.idle();

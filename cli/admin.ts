@@ -20,9 +20,13 @@
  *   unit set --body 主体 --unit U1[、U2] [--document D] [--scope 第2行]   (responsible body → handling units)
  *   outbox [--status pending|sent|failed|unroutable]
  *   backup FILE                              (SQLite online backup)
+ *   import FILE [--title 标题] [--as-of 2026] [--dry-run]   (a rectification table as DOCX, XLSX, CSV or TXT: preview, then add it to the corpus)
+ *   open311-key --name 名称 | open311-key list | open311-key revoke ID   (keys of POST /open311/v2/requests.json)
  */
-import { writeFileSync } from 'node:fs';
-import { createApp, createAppJobs } from '../bot/app.js';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createApp, createAppJobs, dataCorpusDir } from '../bot/app.js';
+import { hashKey } from '../bot/open311/open311.js';
 import { normalizeCode } from '../bot/sessions.js';
 import { isOverdue } from '../cases/lifecycle.js';
 import { phoneFor } from '../cases/service.js';
@@ -30,6 +34,7 @@ import { shanghaiDate, shanghaiDateTime, shanghaiIso } from '../core/clock.js';
 import { maskOrNull, maskPhonesIn } from '../core/mask.js';
 import { actorLabel } from '../jobs/desk.js';
 import { handlerLabel } from '../jobs/reminders.js';
+import { commitImport, ImportError, prepareImport } from '../knowledge/import/import.js';
 import { isJurisdiction } from '../knowledge/mod.js';
 import type { CaseRecord } from '../store/cases.js';
 import { doctor } from '../store/db.js';
@@ -57,6 +62,7 @@ const VALUED = [
   'document',
   'scope',
   'state',
+  'as-of',
 ];
 
 function out(line: string): void {
@@ -148,6 +154,7 @@ async function main(): Promise<void> {
         out(
           `网页登录码：${shown}（${config.LOGIN_CODE_MINUTES}分钟内有效，仅可使用一次；登录后 ${config.WEB_SIGNIN_HOURS} 小时内有效）\n` +
             `登录链接：${base.replace(/\/$/, '')}/login#${normalizeCode(code)}\n` +
+            `工作台：${base.replace(/\/$/, '')}/desk/login#${normalizeCode(code)}\n` +
             '请只发给本人（私聊），不要发到群里。打开链接即登录；也可在网页聊天的登录页输入登录码。',
         );
         break;
@@ -393,6 +400,55 @@ async function main(): Promise<void> {
         if (!sub) fail(new Error('请给出备份文件名，例如：npm run admin -- backup backup.db'));
         const r = await app.db.backup(sub);
         out(`已备份到 ${sub}（${r.totalPages} 页）`);
+        break;
+      }
+      case 'import': {
+        if (!sub) fail(new Error('请给出文件，例如：npm run admin -- import 台账.docx --title "2026年整改台账"'));
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(sub);
+        } catch {
+          fail(new Error(`无法读取文件 ${sub}`));
+        }
+        try {
+          const p = await prepareImport(bytes, sub, app.corpusDir, now, { title: str('title') ?? null, asOf: str('as-of') ?? null });
+          out(
+            `${p.format.toUpperCase()}：${p.info.title}（${p.info.id}）${p.table.records.length} 行，整改目标 ${p.table.records.reduce((n, r) => n + r.targets.length, 0)} 个，整改节点 ${p.milestones.length} 个`,
+          );
+          for (const r of p.table.records.slice(0, 20))
+            out(
+              `  第${r.row}行 ${r.overview?.slice(0, 40) ?? ''}｜${r.unit ?? ''}｜${r.targets.map((t) => t.text.slice(0, 30)).join('；')}`,
+            );
+          for (const m of p.milestones) out(`  节点：${m.title}（${m.dueDate}，${m.outcome}）`);
+          if (flags['dry-run']) {
+            out('（预览，未导入 / preview only）');
+            break;
+          }
+          const target = config.CORPUS_DIR ?? dataCorpusDir(config);
+          commitImport(p, app.corpusDir, target);
+          app.reloadKnowledge(now);
+          out(`已导入到 ${target}；正在运行的助手会自动加载（数秒内）。/ imported; a running assistant picks it up within seconds.`);
+        } catch (e) {
+          if (e instanceof ImportError) fail(new Error(`${e.message}（语料未改变 / nothing changed）`));
+          throw e;
+        }
+        break;
+      }
+      case 'open311-key': {
+        if (sub === 'list') {
+          for (const k of app.apiKeys.list())
+            out(`${k.id}\t${k.name}\t${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`);
+          break;
+        }
+        if (sub === 'revoke') {
+          const id = Number(rest[0]);
+          out(app.apiKeys.revoke(id, now) ? `已停用 ${id}` : `没有可停用的 ${rest[0] ?? ''}`);
+          break;
+        }
+        const name = need('name', '使用方名称');
+        const key = randomBytes(24).toString('base64url');
+        const id = app.apiKeys.insert(hashKey(key), name, now);
+        out(`Open311 API key #${id}（${name}）：${key}\n只显示这一次，请妥善保存；停用：npm run admin -- open311-key revoke ${id}`);
         break;
       }
       default:

@@ -3,6 +3,7 @@
  * English), opening the store and the knowledge module.
  */
 import { join } from 'node:path';
+import { corpusDirOf } from '../bot/app.js';
 import { type Config, parseConfig, withDotEnv } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
@@ -36,7 +37,8 @@ export function fail(e: unknown): never {
 export function openAll(config: Config): { db: Db; knowledge: Knowledge } {
   const db = openDb(config.DATABASE_PATH);
   const knowledge = openKnowledge({
-    ...(config.CORPUS_DIR ? { corpusDir: config.CORPUS_DIR } : {}),
+    // The corpus in use: CORPUS_DIR, or the data folder's copy once a document was imported.
+    corpusDir: corpusDirOf(config),
     ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
     snapshotPath: config.INDEX_SNAPSHOT_PATH,
     contacts: createContactStore(db),

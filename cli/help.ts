@@ -30,6 +30,14 @@ export const ADMIN_COMMANDS: Record<string, CommandHelp> = {
     usage: ['login-link --unit 区农业农村委 --role official'],
   },
   doctor: { summary: '检查数据库文件（integrity_check、外键）', usage: ['doctor'] },
+  import: {
+    summary: '导入整改台账（DOCX、XLSX、CSV 或 TXT）：先预览，确认后写入语料并刷新问答，无需重启',
+    usage: ['import 台账.docx --title "某某区整改台账" [--as-of 2024] [--dry-run]'],
+  },
+  'open311-key': {
+    summary: '签发、列出或停用 Open311 接口密钥（POST /open311/v2/requests.json 使用）',
+    usage: ['open311-key --name 市级平台', 'open311-key list', 'open311-key revoke 3'],
+  },
   people: { summary: '列出已绑定的工作人员和管理员', usage: ['people'] },
   cases: {
     summary: '查询举报（时间按北京时间）',

@@ -395,4 +395,61 @@ export const MIGRATIONS: Migration[] = [
    ALTER TABLE outbox ADD COLUMN photos TEXT;
    CREATE INDEX outbox_held ON outbox (unit, status);`,
   // --- end of issue 12 (chat) ---
+
+  // --- issue 10 (desk) ---
+  // 8: the officials' desk. Every answer the assistant gives is logged (so its asker can rate it
+  // 👍/👎 by id); questions answered "not in the records" and answers rated 👎 are queued with a
+  // count per normalised question; curated answers written at the desk win over generated ones;
+  // Open311 API keys are stored hashed.
+  `CREATE TABLE answer_log (
+     id INTEGER PRIMARY KEY,
+     channel TEXT,
+     user_id TEXT,
+     question TEXT NOT NULL,
+     norm TEXT NOT NULL,
+     found INTEGER NOT NULL,
+     curated_id INTEGER,
+     at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE answer_ratings (
+     answer_id INTEGER NOT NULL REFERENCES answer_log (id),
+     channel TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+     at TEXT NOT NULL,
+     PRIMARY KEY (answer_id, channel, user_id)
+   ) STRICT;
+   CREATE TABLE question_queue (
+     id INTEGER PRIMARY KEY,
+     norm TEXT NOT NULL UNIQUE,
+     question TEXT NOT NULL,
+     lang TEXT NOT NULL DEFAULT 'zh',
+     not_found INTEGER NOT NULL DEFAULT 0,
+     rated_down INTEGER NOT NULL DEFAULT 0,
+     first_at TEXT NOT NULL,
+     last_at TEXT NOT NULL,
+     state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'answered', 'out_of_scope', 'dismissed')),
+     handled_by TEXT,
+     handled_at TEXT
+   ) STRICT;
+   CREATE INDEX question_queue_state ON question_queue (state, last_at);
+   CREATE TABLE curated_answers (
+     id INTEGER PRIMARY KEY,
+     question TEXT NOT NULL,
+     norm TEXT NOT NULL,
+     answer TEXT NOT NULL,
+     unit TEXT NOT NULL,
+     author TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     active INTEGER NOT NULL DEFAULT 1
+   ) STRICT;
+   CREATE INDEX curated_answers_norm ON curated_answers (norm);
+   CREATE TABLE open311_keys (
+     id INTEGER PRIMARY KEY,
+     key_hash TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     revoked_at TEXT
+   ) STRICT;`,
+  // --- end of issue 10 (desk) ---
 ];

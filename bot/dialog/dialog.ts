@@ -15,7 +15,7 @@ import { maskPhonesIn } from '../../core/mask.js';
 import { type Lang, langOf, type Messages, messages } from '../../core/messages/index.js';
 import { hanLength } from '../../core/text.js';
 import type { MilestoneDesk } from '../../jobs/desk.js';
-import { type Answer, type Answerer, defaultAnswerOptions, type Topic } from '../../knowledge/mod.js';
+import { type Answer, type Answerer, CONVERSATIONAL_INTENTS, defaultAnswerOptions, type Topic } from '../../knowledge/mod.js';
 import type { CaseRecord, CaseStore } from '../../store/cases.js';
 import type { ChatStore } from '../../store/chats.js';
 import type { Db } from '../../store/db.js';
@@ -70,6 +70,13 @@ export interface DialogDeps {
   lookupsPerHour?: number;
   /** Where unexpected errors go (already masked). */
   onError?: (error: unknown) => void;
+  /** Answers' 👍/👎: logs each answer given (its id goes into the buttons) and records ratings (issue 10). */
+  feedback?: {
+    log(a: Answer, who: { channel: string; userId: string }, now: Date): number;
+    rate(id: number, who: { channel: string; userId: string }, rating: 'up' | 'down', now: Date): 'ok' | 'again' | 'unknown';
+  };
+  /** A one-time sign-in link to the officials' desk for a signed-in official (`/desk`); null when the desk is off. */
+  deskLink?: (actor: Actor, now: Date) => string | null;
 }
 
 /** The dialog core. */
@@ -212,8 +219,25 @@ export function createDialog(deps: DialogDeps): Dialog {
     return { text: say.whyUnsatisfied(t.case.ticket), choices: [[{ label: say.intake.skip, value: 'skip' }]] };
   }
 
-  function answer(text: string, now: Date): Reply {
-    return render(deps.answerer.answer(text, { now }));
+  function answer(text: string, now: Date, m?: ValidInbound): Reply {
+    const a = deps.answerer.answer(text, { now });
+    return m ? rated(render(a), a, m, now) : render(a);
+  }
+
+  /** An answer to a question gets 👍/👎 buttons carrying its logged id (every channel renders choices). */
+  function rated(reply: Reply, a: Answer, m: ValidInbound, now: Date): Reply {
+    if (!deps.feedback || (a.intent !== 'offtopic' && CONVERSATIONAL_INTENTS.includes(a.intent))) return reply;
+    const id = deps.feedback.log(a, { channel: m.channel, userId: m.userId }, now);
+    const en = a.lang === 'en';
+    return {
+      ...reply,
+      choices: [
+        [
+          { label: en ? '👍 Helpful' : '👍 有用', value: `rate-answer:up:${id}` },
+          { label: en ? '👎 Not helpful' : '👎 没用', value: `rate-answer:down:${id}` },
+        ],
+      ],
+    };
   }
 
   /** An answer as a chat message, its sources under it. */
@@ -354,6 +378,14 @@ export function createDialog(deps: DialogDeps): Dialog {
       const reply = t && !lookups.allowed(m, now) ? lookups.refusal(lang) : statusOf(m, actor, t);
       return state.flow === 'report' ? [reply, prompt(state as ReportState, ctx)] : [reply];
     }
+    if (choice?.startsWith('rate-answer:')) {
+      const [, v, id] = choice.split(':');
+      if (!deps.feedback || (v !== 'up' && v !== 'down') || !/^\d{1,12}$/.test(id ?? '')) return [{ text: '这个按钮已失效。' }];
+      const r = deps.feedback.rate(Number(id), { channel: m.channel, userId: m.userId }, v, now);
+      if (r === 'unknown') return [{ text: '这个按钮已失效。' }];
+      if (r === 'again') return [{ text: '已记录过您的评价，谢谢。' }];
+      return [{ text: v === 'up' ? '谢谢您的反馈！' : '谢谢反馈。这个问题已转给工作人员，他们会补充更准确的答案。' }];
+    }
     if (choice?.startsWith('rate:')) {
       const [, t, v] = choice.split(':');
       return [v === 'yes' ? rate(m, actor, t ?? null, true, null, now) : askWhy(m, t ?? null, now)];
@@ -380,6 +412,12 @@ export function createDialog(deps: DialogDeps): Dialog {
       const [, action, t] = choice.split(':');
       const name = Object.entries(COMMAND_ACTIONS).find(([, a]) => a === action)?.[0] ?? '';
       return officialCommand(name, t ?? '', m, actor, now) ?? [];
+    }
+    if (cmdName === 'desk') {
+      if (actor.role !== 'official' && actor.role !== 'admin') return [{ text: '工作台仅限办理单位工作人员使用。' }];
+      if (m.chatType === 'group') return [{ text: '登录链接只能在私聊中发送，请私聊我发送 /desk。' }];
+      const link = deps.deskLink?.(actor, now) ?? null;
+      return [{ text: link ? `工作台一次性登录链接（仅可使用一次，请勿转发）：\n${link}` : '工作台未启用。' }];
     }
     if (cmdName) {
       const r = officialCommand(cmdName, cmdRest, m, actor, now);
@@ -425,7 +463,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       }
       if (!choice && looksLikeQuestion(text, s.step)) {
         // A question in the middle is answered; the draft stays where it was.
-        return [answer(text, now), { text: say.stillFilling }, prompt(s, ctx)];
+        return [answer(text, now, m), { text: say.stillFilling }, prompt(s, ctx)];
       }
       const r = stepReport(s, m, ctx);
       if (r.submit) return fileReport(m, s, r.submit, now);
@@ -469,7 +507,7 @@ export function createDialog(deps: DialogDeps): Dialog {
         : { flow: 'idle' },
       now,
     );
-    return [render(a)];
+    return [rated(render(a), a, m, now)];
   }
 
   const handleTx = deps.db.transaction((m: ValidInbound, now: Date): DialogResult => {

@@ -106,10 +106,8 @@ interface Compiled {
   cueSections: Array<{ section: IntentCueSection; cue: string }>;
   districts: string[];
   actPattern: RegExp;
-  /** One pattern per intent cue section; one for every answer-type cue, longest first. */
+  /** One pattern per intent cue section. */
   sectionPatterns: Array<[IntentCueSection, RegExp]>;
-  typePattern: RegExp;
-  typeOf: Map<string, AnswerType>;
 }
 
 /** A pattern matching any of the cues: Han cues anywhere, Latin cues as whole words; longest first. */
@@ -142,13 +140,8 @@ function compile(lexicon: Lexicon): Compiled {
   const sectionPatterns = [...lexicon.intentCues]
     .filter(([section]) => section !== 'verb')
     .map(([section, cues]) => [section, anyOf(cues)] as [IntentCueSection, RegExp]);
-  const typeOf = new Map<string, AnswerType>();
-  for (const { cue, type } of typeCues) if (!typeOf.has(cue)) typeOf.set(cue, type);
-  const typePattern = anyOf([...typeOf.keys()], 'g');
   return {
     sectionPatterns,
-    typePattern,
-    typeOf,
     actPattern,
     synonyms,
     canonicals,
@@ -350,11 +343,12 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         glossed.push(zh);
       }
     }
-    for (const m of rest.matchAll(lex.typePattern)) {
-      const type = lex.typeOf.get(m[0]);
-      if (type && !types.includes(type)) types.push(type);
+    // Longest cue first, wherever it stands ("要在哪一年": 哪一年 before 在哪).
+    for (const { cue, type } of lex.typeCues) {
+      if (!hasCue(rest, cue)) continue;
+      if (!types.includes(type)) types.push(type);
+      rest = LATIN.test(cue) ? rest.replace(WORD_PATTERNS.get(cue) as RegExp, ' ') : rest.split(cue).join(' ');
     }
-    rest = rest.replace(lex.typePattern, ' ');
     // "咋个收", "怎么治", "如何开展": how a thing is done.
     if (!types.some((t) => t !== 'yesno') && /(咋个|怎么|怎样|如何|咋)(?!样|办|回事|说|讲|看)\p{Script=Han}/u.test(normalized))
       types.push('measure');
