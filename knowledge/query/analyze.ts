@@ -9,6 +9,7 @@
 import { isMostlyLatin, normalize } from '../../core/text.js';
 import { docNumbersIn } from '../evidence/statements.js';
 import type { AnswerType, IntentCueSection, Lexicon } from '../lexicon.js';
+import { repairTypos } from '../search/query.js';
 import { tokensOfNormalized } from '../search/tokenizer.js';
 import type { Segmenter, TaggedWord } from './segment.js';
 
@@ -176,23 +177,6 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
   const maxIdf = Math.log(1 + vocab.size);
   const known = (g: string) => vocab.df(g) > 0;
 
-  /** Replaces characters of unknown bigrams by their confusable partner when that makes them known. */
-  function repairTypos(n: string): string {
-    const chars = [...n];
-    for (let i = 0; i < chars.length; i++) {
-      const c = chars[i] as string;
-      const fix = lexicon.confusables.get(c);
-      if (!fix) continue;
-      const l = i > 0 ? `${chars[i - 1]}${c}` : null;
-      const r = i + 1 < chars.length ? `${c}${chars[i + 1]}` : null;
-      const unknownNow = (l === null || !known(l)) && (r === null || !known(r));
-      const fl = i > 0 ? `${chars[i - 1]}${fix}` : null;
-      const fr = i + 1 < chars.length ? `${fix}${chars[i + 1]}` : null;
-      if (unknownNow && ((fl !== null && known(fl)) || (fr !== null && known(fr)))) chars[i] = fix;
-    }
-    return chars.join('');
-  }
-
   function term(text: string, forms: string[], tag: string): Term {
     const grams = forms.map((f) => tokensOfNormalized(f));
     const all = grams.flat();
@@ -317,7 +301,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
   function analyze(question: string): Query {
     const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
     let normalized = normalize(question).replace(/\s+/g, ' ').trim();
-    if (lang === 'zh') normalized = repairTypos(normalized);
+    if (lang === 'zh') normalized = repairTypos(normalized, lexicon, known);
     const types: AnswerType[] = [];
     const cues = new Set<IntentCueSection>();
     // Cue words inside the documents' own terms do not count ("黑臭水体" is no smell reported).

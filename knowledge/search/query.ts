@@ -44,7 +44,7 @@ function englishToChinese(n: string, lexicon: Lexicon): { text: string; terms: s
 }
 
 /** Replaces characters of unknown bigrams by their confusable partner when that makes them known. */
-function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary): string {
+export function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary): string {
   const chars = [...n];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;

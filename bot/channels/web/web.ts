@@ -12,12 +12,14 @@
  * Photos are accepted only from a session that is filing a report, checked by their first bytes
  * (JPEG, PNG or WebP), at most `maxPhotos` per report, and stored under a quota.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { reportLimits } from '../../../cases/validate.js';
 import { freeBytes } from '../../../core/disk.js';
+import { imageType } from '../../../core/image.js';
 import { projectPath } from '../../../core/paths.js';
 import type { ChatStore } from '../../../store/chats.js';
 import { isBusy } from '../../../store/db.js';
@@ -95,16 +97,6 @@ export const webDefaults: WebLimits = {
   sessionsPerHourPerAddress: 60,
   signInsPer15MinPerAddress: 10,
 };
-
-/** What the file's first bytes say it is: JPEG, PNG or WebP, else null. */
-export function imageType(b: Buffer): { ext: string; mime: string } | null {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { ext: 'jpg', mime: 'image/jpeg' };
-  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
-    return { ext: 'png', mime: 'image/png' };
-  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP')
-    return { ext: 'webp', mime: 'image/webp' };
-  return null;
-}
 
 /** A message that would bind a role (an invite code): only a signed-in web session may send it. */
 export function isJoinAttempt(text: string | undefined): boolean {
