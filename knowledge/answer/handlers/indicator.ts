@@ -16,20 +16,39 @@ import type { Answer } from '../types.js';
 /** One measure of a document's indicator tables: the rows (in any table) that share its name. */
 export interface Measure {
   name: string;
+  /** The bigrams of the normalised name. */
+  grams: Set<string>;
   document: string;
   rows: Array<{ ind: DocIndicator; index: number }>;
   /** Every stated value: year, whether it is a current value or a target, and the value as written. */
   entries: Array<{ year: number; kind: 'current' | 'target'; value: string; ind: DocIndicator; index: number }>;
 }
 
-/** The indicators of the documents in scope, grouped by measure. */
+/** Measures by knowledge base: grouping and normalising names once, not per question. */
+const measureCache = new WeakMap<object, Measure[]>();
+
+/** The indicators of the documents in scope, grouped by measure (built once per knowledge base). */
 export function measures(c: AnswerContext): Measure[] {
+  let all = measureCache.get(c.deps.kb);
+  if (!all) {
+    all = groupMeasures(c.deps.kb.indicators);
+    measureCache.set(c.deps.kb, all);
+  }
+  return c.documents ? all.filter((m) => c.documents?.has(m.document)) : all;
+}
+
+function groupMeasures(indicators: DocIndicator[]): Measure[] {
   const byKey = new Map<string, Measure>();
-  c.deps.kb.indicators.forEach((ind, index) => {
-    if (c.documents && !c.documents.has(ind.document)) return;
+  indicators.forEach((ind, index) => {
     const name = indicatorName(ind);
     const key = `${ind.document}\u0000${normalize(name)}`;
-    const m = byKey.get(key) ?? { name, document: ind.document, rows: [], entries: [] };
+    const m = byKey.get(key) ?? {
+      name,
+      grams: new Set(tokensOfNormalized(normalize(name))),
+      document: ind.document,
+      rows: [],
+      entries: [],
+    };
     byKey.set(key, m);
     m.rows.push({ ind, index });
     const add = (e: Measure['entries'][number]) => {
@@ -51,7 +70,7 @@ export function findMeasure(c: AnswerContext): Measure | null {
   const qGrams = new Set(terms.flatMap((t) => t.grams.flat()));
   let best: { m: Measure; score: number } | null = null;
   for (const m of measures(c)) {
-    const name = new Set(tokensOfNormalized(normalize(m.name)));
+    const name = m.grams;
     if (name.size === 0) continue;
     let covered = 0;
     for (const t of terms)

@@ -23,8 +23,19 @@ export function isOnlyCue(normalized: string, cues: string[], functionWords: Map
     }
   }
   if (!hit) return false;
-  for (const w of [...functionWords.keys()].sort((a, b) => b.length - a.length)) if (rest.includes(w)) rest = rest.split(w).join('');
+  for (const w of longestFirst(functionWords)) if (rest.includes(w)) rest = rest.split(w).join('');
   return rest.length <= slack;
+}
+
+const sortedWords = new WeakMap<Map<string, string>, string[]>();
+/** The function words, longest first (sorted once per lexicon). */
+function longestFirst(words: Map<string, string>): string[] {
+  let list = sortedWords.get(words);
+  if (!list) {
+    list = [...words.keys()].sort((a, b) => b.length - a.length);
+    sortedWords.set(words, list);
+  }
+  return list;
 }
 
 /** "老师好", "领导好，想问几个问题": a greeting that opens with a form of address. */

@@ -136,6 +136,17 @@ function listSection(c: AnswerContext, d: ParsedDocument, s: PlanSection): Answe
   return answerOf(c, 'measure', items.length > 0, withinLength([head, items.join('；'), cite]), [src]);
 }
 
+const titles = new WeakMap<PlanSection, string>();
+/** A section's title, normalised once. */
+function titleOf(s: PlanSection): string {
+  let t = titles.get(s);
+  if (t === undefined) {
+    t = normalize(s.title).replace(/[。，,]/g, '');
+    titles.set(s, t);
+  }
+  return t;
+}
+
 /** Chapters by number, sections by a title the question quotes. */
 function sections(c: AnswerContext): Answer | null {
   const n = c.query.normalized;
@@ -158,7 +169,7 @@ function sections(c: AnswerContext): Answer | null {
     const total = known.reduce((a, t) => a + t.weight, 0);
     let best: { s: PlanSection; len: number } | null = null;
     for (const s of d.plan.sections) {
-      const title = normalize(s.title).replace(/[。，,]/g, '');
+      const title = titleOf(s);
       if (s.inferred || title.length < 3 || !n.includes(title)) continue;
       const grams = new Set(tokensOfNormalized(title));
       const covered = known.filter((t) => t.grams.flat().every((g) => grams.has(g) || g.length === 1)).reduce((a, t) => a + t.weight, 0);
