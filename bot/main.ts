@@ -13,7 +13,8 @@ import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
 import { createLedger } from '../jobs/ledger.js';
 import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
-import { readStoredPhoto } from '../store/photos.js';
+import { hasPhotoFile, readStoredPhoto, storePhotoFile } from '../store/photos.js';
+import { createWeComCardStore } from '../store/wecom-cards.js';
 import { type App, createApp, createAppJobs, dataCorpusDir } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
 import { createWebChannel } from './channels/web/web.js';
@@ -48,6 +49,8 @@ export interface StartOptions {
   /** Free bytes on the data disk (tests simulate a full disk). */
   freeBytes?: (path: string) => number | null;
 }
+
+const uploadDirOf = (config: Config) => config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads');
 
 /** Starts the assistant. */
 export async function startAssistant(config: Config, opts: StartOptions = {}): Promise<Running> {
@@ -103,6 +106,15 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
         delivery: app.delivery,
         outbox: app.outbox,
         choices: app.choices,
+        // Issue 12: choices as template cards; images downloaded into the store on receipt.
+        cards: createWeComCardStore(app.db),
+        photos: {
+          has: (ref) => hasPhotoFile(app.db, ref),
+          save: (ref, bytes, now) => storePhotoFile(app.db, uploadDirOf(config), ref, bytes, config.UPLOAD_MAX_MB * 1048576, now),
+          read: (ref) => readStoredPhoto(app.db, uploadDirOf(config), ref),
+        },
+        maxPhotoBytes: config.UPLOAD_MAX_MB * 1048576,
+        lang: (userId) => app.chats.lang('wecom', userId),
         maxSkewSeconds: config.WECOM_MAX_CLOCK_SKEW_SECONDS,
         clock,
         log: (l) => log(l, 'warn'),

@@ -1,6 +1,8 @@
 /**
- * A fake WeCom server API on 127.0.0.1 (gettoken, message/send, webhook/send), and helpers that
- * play WeCom's side of the callback: encrypting and signing messages as WeCom would.
+ * A fake WeCom server API on 127.0.0.1 (gettoken, message/send — text, markdown, template cards
+ * within WeCom's limits, images —, message/update_template_card, media/get, media/upload,
+ * webhook/send), and helpers that play WeCom's side of the callback: encrypting and signing
+ * messages as WeCom would, template card clicks included.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +29,10 @@ export interface FakeWeCom {
   tokensIssued: number;
   /** Makes the next sends answer with this errcode. */
   failNext(errcode: number, n?: number): void;
+  /** Media WeCom holds (what a user sent; what was uploaded), by media_id. */
+  media: Map<string, { bytes: Buffer; contentType: string }>;
+  /** A card click: the callback XML WeCom sends, with a fresh response code (good once). */
+  clickXml(from: string, taskId: string, key: string): string;
   waitFor(pred: (c: WeComCall) => boolean, ms?: number): Promise<WeComCall>;
   close(): Promise<void>;
 }
@@ -35,15 +41,24 @@ export interface FakeWeCom {
 export async function startFakeWeCom(): Promise<FakeWeCom> {
   const calls: WeComCall[] = [];
   const fail: number[] = [];
-  const state = { tokensIssued: 0 };
+  const state = { tokensIssued: 0, uploads: 0, codes: 0 };
+  const media = new Map<string, { bytes: Buffer; contentType: string }>();
+  const taskIds = new Set<string>();
+  const responseCodes = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const query = Object.fromEntries(url.searchParams);
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const rawBytes = Buffer.concat(chunks);
+      const multipart = /^multipart\/form-data/.test(req.headers['content-type'] ?? '');
+      const raw = multipart ? '' : rawBytes.toString('utf8');
+      const body = multipart
+        ? parseUpload(rawBytes, req.headers['content-type'] ?? '')
+        : raw
+          ? (JSON.parse(raw) as Record<string, unknown>)
+          : {};
       const send = (d: unknown) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(d));
@@ -56,9 +71,43 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
       calls.push({ path: url.pathname, query, body });
       const code = fail.shift();
       if (code !== undefined) return send({ errcode: code, errmsg: 'injected' });
+      const tokenOk = query.access_token === `TOKEN${state.tokensIssued}`;
+      if (url.pathname.startsWith('/cgi-bin/') && url.pathname !== '/cgi-bin/webhook/send' && !tokenOk)
+        return send({ errcode: 42001, errmsg: 'access_token expired' });
       if (url.pathname === '/cgi-bin/message/send') {
-        if (query.access_token !== `TOKEN${state.tokensIssued}`) return send({ errcode: 42001, errmsg: 'access_token expired' });
+        if (body.msgtype === 'template_card') {
+          const card = body.template_card as { card_type?: string; task_id?: string; button_list?: Array<{ key?: string; text?: string }> };
+          const buttons = card.button_list ?? [];
+          // WeCom's limits: a unique task id of [A-Za-z0-9_-@] ≤ 128 bytes, 1–6 buttons with distinct keys ≤ 1024 bytes.
+          if (card.card_type !== 'button_interaction' || !/^[\w\-@]{1,128}$/.test(card.task_id ?? ''))
+            return send({ errcode: 40058, errmsg: 'invalid task_id' });
+          if (taskIds.has(card.task_id as string)) return send({ errcode: 40058, errmsg: 'duplicate task_id' });
+          if (buttons.length < 1 || buttons.length > 6 || new Set(buttons.map((b) => b.key)).size !== buttons.length)
+            return send({ errcode: 40058, errmsg: 'invalid button_list' });
+          if (buttons.some((b) => !b.text || !b.key || Buffer.byteLength(b.key) > 1024))
+            return send({ errcode: 40058, errmsg: 'invalid button' });
+          taskIds.add(card.task_id as string);
+        }
+        if (body.msgtype === 'image' && !media.has(String((body.image as { media_id?: string })?.media_id)))
+          return send({ errcode: 40007, errmsg: 'invalid media_id' });
         return send({ errcode: 0, errmsg: 'ok', msgid: `m${calls.length}` });
+      }
+      if (url.pathname === '/cgi-bin/message/update_template_card') {
+        const code = String(body.response_code ?? '');
+        if (!responseCodes.delete(code)) return send({ errcode: 40001, errmsg: 'invalid response_code' });
+        return send({ errcode: 0, errmsg: 'ok' });
+      }
+      if (url.pathname === '/cgi-bin/media/get') {
+        const m = media.get(query.media_id ?? '');
+        if (!m) return send({ errcode: 40007, errmsg: 'invalid media_id' });
+        res.writeHead(200, { 'content-type': m.contentType, 'content-length': m.bytes.length });
+        return res.end(m.bytes);
+      }
+      if (url.pathname === '/cgi-bin/media/upload') {
+        if (query.type !== 'image' || !(body.bytes instanceof Buffer)) return send({ errcode: 40004, errmsg: 'invalid media' });
+        const id = `UPLOADED_${++state.uploads}`;
+        media.set(id, { bytes: body.bytes, contentType: String(body.contentType) });
+        return send({ errcode: 0, errmsg: 'ok', type: 'image', media_id: id, created_at: String(Math.floor(Date.now() / 1000)) });
       }
       if (url.pathname === '/cgi-bin/webhook/send') return send({ errcode: 0, errmsg: 'ok' });
       return send({ errcode: 404, errmsg: 'no such api' });
@@ -73,6 +122,12 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
     },
     failNext(errcode, n = 1) {
       for (let i = 0; i < n; i++) fail.push(errcode);
+    },
+    media,
+    clickXml(from, taskId, key) {
+      const code = `RC${++state.codes}_${Math.floor(Math.random() * 1e9)}`;
+      responseCodes.add(code);
+      return cardEventXml(from, taskId, key, code);
     },
     waitFor(pred, ms = 10_000) {
       return new Promise((resolve, reject) => {
@@ -116,4 +171,46 @@ export function callbackRequest(xml: string, settings = SAMPLE, at = Date.now())
     query: `msg_signature=${sig}&timestamp=${timestamp}&nonce=${nonce}`,
     body: `<xml><ToUserName><![CDATA[${settings.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
   };
+}
+
+/** The part named "media" of a multipart upload: its bytes, content type and file name. */
+function parseUpload(raw: Buffer, contentType: string): Record<string, unknown> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return {};
+  const delim = Buffer.from(`--${b}`);
+  let at = raw.indexOf(delim);
+  while (at >= 0) {
+    const next = raw.indexOf(delim, at + delim.length);
+    if (next < 0) break;
+    const part = raw.subarray(at + delim.length + 2, next - 2);
+    const headEnd = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, headEnd).toString('utf8');
+    if (/name="media"/.test(head)) {
+      return {
+        bytes: Buffer.from(part.subarray(headEnd + 4)),
+        contentType: /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? 'application/octet-stream',
+        filename: /filename="([^"]*)"/.exec(head)?.[1] ?? '',
+      };
+    }
+    at = next;
+  }
+  return {};
+}
+
+/** The XML of a template card click (event template_card_event), as WeCom builds it. */
+export function cardEventXml(from: string, taskId: string, key: string, responseCode: string, corpId = SAMPLE.corpId): string {
+  const fields = {
+    MsgType: 'event',
+    Event: 'template_card_event',
+    EventKey: key,
+    TaskId: taskId,
+    CardType: 'button_interaction',
+    ResponseCode: responseCode,
+    AgentID: '1000002',
+  };
+  const body = Object.entries(fields)
+    .map(([k, v]) => `<${k}><![CDATA[${v}]]></${k}>`)
+    .join('');
+  return `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>${body}</xml>`;
 }

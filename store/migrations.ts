@@ -452,4 +452,18 @@ export const MIGRATIONS: Migration[] = [
      revoked_at TEXT
    ) STRICT;`,
   // --- end of issue 10 (desk) ---
+
+  // --- issue 12 rest ---
+  // 9: WeCom template cards sent for choices. A click names only the card's task id and the
+  // button's key, so the card's user and buttons are kept to check the click and to show the
+  // chosen label; a card is answered once (`chosen_at`).
+  `CREATE TABLE wecom_cards (
+     task_id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     choices TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     chosen_value TEXT,
+     chosen_at TEXT
+   ) STRICT;`,
+  // --- end of issue 12 rest ---
 ];

@@ -4,7 +4,8 @@
  * `photo_files` by their channel reference. Only bytes that are really JPEG, PNG or WebP are kept
  * or served.
  */
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { imageType } from '../core/image.js';
 import type { Db } from './db.js';
@@ -36,4 +37,36 @@ export function readStoredPhoto(db: Db, uploadDir: string, ref: string): { bytes
   } catch {
     return null;
   }
+}
+
+/** Whether a channel reference already has a stored file (a redelivered message is not downloaded again). */
+export function hasPhotoFile(db: Db, ref: string): boolean {
+  return db.prepare('SELECT 1 FROM photo_files WHERE ref = ?').pluck().get(ref) !== undefined;
+}
+
+/**
+ * Keeps the bytes of a photo received on another channel (a downloaded WeCom image) as a file under
+ * the upload folder, recorded under its channel reference. Refused — and nothing written — unless
+ * the bytes really are a JPEG, PNG or WebP image of at most `maxBytes`. The file is written under a
+ * temporary name and renamed, so a crash never leaves half a photo under its real name.
+ */
+export function storePhotoFile(
+  db: Db,
+  uploadDir: string,
+  ref: string,
+  bytes: Buffer,
+  maxBytes: number,
+  now: Date,
+): { ok: true; file: string } | { ok: false; reason: 'not_image' | 'too_large' } {
+  if (bytes.length > maxBytes) return { ok: false, reason: 'too_large' };
+  const kind = imageKind(bytes);
+  if (!kind || bytes.length < 16) return { ok: false, reason: 'not_image' };
+  const prefix = ref.slice(0, ref.indexOf(':') + 1).replace(/[^a-z]/g, '') || 'photo';
+  const file = `${prefix}-${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.${kind.ext}`;
+  mkdirSync(uploadDir, { recursive: true });
+  const tmp = join(uploadDir, `.${file}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, join(uploadDir, file));
+  recordPhotoFile(db, ref, file, kind.mime, bytes.length, now);
+  return { ok: true, file };
 }

@@ -179,6 +179,9 @@ export const en: Messages = {
     chooseHint: '(reply with the number to choose)',
     locationHint: '(you can also send a location: tap "+" → "Location")',
     chosen: (label) => `Chosen: ${label}`,
+    cardTitle: 'Please choose',
+    photoRefused: (mb) =>
+      `This file was not kept: only JPEG, PNG or WebP photos of at most ${mb} MB are accepted. Please send the photo again.`,
   },
   telegram: {
     sendLocation: '📍 Send my location',

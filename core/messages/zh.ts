@@ -176,6 +176,8 @@ export const zh = {
     chooseHint: '（回复序号即可选择）',
     locationHint: '（也可以发送位置：点“+”→“位置”）',
     chosen: (label: string) => `已选择：${label}`,
+    cardTitle: '请选择',
+    photoRefused: (mb: number) => `这个文件没有保存：只能接收 JPEG、PNG 或 WebP 格式、不超过 ${mb}MB 的照片。请重新拍照发送。`,
   },
   telegram: {
     sendLocation: '📍 发送当前位置',

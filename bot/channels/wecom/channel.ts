@@ -13,15 +13,18 @@
  * message/send, and stays in the outbox for the dispatcher when WeCom cannot be reached. A
  * redelivered MsgId is not handled again, but its reply is sent again if it is still owed.
  */
+import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { type Lang, messages } from '../../../core/messages/index.js';
 import { dispatchDefaults, type Sender } from '../../../jobs/dispatch.js';
 import { toWeComMarkdown } from '../../../jobs/render.js';
 import type { ChoiceStore } from '../../../store/choices.js';
 import type { OutboxMessage, OutboxStore } from '../../../store/outbox.js';
-import type { Delivery } from '../../delivery.js';
+import type { WeComCardStore } from '../../../store/wecom-cards.js';
+import { type Delivery, type OwedMessage, replyKeyPrefix } from '../../delivery.js';
 import type { Choice, Inbound, Reply } from '../../dialog/types.js';
-import type { WeComClient, WeComTarget } from './client.js';
+import { WeComApiError, type WeComClient, WeComMediaTooLarge, type WeComTarget } from './client.js';
 import { decrypt, extractEncrypt, verifySignature } from './crypto.js';
 
 /** How far a callback's timestamp may be from our clock, by default (seconds). */
@@ -51,12 +54,43 @@ export interface WeComChannelOptions {
   choices: ChoiceStore;
   /** How far a callback's timestamp may be from our clock (seconds). */
   maxSkewSeconds?: number;
+  /** Template cards sent for choices (without it, choices are always a numbered list). */
+  cards?: WeComCardStore;
+  /** Case photos kept as files: received images are downloaded into it, `/photos` reads from it. */
+  photos?: PhotoFiles;
+  /** Largest photo downloaded (bytes). */
+  maxPhotoBytes?: number;
+  /** The language a user writes in (for the card's title, the chosen label, a refused photo). */
+  lang?: (userId: string) => Lang | null;
   clock?: () => Date;
   log?: (line: string) => void;
 }
 
 // Parses only decrypted, authenticated payloads.
 const parser = new XMLParser({ parseTagValue: false, trimValues: true, processEntities: false });
+
+/** Case photos kept as files, by their channel reference ("wecom:<media id>"). */
+export interface PhotoFiles {
+  has(ref: string): boolean;
+  save(ref: string, bytes: Buffer, now: Date): { ok: true } | { ok: false; reason: 'not_image' | 'too_large' };
+  read(ref: string): { bytes: Buffer; mime: string } | null;
+}
+
+/** WeCom's limits of a button_interaction card. */
+export const CARD_LIMITS = { buttons: 6, keyBytes: 1024, subtitleChars: 160, replaceNameChars: 20 };
+
+/** Whether buttons fit on one button_interaction card: 1–6, distinct keys of at most 1 KB. */
+export function fitsCard(choices: Choice[]): boolean {
+  return (
+    choices.length >= 1 &&
+    choices.length <= CARD_LIMITS.buttons &&
+    new Set(choices.map((c) => c.value)).size === choices.length &&
+    choices.every((c) => c.label.length > 0 && c.value.length > 0 && Buffer.byteLength(c.value) <= CARD_LIMITS.keyBytes)
+  );
+}
+
+/** The reference a WeCom image is kept under in a case (and its stored file). */
+export const wecomPhotoRef = (mediaId: string) => `wecom:${mediaId}`;
 
 /** A decrypted WeCom message, validated. */
 export const messageSchema = z
@@ -73,6 +107,10 @@ export const messageSchema = z
     Location_Y: z.coerce.number().optional(),
     Label: z.string().optional(),
     Event: z.string().optional(),
+    EventKey: z.string().optional(),
+    TaskId: z.string().optional(),
+    ResponseCode: z.string().optional(),
+    CardType: z.string().optional(),
   })
   .loose();
 
@@ -94,6 +132,30 @@ export function renderReplies(replies: Reply[]): { text: string; choices: Choice
     return `${r.text}\n${list}${r.requestLocation ? '\n（也可以发送位置：点“+”→“位置”）' : ''}`;
   });
   return { text: parts.join('\n\n'), choices };
+}
+
+/**
+ * The owed message(s) for the replies: one text. When the buttons come from one reply and fit on a
+ * card, the text is kept without the numbered list and the buttons travel with it (sent as a card,
+ * or as the numbered list when the card cannot be sent); otherwise the numbered list is in the text.
+ */
+export function shapeReplies(replies: Reply[], cards: boolean): OwedMessage[] {
+  if (!replies.length) return [];
+  const photos = replies.flatMap((r) => r.photos ?? []);
+  const withChoices = replies.filter((r) => (r.choices ?? []).flat().length > 0);
+  const one = withChoices.length === 1 ? (withChoices[0] as Reply) : null;
+  const flat = one ? (one.choices ?? []).flat() : [];
+  if (cards && one && fitsCard(flat)) {
+    return [
+      {
+        text: replies.map((r) => r.text).join('\n\n'),
+        choices: [flat],
+        ...(one.requestLocation ? { requestLocation: true } : {}),
+        ...(photos.length ? { photos } : {}),
+      },
+    ];
+  }
+  return [{ text: renderReplies(replies).text, ...(photos.length ? { photos } : {}) }];
 }
 
 /** Creates the WeCom channel. */
@@ -123,11 +185,17 @@ export function createWeComChannel(o: WeComChannelOptions) {
         return byLabel ? { ...base, choice: byLabel.value } : { ...base, text };
       }
       case 'image':
-        return m.MediaId ? { ...base, photos: [m.MediaId] } : null;
+        return m.MediaId ? { ...base, photos: [wecomPhotoRef(m.MediaId)] } : null;
       case 'location':
         return { ...base, location: { lat: m.Location_X ?? Number.NaN, lon: m.Location_Y ?? Number.NaN, label: m.Label ?? null } };
-      case 'event':
-        return m.Event === 'subscribe' ? { ...base, text: '/start' } : null;
+      case 'event': {
+        if (m.Event === 'subscribe') return { ...base, text: '/start' };
+        if (m.Event !== 'template_card_event' || !m.TaskId || !m.EventKey) return null;
+        // Only a button the card had, clicked by the user it was sent to; one choice per card.
+        const card = o.cards?.get(m.TaskId);
+        if (!card || card.userId !== m.FromUserName || !card.choices.some((c) => c.value === m.EventKey)) return null;
+        return { ...base, messageId: `card:${m.TaskId}`, choice: m.EventKey };
+      }
       default:
         return { ...base, text: '' };
     }
@@ -151,7 +219,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
         return;
       }
       try {
-        await o.client.sendText({ touser: user }, m.text);
+        await sendMessage({ touser: user }, m, user);
         o.outbox.markSent(m.id, now);
       } catch (e) {
         // Not lost: the dispatcher retries it with backoff.
@@ -163,6 +231,111 @@ export function createWeComChannel(o: WeComChannelOptions) {
         return;
       }
     }
+  }
+
+  const say = (user: string | undefined) => messages((user && o.lang?.(user)) || 'zh');
+
+  /**
+   * Sends a text with its buttons: a button_interaction card when they fit (its task id kept, so a
+   * click can be checked), else — or when WeCom refuses the card with an error code — the numbered
+   * list. A text longer than a card's subtitle goes first as its own message.
+   */
+  async function sendWithChoices(
+    client: WeComClient,
+    to: WeComTarget,
+    text: string,
+    choices: Choice[][] | null | undefined,
+    requestLocation: boolean,
+    user: string | undefined,
+  ): Promise<void> {
+    const flat = (choices ?? []).flat();
+    if (o.cards && to.touser && fitsCard(flat)) {
+      const m = say(user);
+      const long = text.length > CARD_LIMITS.subtitleChars;
+      const taskId = `rc_${randomBytes(12).toString('hex')}`;
+      o.cards.put(taskId, to.touser, flat, clock());
+      try {
+        if (long) await client.sendText(to, text);
+        await client.sendTemplateCard(to, {
+          card_type: 'button_interaction',
+          main_title: { title: m.wecom.cardTitle },
+          ...(long ? {} : { sub_title_text: text }),
+          task_id: taskId,
+          button_list: flat.map((c) => ({ text: c.label, style: 1, key: c.value })),
+        });
+        if (requestLocation) await client.sendText(to, m.wecom.locationHint);
+        return;
+      } catch (e) {
+        if (!(e instanceof WeComApiError)) throw e;
+        log(`wecom: card refused (errcode ${e.errcode}), sent as a numbered list`);
+        if (long) {
+          // The text went out already: only the list follows.
+          await client.sendText(to, renderReplies([{ text: m.wecom.cardTitle, choices: [flat], requestLocation }]).text);
+          return;
+        }
+      }
+    }
+    const body = flat.length ? renderReplies([{ text, choices: [flat], requestLocation }]).text : text;
+    await client.sendText(to, body);
+  }
+
+  /** A case's photos for an official: the stored file uploaded again, else the WeCom media while valid. */
+  async function sendPhotos(client: WeComClient, to: WeComTarget, photos: string[], user: string | undefined): Promise<void> {
+    let missing = 0;
+    for (const p of photos) {
+      const ref = p.slice(p.indexOf('#') + 1);
+      const stored = o.photos?.read(ref) ?? null;
+      try {
+        if (stored) {
+          const ext = stored.mime.split('/')[1] ?? 'jpg';
+          await client.sendImage(to, await client.uploadImage(stored.bytes, stored.mime, `photo.${ext}`));
+        } else if (ref.startsWith('wecom:')) await client.sendImage(to, ref.slice(6));
+        else missing++;
+      } catch (e) {
+        if (!(e instanceof WeComApiError)) throw e;
+        log(`wecom: a case photo could not be sent: ${e.message}`);
+        missing++;
+      }
+    }
+    if (missing) await client.sendText(to, say(user).photos.expired);
+  }
+
+  async function sendMessage(
+    to: WeComTarget,
+    m: Pick<OutboxMessage, 'text' | 'choices' | 'requestLocation' | 'photos'>,
+    user: string | undefined,
+  ): Promise<void> {
+    const client = o.client as WeComClient;
+    await sendWithChoices(client, to, m.text, m.choices, m.requestLocation, user);
+    if (m.photos?.length) await sendPhotos(client, to, m.photos, user);
+  }
+
+  /**
+   * A received image is downloaded into the store at once (WeCom keeps media three days): "stored",
+   * or "kept" by its media id when WeCom cannot be reached, or "refused" when the bytes are not a
+   * JPEG/PNG/WebP image or too large — then nothing is stored and the photo is not attached.
+   */
+  async function download(mediaId: string, now: Date): Promise<'stored' | 'kept' | 'refused'> {
+    const ref = wecomPhotoRef(mediaId);
+    if (!o.photos || !o.client) return 'kept';
+    if (o.photos.has(ref)) return 'stored';
+    try {
+      const { bytes } = await o.client.getMedia(mediaId, o.maxPhotoBytes ?? 5 * 1048576);
+      const r = o.photos.save(ref, bytes, now);
+      if (!r.ok) log(`wecom: a received image was refused (${r.reason})`);
+      return r.ok ? 'stored' : 'refused';
+    } catch (e) {
+      if (e instanceof WeComMediaTooLarge) return 'refused';
+      log(`wecom: a received image stays with WeCom (media_id): ${e instanceof Error ? e.message : String(e)}`);
+      return 'kept';
+    }
+  }
+
+  function schedule(work: () => Promise<void>): void {
+    const p = work()
+      .catch((e) => log(`wecom: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => pending.delete(p));
+    pending.add(p);
   }
 
   async function handle(req: CallbackRequest): Promise<CallbackResponse> {
@@ -194,17 +367,48 @@ export function createWeComChannel(o: WeComChannelOptions) {
     const inbound = toInbound(message);
     if (!inbound) return { status: 200, body: 'success' };
     const user = message.FromUserName;
+    if (message.MsgType === 'image' && message.MediaId && (await download(message.MediaId, now)) === 'refused') {
+      // Not a photo: nothing stored or attached; the sender is told (owed like any reply).
+      const prefix = replyKeyPrefix(inbound) ?? `reply:${randomBytes(16).toString('hex')}:`;
+      o.outbox.enqueue(
+        {
+          dedupeKey: `${prefix}000`,
+          channel: 'wecom',
+          chatId: user,
+          kind: 'reply',
+          text: say(user).wecom.photoRefused(Math.round((o.maxPhotoBytes ?? 5 * 1048576) / 1048576)),
+          notBefore: new Date(now.getTime() + 60_000),
+        },
+        now,
+      );
+      const toSend = o.outbox.byKeyPrefix(prefix).filter((m) => m.status === 'pending' && !inFlight.has(m.id));
+      if (toSend.length) schedule(() => sendOwed(user, toSend));
+      return { status: 200, body: 'success' };
+    }
     // Committed before WeCom hears "success"; a failure here makes WeCom deliver it again.
     const owed = await o.delivery.handle(inbound, now, {
-      shape: (replies) => (replies.length ? [{ text: renderReplies(replies).text }] : []),
+      shape: (replies) => shapeReplies(replies, !!o.cards && !!o.client),
       withinCommit: (replies, at) => {
         if (replies.length) o.choices.put('wecom', user, renderReplies(replies).choices, at);
+        if (message.Event === 'template_card_event' && message.TaskId) o.cards?.choose(message.TaskId, inbound.choice ?? '', at);
       },
     });
     const toSend = owed.messages.filter((m) => !inFlight.has(m.id));
-    if (toSend.length) {
-      const p = sendOwed(user, toSend).finally(() => pending.delete(p));
-      pending.add(p);
+    const chosen = message.Event === 'template_card_event' && !owed.duplicate && !owed.failed && message.ResponseCode ? message : null;
+    if (toSend.length || chosen) {
+      schedule(async () => {
+        // The clicked card shows what was chosen (its response code is good once, for 72 hours).
+        if (chosen && o.client) {
+          const label = o.cards?.get(chosen.TaskId as string)?.choices.find((c) => c.value === chosen.EventKey)?.label ?? '';
+          const name = say(user).wecom.chosen(label);
+          try {
+            await o.client.updateTemplateCardButton([user], chosen.ResponseCode as string, name.slice(0, CARD_LIMITS.replaceNameChars));
+          } catch (e) {
+            log(`wecom: the chosen card was not updated: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        if (toSend.length) await sendOwed(user, toSend);
+      });
     }
     return { status: 200, body: 'success' };
   }
@@ -217,10 +421,15 @@ export function createWeComChannel(o: WeComChannelOptions) {
         for (const part of toWeComMarkdown(m.text)) await o.client.sendMarkdown(to, part);
         return;
       }
-      const { text, choices } = renderReplies([{ text: m.text, ...(m.choices ? { choices: m.choices } : {}) }]);
+      const { choices } = renderReplies([{ text: m.text, ...(m.choices ? { choices: m.choices } : {}) }]);
       // A notification with buttons (rate the handling): "1" now picks from these.
       if (choices.length && to.touser) o.choices.put('wecom', to.touser, choices, new Date());
-      await o.client.sendText(to, text);
+      const full = m as Pick<OutboxMessage, 'text' | 'choices' | 'kind'> & Partial<Pick<OutboxMessage, 'requestLocation' | 'photos'>>;
+      await sendMessage(
+        to,
+        { text: m.text, choices: m.choices, requestLocation: full.requestLocation ?? false, photos: full.photos ?? null },
+        to.touser,
+      );
     },
   };
 

@@ -43,6 +43,23 @@ export interface WeComClient {
   sendText(to: WeComTarget, content: string): Promise<void>;
   sendMarkdown(to: WeComTarget, content: string): Promise<void>;
   sendTextcard(to: WeComTarget, card: { title: string; description: string; url: string; btntxt?: string }): Promise<void>;
+  /** A template card (issue 12: `button_interaction` for choices). */
+  sendTemplateCard(to: WeComTarget, card: Record<string, unknown>): Promise<void>;
+  /** Replaces the clicked button's text on the card a user answered (the callback's ResponseCode, once). */
+  updateTemplateCardButton(userIds: string[], responseCode: string, replaceName: string): Promise<void>;
+  sendImage(to: WeComTarget, mediaId: string): Promise<void>;
+  /** Downloads a media file (media/get) of at most `maxBytes`; WeCom's JSON error answers throw. */
+  getMedia(mediaId: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: string }>;
+  /** Uploads an image as temporary media (media/upload, valid three days); its media_id. */
+  uploadImage(bytes: Buffer, mime: string, filename: string): Promise<string>;
+}
+
+/** A media file larger than allowed. */
+export class WeComMediaTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`wecom: media larger than ${maxBytes} bytes`);
+    this.name = 'WeComMediaTooLarge';
+  }
 }
 
 /** Creates the client. */
@@ -70,18 +87,66 @@ export function createWeComClient(o: WeComClientOptions): WeComClient {
     return inflight;
   }
 
-  async function call<T extends { errcode: number; errmsg: string }>(path: string, body: unknown): Promise<T> {
+  /** Runs one request with the token; a token error gets a new token and one more try. */
+  async function withToken<T>(path: string, run: (t: string) => Promise<{ result: T } | { errcode: number; errmsg: string }>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const t = await token(attempt > 0);
-      const r = await http.post(path, body, { params: { access_token: t } });
-      const d = r.data as T;
-      if (d.errcode === 0) return d;
+      const d = await run(t);
+      if ('result' in d) return d.result;
       if (TOKEN_ERRCODES.has(d.errcode) && attempt === 0) {
         cached = null;
         continue;
       }
       throw new WeComApiError(d.errcode, d.errmsg, path);
     }
+  }
+
+  async function call<T extends { errcode: number; errmsg: string }>(path: string, body: unknown): Promise<T> {
+    return withToken<T>(path, async (t) => {
+      const d = (await http.post(path, body, { params: { access_token: t } })).data as T;
+      return d.errcode === 0 ? { result: d } : d;
+    });
+  }
+
+  async function getMedia(mediaId: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: string }> {
+    return withToken<{ bytes: Buffer; contentType: string }>('/cgi-bin/media/get', async (t) => {
+      let r: { data: ArrayBuffer; headers: Record<string, unknown> };
+      try {
+        r = await http.get('/cgi-bin/media/get', {
+          params: { access_token: t, media_id: mediaId },
+          responseType: 'arraybuffer',
+          maxContentLength: maxBytes,
+        });
+      } catch (e) {
+        if (axios.isAxiosError(e) && /maxContentLength/.test(e.message)) throw new WeComMediaTooLarge(maxBytes);
+        throw e;
+      }
+      const bytes = Buffer.from(r.data);
+      const contentType = String(r.headers['content-type'] ?? '');
+      // WeCom answers an error as JSON with HTTP 200.
+      if (/json|text\/plain/.test(contentType) || (bytes[0] === 0x7b && bytes.length < 4096)) {
+        try {
+          const d = JSON.parse(bytes.toString('utf8')) as { errcode?: number; errmsg?: string };
+          if (typeof d.errcode === 'number') return { errcode: d.errcode, errmsg: String(d.errmsg ?? '') };
+        } catch {}
+      }
+      if (bytes.length > maxBytes) throw new WeComMediaTooLarge(maxBytes);
+      return { result: { bytes, contentType } };
+    });
+  }
+
+  async function uploadImage(bytes: Buffer, mime: string, filename: string): Promise<string> {
+    return withToken<string>('/cgi-bin/media/upload', async (t) => {
+      const form = new FormData();
+      form.append('media', new Blob([new Uint8Array(bytes)], { type: mime }), filename);
+      const d = (await http.post('/cgi-bin/media/upload', form, { params: { access_token: t, type: 'image' } })).data as {
+        errcode: number;
+        errmsg: string;
+        media_id?: string;
+      };
+      if (d.errcode === 0 && d.media_id) return { result: d.media_id };
+      return { errcode: d.errcode || -1, errmsg: d.errmsg ?? 'no media_id' };
+    });
   }
 
   const send = (to: WeComTarget, msgtype: string, payload: unknown) =>
@@ -93,6 +158,17 @@ export function createWeComClient(o: WeComClientOptions): WeComClient {
     sendText: (to, content) => send(to, 'text', { content }),
     sendMarkdown: (to, content) => send(to, 'markdown', { content }),
     sendTextcard: (to, card) => send(to, 'textcard', card),
+    sendTemplateCard: (to, card) => send(to, 'template_card', card),
+    updateTemplateCardButton: (userIds, responseCode, replaceName) =>
+      call('/cgi-bin/message/update_template_card', {
+        userids: userIds,
+        agentid: o.agentId,
+        response_code: responseCode,
+        button: { replace_name: replaceName },
+      }).then(() => undefined),
+    sendImage: (to, mediaId) => send(to, 'image', { media_id: mediaId }),
+    getMedia,
+    uploadImage,
   };
 }
 
