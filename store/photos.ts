@@ -4,7 +4,8 @@
  * `photo_files` by their channel reference. Only bytes that are really JPEG, PNG or WebP are kept
  * or served.
  */
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Db } from './db.js';
 
@@ -42,4 +43,31 @@ export function readStoredPhoto(db: Db, uploadDir: string, ref: string): { bytes
   } catch {
     return null;
   }
+}
+
+/** Whether a photo reference has its bytes kept here (a web upload, or a downloaded photo). */
+export function hasStoredPhoto(db: Db, ref: string): boolean {
+  return ref.startsWith('web:') || db.prepare('SELECT 1 FROM photo_files WHERE ref = ?').pluck().get(ref) !== undefined;
+}
+
+/**
+ * Keeps the downloaded bytes of a channel's photo under its reference (a file with a random name in
+ * the upload folder, recorded in `photo_files`); null, keeping nothing, when they are not an image.
+ */
+export function keepDownloadedPhoto(
+  db: Db,
+  uploadDir: string,
+  ref: string,
+  bytes: Buffer,
+  now: Date,
+): { bytes: Buffer; mime: string } | null {
+  const kind = imageKind(bytes);
+  if (!kind) return null;
+  mkdirSync(uploadDir, { recursive: true });
+  const name = `${randomUUID()}.${kind.ext}`;
+  const tmp = join(uploadDir, `.${name}.part`);
+  writeFileSync(tmp, bytes, { mode: 0o600 });
+  renameSync(tmp, join(uploadDir, name));
+  recordPhotoFile(db, ref, name, kind.mime, bytes.length, now);
+  return { bytes, mime: kind.mime };
 }
