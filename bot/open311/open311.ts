@@ -177,8 +177,7 @@ export function createOpen311(d: Open311Deps) {
         const parsed: unknown = JSON.parse(req.body.toString('utf8'));
         if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return error(400, 400, 'the body must be an object');
         fields = parsed as Record<string, string>;
-      }
-      else {
+      } else {
         const fd = await new Request('http://open311.local/', {
           method: 'POST',
           headers: { 'content-type': type },
