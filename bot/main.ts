@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../core/log.js';
 import { createMilestoneDesk } from '../jobs/desk.js';
 import { createLedger } from '../jobs/ledger.js';
 import { type Jobs, type Senders, startScheduler } from '../jobs/mod.js';
-import { hasPhotoFile, readStoredPhoto, storePhotoFile } from '../store/photos.js';
+import { hasPhotoFile, hasStoredPhoto, keepDownloadedPhoto, readStoredPhoto, storePhotoFile } from '../store/photos.js';
 import { createWeComCardStore } from '../store/wecom-cards.js';
 import { type App, createApp, createAppJobs, dataCorpusDir } from './app.js';
 import { createTelegramChannel } from './channels/telegram.js';
@@ -176,6 +176,29 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
   watchFile(manifestPath, { interval: 5000, persistent: false }, onManifest);
   const ledger = createLedger(app.db, app.categories);
   const uploadDir = config.UPLOAD_DIR ?? join(dirname(config.DATABASE_PATH), 'uploads');
+  // Photos of cases reported on Telegram: fetched from the Bot API on the server the first time the
+  // desk shows them (the download address has the bot token and stays here), checked to be an
+  // image and kept in the photo store; later views read the kept file.
+  const fetching = new Map<string, Promise<{ bytes: Buffer; mime: string } | null>>();
+  const telegramRef = (channel: string, ref: string) => channel === 'telegram' && ref.length <= 512 && !/^[a-z-]+:/.test(ref);
+  const deskPhotos = {
+    shown: (c: { channel: string }, ref: string) => hasStoredPhoto(app.db, ref) || (telegram !== null && telegramRef(c.channel, ref)),
+    async get(c: { channel: string }, ref: string) {
+      const kept = readStoredPhoto(app.db, uploadDir, ref);
+      if (kept || !telegram || !telegramRef(c.channel, ref)) return kept;
+      const had = fetching.get(ref);
+      if (had) return had;
+      const job = (async () => {
+        const bytes = await telegram.downloadFile(ref, config.UPLOAD_MAX_MB * 1048576);
+        if (!bytes) return null;
+        const photo = keepDownloadedPhoto(app.db, uploadDir, ref, bytes, clock());
+        if (!photo) log('telegram: a case photo is not an image; not kept', 'warn');
+        return photo;
+      })().finally(() => fetching.delete(ref));
+      fetching.set(ref, job);
+      return job;
+    },
+  };
   const desk = createDesk({
     sessions: app.sessions,
     service: app.service,
@@ -188,6 +211,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     limits: app.limits,
     knowledge: () => app.knowledge,
     uploadDir,
+    photos: deskPhotos,
     corpusDir: () => app.corpusDir,
     importDir: config.CORPUS_DIR ?? dataCorpusDir(config),
     reload,

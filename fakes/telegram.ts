@@ -1,7 +1,8 @@
 /**
  * A fake Telegram Bot API on 127.0.0.1: enough of getMe, getUpdates (with offsets), webhooks,
  * sendMessage, sendPhoto, getFile, setMyCommands and answerCallbackQuery for grammY's real client
- * to run whole conversations against it.
+ * to run whole conversations against it. Files put with `putFile` are served as Telegram serves
+ * them: getFile gives a file_path, and the bytes are at `/file/bot<token>/<file_path>`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +40,10 @@ export interface FakeTelegram {
   flood(method: string, n: number): void;
   /** An outage: every call but getUpdates has its connection dropped (as when the Bot API is unreachable). */
   outage(on: boolean): void;
+  /** Makes a file downloadable: getFile for its file_id gives a path, and the path serves these bytes. */
+  putFile(fileId: string, bytes: Buffer): void;
+  /** The file paths downloaded (under /file/bot<token>/), in order. */
+  downloads: string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +56,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   let nextUpdate = 1;
   let nextMessage = 1000;
   const waiters: Array<() => void> = [];
+  const files = new Map<string, { path: string; bytes: Buffer }>();
+  const downloads: string[] = [];
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -68,6 +75,24 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
           updates.push({ update_id: nextUpdate++, ...u });
         }
         res.writeHead(200).end('{}');
+        return;
+      }
+      const file = /^\/file\/bot[^/]+\/(.+)$/.exec(req.url ?? '');
+      if (file) {
+        if (down) {
+          req.socket.destroy();
+          return;
+        }
+        const path = decodeURIComponent(file[1] as string);
+        downloads.push(path);
+        const hit = [...files.values()].find((f) => f.path === path);
+        if (!hit) {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(hit.bytes.length) });
+        res.end(hit.bytes);
         return;
       }
       const m = /^\/bot[^/]+\/(\w+)/.exec(req.url ?? '');
@@ -117,8 +142,11 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
             chat: { id: payload.chat_id, type: 'private' },
             text: payload.text,
           });
-        case 'getFile':
+        case 'getFile': {
+          const f = files.get(String(payload.file_id));
+          if (f) return reply({ file_id: payload.file_id, file_unique_id: 'u', file_size: f.bytes.length, file_path: f.path });
           return reply({ file_id: payload.file_id, file_unique_id: 'u', file_path: `photos/${String(payload.file_id)}.jpg` });
+        }
         default:
           return reply(true);
       }
@@ -153,6 +181,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     outage(on) {
       down = on;
     },
+    putFile(fileId, bytes) {
+      files.set(fileId, { path: `photos/file_${files.size}.jpg`, bytes });
+    },
+    downloads,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

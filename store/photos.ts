@@ -70,3 +70,25 @@ export function storePhotoFile(
   recordPhotoFile(db, ref, file, kind.mime, bytes.length, now);
   return { ok: true, file };
 }
+
+/** Whether a photo reference has its bytes kept here (a web upload, or a downloaded photo). */
+export function hasStoredPhoto(db: Db, ref: string): boolean {
+  return ref.startsWith('web:') || hasPhotoFile(db, ref);
+}
+
+/**
+ * Keeps the downloaded bytes of a channel's photo under its reference (as `storePhotoFile` does);
+ * null, keeping nothing, when they are not an image.
+ */
+export function keepDownloadedPhoto(
+  db: Db,
+  uploadDir: string,
+  ref: string,
+  bytes: Buffer,
+  now: Date,
+  maxBytes = Number.POSITIVE_INFINITY,
+): { bytes: Buffer; mime: string } | null {
+  const kept = storePhotoFile(db, uploadDir, ref, bytes, maxBytes, now);
+  const kind = imageKind(bytes);
+  return kept.ok && kind ? { bytes, mime: kind.mime } : null;
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { questionKey, similarity } from '../bot/curated.js';
+import { createLedger } from '../jobs/ledger.js';
 import { formatOf, ImportError, prepareImport } from '../knowledge/import/import.js';
 import { DEFAULT_CORPUS_DIR } from '../knowledge/mod.js';
 import { startTestAssistant } from './assistant.js';
@@ -330,4 +331,65 @@ describe('document import', () => {
     expect(a.answer).toContain('2027');
     expect(r.app.db.prepare("SELECT count(*) FROM milestones WHERE title LIKE '%黑臭水体%'").pluck().get()).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('desk: the linked task of a case', () => {
+  it("changes a case's linked task among the unit's milestones or to none, CSRF-checked, in the case history", async () => {
+    running = await startTestAssistant();
+    const r = running;
+    const ledger = createLedger(r.app.db, r.app.categories);
+    const ticket = fileByChat(r, 'w-l1');
+    const c = r.app.cases.byTicket(ticket);
+    const unit = c?.unit as string;
+    const desk = await deskClient(r.url, r.app.sessions.issueCode('official', unit, new Date()));
+    const page = await desk.get(`/desk/case/${ticket}`);
+    const form = /<form method="post" action="\/desk\/case\/[^"]+\/link" id="link-form"[\s\S]*?<\/form>/.exec(page.text)?.[0] as string;
+    expect(form).toContain('<option value="0"');
+    expect(form).toContain('不关联');
+    const options = [...form.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1])).filter((x) => x > 0);
+    const own = new Set(ledger.forUnit(unit).map((m) => m.id));
+    const current = ledger.store.link(c?.id as number)?.milestoneId ?? null;
+    // The unit's milestones, and the current link even when it is another unit's.
+    expect(options.length).toBeGreaterThan(0);
+    for (const id of options) expect(own.has(id) || id === current).toBe(true);
+    const target = options.find((x) => x !== current) as number;
+    expect(target).toBeDefined();
+
+    // A forged token or a milestone outside the list changes nothing.
+    const csrf = await desk.csrf();
+    expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: String(target), csrf: 'forged' })).status).toBe(403);
+    const foreign = ledger.milestones.list().find((m) => !own.has(m.id) && m.id !== current);
+    if (foreign) {
+      const refused = await desk.post(`/desk/case/${ticket}/link`, { milestone: String(foreign.id), csrf });
+      expect(refused.text).toContain('请选择本单位的整改节点');
+    }
+    expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: 'x', csrf })).text).toContain('请选择本单位的整改节点');
+    expect(ledger.store.link(c?.id as number)?.milestoneId ?? null).toBe(current);
+    // Another unit cannot touch it.
+    const other = await deskClient(r.url, r.app.sessions.issueCode('official', '区城市管理局', new Date()));
+    expect((await other.post(`/desk/case/${ticket}/link`, { milestone: '0', csrf: await other.csrf() })).status).toBe(404);
+
+    const events = () => r.app.cases.events(c?.id as number);
+    const before = events().length;
+    const set = await desk.post(`/desk/case/${ticket}/link`, { milestone: String(target), csrf });
+    expect(set.status).toBe(303);
+    expect(set.headers.get('location')).toBe(`/desk/case/${ticket}?done=1`);
+    expect(ledger.store.link(c?.id as number)).toMatchObject({ milestoneId: target, linkedBy: expect.stringMatching(/^desk:/) });
+    const ev = events().at(-1);
+    expect(events()).toHaveLength(before + 1);
+    expect(ev).toMatchObject({ actorRole: 'official', fromStatus: c?.status, toStatus: c?.status });
+    expect(ev?.actor).toMatch(/^desk:wo-/);
+    expect(ev?.note).toContain(`关联整改节点 #${target}`);
+    const shown = await desk.get(`/desk/case/${ticket}`);
+    expect(shown.text).toMatch(new RegExp(`id="task">#${target} `));
+    expect(shown.text).toContain(`关联整改节点 #${target}`);
+    // The list filters by it.
+    expect((await desk.get(`/desk/cases?task=${target}`)).text).toContain(ticket);
+
+    // "不关联": unlinked, recorded too.
+    expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: '0', csrf })).status).toBe(303);
+    expect(ledger.store.link(c?.id as number)?.milestoneId).toBeNull();
+    expect(events().at(-1)?.note).toContain(`取消关联整改节点 #${target}`);
+    expect((await desk.get(`/desk/cases?task=none`)).text).toContain(ticket);
+  });
 });

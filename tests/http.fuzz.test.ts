@@ -4,15 +4,19 @@
  * HTTP server's own request handler (routing, body limits, authentication, the channel, the dialog,
  * the store) without a socket, which keeps 30,000 requests within seconds; a sample of each also
  * goes over real HTTP on 127.0.0.1. A failure prints the seed and the request, so it can be replayed.
+ * Issue 10 added the officials' desk (/desk/: forms, paths, cookies) and Open311 (/open311/v2/:
+ * paths, query strings, bodies), fuzzed the same way.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encrypt, signature } from '../bot/channels/wecom/crypto.js';
+import { hashKey, open311Limits } from '../bot/open311/open311.js';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram.js';
 import { type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } from '../fakes/wecom.js';
 import { startTestAssistant } from './assistant.js';
+import { deskClient } from './desk.helpers.js';
 
 const PER_ENTRY_POINT = 10_000;
 const OVER_SOCKETS = 300;
@@ -393,4 +397,303 @@ describe('HTTP fuzzing (seeded)', () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(1000);
     await running.wecom?.idle();
   });
+});
+
+/** Files an anonymous report through the dialog core as a web citizen; returns its ticket. */
+function fileByChat(user: string, category: string, town: string): string {
+  const say = (extra: Record<string, unknown>) =>
+    running.app.dialog.handle({ channel: 'web', userId: user, chatId: user, messageId: `${user}-${Math.random()}`, ...extra }, new Date());
+  say({ text: '举报' });
+  say({ choice: `cat:${category}` });
+  say({ choice: `town:${town}` });
+  say({ text: '河边有人倾倒垃圾和粪水，气味很大，请尽快处理' });
+  say({ choice: 'skip' });
+  say({ choice: 'skip' });
+  say({ choice: 'anon' });
+  const done = say({ choice: 'confirm' })
+    .replies.map((x) => x.text)
+    .join('\n');
+  return /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
+}
+
+/** Percent-encoded text (lone surrogates become U+FFFD, as a browser would send them). */
+const enc = (s: string) => encodeURIComponent(Buffer.from(s, 'utf8').toString('utf8'));
+
+/** A printable piece of junk (for headers and cookies). */
+const printable = (r: Rand, n: number) => junk(r, n).replace(/[^\x20-\x7e]/g, '');
+
+describe('HTTP fuzzing of the desk and Open311 (seeded)', () => {
+  it(`desk: ${PER_ENTRY_POINT} random requests (forms, paths, cookies), no 5xx`, async () => {
+    const seed = 10_001;
+    const r = rng(seed);
+    const base = running.url;
+    const tickets = [fileByChat('fz-d1', 'livestock', '石蟆镇'), fileByChat('fz-d2', 'garbage', '吴滩镇')];
+    const units = tickets.map((t) => running.app.cases.byTicket(t)?.unit as string);
+    const now = new Date();
+    // Real sessions (two units and an administrator), with their CSRF tokens, and garbage ones.
+    const sessions: Array<{ cookie: string; csrf: string }> = [];
+    for (const [role, unit] of [
+      ['official', units[0]],
+      ['official', units[1]],
+      ['official', '区城市管理局'],
+      ['admin', null],
+    ] as const) {
+      const c = await deskClient(base, running.app.sessions.issueCode(role, unit ?? null, now));
+      sessions.push({ cookie: c.cookie, csrf: await c.csrf() });
+    }
+    const ticket = () =>
+      pick(r, [...tickets, 'JJ-20261122-ABCDE', tickets[0]?.toLowerCase() as string, printable(r, 20), '%E0%A4%A', '..']);
+    const paths = () =>
+      pick(r, [
+        '/desk',
+        '/desk/',
+        '/desk/cases',
+        `/desk/cases?status=${enc(pick(r, ['待受理', '已受理', junk(r, 5)]))}&town=${enc(junk(r, 4))}&task=${pick(r, ['none', '1', '-1', 'x', ''])}&overdue=${pick(r, ['1', '0', ''])}`,
+        `/desk/cases.csv?category=${enc(junk(r, 6))}`,
+        `/desk/case/${ticket()}`,
+        `/desk/case/${ticket()}?done=1`,
+        `/desk/case/${ticket()}/act`,
+        `/desk/case/${ticket()}/act`,
+        `/desk/case/${ticket()}/link`,
+        `/desk/case/${ticket()}/link`,
+        `/desk/photo/${ticket()}/${pick(r, ['0', '1', '-1', 'x', '1e3'])}/${printable(r, 40)}`,
+        `/desk/photo/${ticket()}`,
+        '/desk/questions',
+        `/desk/questions?state=${pick(r, ['open', 'all', 'answered', junk(r, 5)])}`,
+        `/desk/questions/${pick(r, ['1', '2', '0', '999999999999', 'x'])}`,
+        '/desk/questions.csv',
+        '/desk/import',
+        '/desk/import/confirm',
+        '/desk/login',
+        '/desk/logout',
+        `/desk/lang?to=${pick(r, ['en', 'zh', junk(r, 3)])}`,
+        '/desk/%',
+        `/desk/${enc(junk(r, 20))}`,
+        `/desk/case/${'A'.repeat(int(r, 100))}`,
+      ]);
+    const form = (path: string, s: { csrf: string }): Record<string, string> => {
+      const f: Record<string, string> = {};
+      // Never a valid logout: it would end the session the rest of the fuzz uses.
+      if (r() < 0.85) f.csrf = r() < 0.8 && !path.endsWith('/logout') ? s.csrf : printable(r, 40);
+      if (r() < 0.7)
+        f.action = pick(r, ['accept', 'refuse', 'dispatch', 'progress', 'close', 'recategorize', 'duplicate', junk(r, 8), '__proto__']);
+      if (r() < 0.5) f.note = pick(r, [junk(r, 60), ...TEXTS, 'x'.repeat(int(r, 12_000))]);
+      if (r() < 0.2) f.referTo = junk(r, 20);
+      if (r() < 0.2) f.duplicateOf = ticket();
+      if (r() < 0.2) f.category = pick(r, ['livestock', 'garbage', junk(r, 8)]);
+      if (r() < 0.5) f.milestone = pick(r, ['0', '1', '2', '5', '-1', '1e9', '99999999999', ' 3 ', junk(r, 5)]);
+      if (r() < 0.3) f.op = pick(r, ['curate', 'dismiss', 'out_of_scope', junk(r, 6)]);
+      if (r() < 0.2) f.answer = junk(r, 100);
+      if (r() < 0.2) f.id = printable(r, 22);
+      if (r() < 0.1) f.code = printable(r, 12);
+      if (r() < 0.1) f.title = junk(r, 30);
+      return f;
+    };
+    const multipart = (fields: Record<string, string>): { type: string; body: Buffer } => {
+      const b = `----fz${int(r, 1e9)}`;
+      const parts = Object.entries(fields).map(([k, v]) =>
+        Buffer.from(`--${b}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+      );
+      const file = pick(r, [
+        Buffer.from(Array.from({ length: int(r, 400) }, () => int(r, 256))),
+        Buffer.from('整改任务概述,整改责任单位,整改目标,整改时间\n"问题",区农业农村委,"到2026年底完成",2026年\n'),
+        Buffer.from([0x50, 0x4b, 0x03, 0x04, ...Array.from({ length: 60 }, () => int(r, 256))]),
+        Buffer.alloc(0),
+      ]);
+      const name = pick(r, ['a.docx', 'b.xlsx', 'c.csv', 'd.txt', 'e.png', '../../x', junk(r, 10)]);
+      parts.push(
+        Buffer.concat([
+          Buffer.from(
+            `--${b}\r\ncontent-disposition: form-data; name="file"; filename="${name.replace(/["\r\n]/g, '')}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+          ),
+          file,
+          Buffer.from('\r\n'),
+        ]),
+      );
+      const tail = r() < 0.9 ? `--${b}--\r\n` : '';
+      return {
+        type: `multipart/form-data; boundary=${r() < 0.9 ? b : printable(r, 10)}`,
+        body: Buffer.concat([...parts, Buffer.from(tail)]),
+      };
+    };
+    const { bad, done, statuses } = await hammer(PER_ENTRY_POINT, () => {
+      const s = pick(r, sessions);
+      const path = paths();
+      const method = r() < 0.5 ? 'POST' : r() < 0.9 ? 'GET' : pick(r, ['PUT', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD']);
+      const headers: Record<string, string> = {};
+      if (r() < 0.85)
+        headers.cookie =
+          r() < 0.85
+            ? `${s.cookie}${r() < 0.2 ? '; desk_lang=en' : ''}`
+            : pick(r, [
+                'rectify_sid=',
+                `rectify_sid=${'A'.repeat(43)}`,
+                'a=b; rectify_sid=;;;',
+                `desk_lang=${printable(r, 5)}`,
+                printable(r, 80),
+              ]);
+      if (r() < 0.1) headers.origin = pick(r, ['https://evil.example', 'null', base, printable(r, 20)]);
+      if (r() < 0.1) headers['sec-fetch-site'] = pick(r, ['same-origin', 'cross-site', 'none', printable(r, 8)]);
+      let body: string | Buffer | undefined;
+      if (method === 'POST') {
+        const roll = r();
+        if (roll < 0.6) {
+          headers['content-type'] = 'application/x-www-form-urlencoded';
+          body = new URLSearchParams(form(path, s)).toString();
+        } else if (roll < 0.8) {
+          const m = multipart(form(path, s));
+          headers['content-type'] = m.type;
+          body = m.body;
+        } else {
+          headers['content-type'] = pick(r, [
+            'application/json',
+            'text/plain',
+            'multipart/form-data',
+            'application/x-www-form-urlencoded',
+            '',
+          ]);
+          body = randomBody(r, () => form(path, s));
+        }
+      }
+      return {
+        url: `${base}${path}`,
+        init: { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' },
+        what: `seed ${seed} ${method} ${path} ${JSON.stringify(headers)} ${String(body ?? '').slice(0, 200)}`,
+      };
+    });
+    expect(done).toBeGreaterThanOrEqual(PER_ENTRY_POINT);
+    expect(bad, JSON.stringify(bad.slice(0, 3))).toEqual([]);
+    // The fuzz got past the sign-in: pages were served, and forms were refused or carried out.
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(1000);
+    expect(statuses.get(303) ?? 0).toBeGreaterThan(100);
+  }, 120_000);
+
+  it(`Open311: ${PER_ENTRY_POINT} random requests (paths, query strings, bodies), no 5xx`, async () => {
+    const seed = 10_002;
+    const r = rng(seed);
+    const key = 'fuzz-open311-key-0123456789abcdef';
+    running.app.apiKeys.insert(hashKey(key), 'fuzz', new Date());
+    const ticket = fileByChat('fz-o1', 'livestock', '石蟆镇');
+    const saved = { ...open311Limits };
+    // The per-address read limit would answer almost everything with 429: lifted so the fuzz reaches the handlers.
+    Object.assign(open311Limits, { readsPerMinute: 1e9, postsPerHour: 1e9 });
+    try {
+      const date = () =>
+        pick(r, ['2026-01-01T00:00:00Z', '2026-13-45', '0', '-1', '9999-12-31T23:59:59+08:00', new Date().toISOString(), junk(r, 10)]);
+      const query = (): string => {
+        const q = new URLSearchParams();
+        for (let i = 0; i < int(r, 6); i++) {
+          const k = pick(r, [
+            'status',
+            'service_code',
+            'start_date',
+            'end_date',
+            'page',
+            'page_size',
+            'service_request_id',
+            'jurisdiction_id',
+            'api_key',
+            junk(r, 5),
+          ]);
+          q.append(
+            k,
+            k.endsWith('_date')
+              ? date()
+              : pick(r, [
+                  'open',
+                  'closed',
+                  'open,closed',
+                  'livestock',
+                  'garbage,livestock',
+                  '1',
+                  '0',
+                  '-5',
+                  '1e9',
+                  '200',
+                  '201',
+                  ticket,
+                  `${ticket},${ticket}`,
+                  junk(r, 20),
+                ]),
+          );
+        }
+        return r() < 0.1 ? `${q}&%&=%E0%A4%A&&` : q.toString();
+      };
+      const post = (): Record<string, unknown> => {
+        // Some are well formed (they file a case), the rest anything.
+        if (r() < 0.2)
+          return {
+            api_key: key,
+            service_code: 'livestock',
+            ...(r() < 0.5 ? { lat: 29.05 + r() / 100, long: 105.95 + r() / 100 } : { address_string: '石蟆镇清溪村' }),
+            description: `养殖场往河里排粪水，气味很大 ${junk(r, 20)}`,
+          };
+        const f: Record<string, unknown> = {};
+        if (r() < 0.8) f.api_key = r() < 0.8 ? key : printable(r, 30);
+        if (r() < 0.9) f.service_code = pick(r, ['livestock', 'garbage', 'water', junk(r, 8), '']);
+        if (r() < 0.6) f.lat = pick(r, ['29.05', '29.2', '0', '-91', '1e400', 'NaN', junk(r, 4), 29.05]);
+        if (r() < 0.6) f.long = pick(r, ['105.95', '106.2', '181', 'x', '', 105.95]);
+        if (r() < 0.5) f.address_string = pick(r, ['石蟆镇清溪村', junk(r, 30), 'x'.repeat(int(r, 3000))]);
+        if (r() < 0.9) f.description = pick(r, ['养殖场往河里排粪水，气味很大', junk(r, 80), '', ...TEXTS]);
+        if (r() < 0.2) f.phone = pick(r, ['13812345678', junk(r, 12)]);
+        if (r() < 0.1) f.email = junk(r, 20);
+        if (r() < 0.1) f.media_url = pick(r, ['http://127.0.0.1/x.jpg', 'file:///etc/passwd', junk(r, 20)]);
+        if (r() < 0.05) f[pick(r, ['constructor', 'toString'])] = { api_key: key };
+        return f;
+      };
+      const paths = () =>
+        pick(r, [
+          '/services.json',
+          '/services.xml',
+          '/requests.json',
+          '/requests.json',
+          '/requests.json',
+          `/requests/${ticket}.json`,
+          `/requests/${pick(r, ['JJ-20261122-ABCDE', ticket.toLowerCase(), printable(r, 30), '%', '..%2F..%2Fetc', 'A'.repeat(int(r, 60))])}.json`,
+          '/requests.xml',
+          '/',
+          '',
+          '/discovery.json',
+          `/${enc(junk(r, 20))}`,
+        ]);
+      const { bad, done, statuses } = await hammer(PER_ENTRY_POINT, () => {
+        const path = r() < 0.03 ? pick(r, ['/open311/', '/open311/v1/requests.json', '/open311/v2']) : `/open311/v2${paths()}`;
+        const method = r() < 0.6 ? 'GET' : r() < 0.9 ? 'POST' : pick(r, ['PUT', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD']);
+        const headers: Record<string, string> = {};
+        let body: string | Buffer | undefined;
+        if (method === 'POST' || (method !== 'GET' && method !== 'HEAD' && r() < 0.5)) {
+          const roll = r();
+          const fields = post();
+          if (roll < 0.5) {
+            headers['content-type'] = 'application/x-www-form-urlencoded';
+            body = new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+          } else if (roll < 0.75) {
+            headers['content-type'] = pick(r, ['application/json', 'application/json; charset=utf-8']);
+            body = randomBody(r, () => fields);
+          } else {
+            headers['content-type'] = pick(r, [
+              'multipart/form-data',
+              'multipart/form-data; boundary=x',
+              'text/plain',
+              'application/xml',
+              '',
+            ]);
+            body = randomBody(r, () => fields);
+          }
+        }
+        const q = r() < 0.7 ? `?${query()}` : '';
+        return {
+          url: `${running.url}${path}${q}`,
+          init: { method, headers, ...(body !== undefined ? { body } : {}) },
+          what: `seed ${seed} ${method} ${path}${q} ${JSON.stringify(headers)} ${String(body ?? '').slice(0, 200)}`,
+        };
+      });
+      expect(done).toBeGreaterThanOrEqual(PER_ENTRY_POINT);
+      expect(bad, JSON.stringify(bad.slice(0, 3))).toEqual([]);
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(1000);
+      expect(statuses.get(201) ?? 0).toBeGreaterThan(0);
+    } finally {
+      Object.assign(open311Limits, saved);
+    }
+  }, 120_000);
 });

@@ -332,9 +332,45 @@ export function createTelegramChannel(o: TelegramOptions) {
     if (offset > 0) await bot.api.getUpdates({ offset, limit: 1, timeout: 0 }).catch(() => {});
   }
 
+  /**
+   * Downloads a file by its file_id on the server side: getFile, then the bytes under the API root.
+   * The download address carries the bot token, so it is never logged, shown or returned; null when
+   * the file cannot be had (unknown, too big, the Bot API down or slow).
+   */
+  async function downloadFile(fileId: string, maxBytes: number): Promise<Buffer | null> {
+    try {
+      const f = await bot.api.getFile(fileId);
+      const path = f.file_path;
+      if (!path || path.length > 512 || /(^|\/)\.\.(\/|$)|^\/|[?#\\]/.test(path)) return null;
+      if (f.file_size !== undefined && f.file_size > maxBytes) return null;
+      const url = `${o.apiRoot.replace(/\/+$/, '')}/file/bot${o.token}/${path.split('/').map(encodeURIComponent).join('/')}`;
+      const res = await fetch(url, { signal: AbortSignal.timeout(20_000), redirect: 'error' });
+      if (!res.ok || !res.body) return null;
+      if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+        await res.body.cancel().catch(() => {});
+        return null;
+      }
+      const chunks: Buffer[] = [];
+      let n = 0;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        n += chunk.length;
+        if (n > maxBytes) return null;
+        chunks.push(Buffer.from(chunk));
+      }
+      return Buffer.concat(chunks);
+    } catch (e) {
+      // Only the kind of failure: a message of fetch may quote the address, which has the token.
+      log(
+        `telegram: file not downloaded: ${e instanceof GrammyError ? `Telegram said ${e.error_code}` : e instanceof Error ? e.name : 'error'}`,
+      );
+      return null;
+    }
+  }
+
   return {
     bot,
     sender,
+    downloadFile,
     status: () => mode,
     /** The webhook's handler: the secret token checked in constant time, then the update committed, then 200. */
     webhook: o.webhook

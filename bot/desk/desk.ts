@@ -48,6 +48,15 @@ export interface DeskDeps {
   knowledge: () => Knowledge;
   /** Where web photos are stored. */
   uploadDir: string;
+  /**
+   * Case photos kept here (web uploads, downloaded photos) or fetched server-side from their chat
+   * platform and cached (Telegram); without it only web uploads are shown.
+   */
+  photos?: {
+    /** Whether the desk can show this photo of the case (kept here, or its platform can be asked). */
+    shown(c: CaseRecord, ref: string): boolean;
+    get(c: CaseRecord, ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
+  };
   /** The corpus in use and where an import writes. */
   corpusDir: () => string;
   importDir: string;
@@ -69,6 +78,15 @@ const HTML_HEADERS = (nonce: string) => ({
 
 const ACTIONS: Action[] = ['accept', 'refuse', 'dispatch', 'progress', 'close', 'recategorize', 'duplicate'];
 const PENDING_MS = 30 * 60_000;
+
+/** A path segment decoded; a malformed escape is kept as it is (and then finds no case). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 /** Creates the desk. */
 export function createDesk(d: DeskDeps) {
@@ -330,7 +348,7 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
     const may = d.service.mayseePhone(c, actor);
     const photos = c.photos
       .map((ref, i) =>
-        ref.startsWith('web:')
+        (d.photos ? d.photos.shown(c, ref) : ref.startsWith('web:'))
           ? `<img class="photo" alt="${t(lang, 'photos')} ${i + 1}" src="/desk/photo/${esc(c.ticket)}/${i}/${photoSig(s, c.ticket, i)}">`
           : `<p>${t(lang, 'photoElsewhere')}</p>`,
       )
@@ -360,6 +378,12 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
 <tr><th>${t(lang, 'created')}</th><td>${esc(shanghaiDateTime(new Date(c.createdAt)))}</td></tr>
 <tr><th>${t(lang, 'due')}</th><td>${esc(shanghaiDate(new Date(c.completeDue ?? c.acceptDue)))}</td></tr>
 <tr><th>${t(lang, 'task')}</th><td id="task">${m ? `#${m.id} ${esc(m.title)}（${esc(m.dueDate)}）` : t(lang, 'none')}</td></tr>
+<tr><th>${t(lang, 'changeLink')}</th><td><form method="post" action="/desk/case/${esc(c.ticket)}/link" id="link-form" class="inline">${hidden}<select name="milestone">${[
+      `<option value="0"${m ? '' : ' selected'}>${t(lang, 'noLink')}</option>`,
+      ...linkChoices(s, m).map(
+        (x) => `<option value="${x.id}"${x.id === m?.id ? ' selected' : ''}>#${x.id} ${esc(x.title)}（${esc(x.dueDate)}）</option>`,
+      ),
+    ].join('')}</select> <button>${t(lang, 'changeLink')}</button></form></td></tr>
 ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case/${esc(c.duplicateOf)}">${esc(c.duplicateOf)}</a></td></tr>` : ''}</table></section>
 <section id="photos"><h3>${t(lang, 'photos')}（${c.photos.length}）</h3>${photos}</section>
 <section id="actions"><h3>${t(lang, 'actions')}</h3>${forms}</section>
@@ -387,23 +411,72 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     return redirect(`/desk/case/${encodeURIComponent(ticket)}?done=1`);
   }
 
-  function photo(s: WebSession, parts: string[]): WebResponse {
-    const [ticket, nText, sig] = parts;
-    const none: WebResponse = { status: 404, type: 'text/plain; charset=utf-8', body: 'not found' };
-    const n = Number(nText);
-    if (!ticket || !Number.isInteger(n) || !sig || sig !== photoSig(s, ticket, n)) return none;
-    const c = d.service.visibleTo(ticket, actorOf(s));
-    const ref = c?.photos[n];
-    if (!c || !ref?.startsWith('web:')) return none;
+  /** The milestones a case may be linked to at the desk: the unit's (all for administrators), and the current one. */
+  function linkChoices(s: WebSession, current: MilestoneRow | null | undefined): MilestoneRow[] {
+    const list = milestonesOf(s).filter((x) => x.mergedInto === null);
+    if (current && !list.some((x) => x.id === current.id)) list.unshift(current);
+    return list;
+  }
+
+  /** Changes the milestone a case is linked to (as `/link` in chat), recorded in the case history. */
+  function linkAct(req: WebRequest, s: WebSession, ticket: string, form: Form, now: Date): WebResponse {
+    const lang = langOf(req);
+    const actor = actorOf(s);
+    const c = d.service.visibleTo(ticket, actor);
+    if (!c) return page(req, t(lang, 'cases'), `<p class="err" id="not-found">${t(lang, 'notFound')}</p>`, s, 404);
+    const before = d.ledger.linkOf(c, now);
+    const had = before.milestoneId !== null ? d.ledger.milestones.get(before.milestoneId) : null;
+    const raw = form.get('milestone').trim();
+    const id = /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
+    const m = id > 0 ? (linkChoices(s, had).find((x) => x.id === id) ?? null) : null;
+    if (id < 0 || (id > 0 && !m)) return casePage(req, s, ticket, now, `<p class="err" id="result">${t(lang, 'linkBad')}</p>`);
+    if ((m?.id ?? null) === before.milestoneId) return redirect(`/desk/case/${encodeURIComponent(c.ticket)}?done=1`);
+    const by = `desk:${s.userId}`;
+    d.ledger.setLink(c, m?.id ?? null, by, now);
+    d.cases.addEvent(c.id, {
+      at: now.toISOString(),
+      actorRole: s.role,
+      actor: by,
+      fromStatus: c.status,
+      toStatus: c.status,
+      note: m
+        ? `关联整改节点 #${m.id} ${m.title}${had ? `（原 #${had.id}）` : ''}`
+        : `取消关联整改节点${had ? ` #${had.id} ${had.title}` : ''}`,
+    });
+    log(`desk: ${c.ticket} linked to ${m ? `#${m.id}` : 'none'} by ${s.userId}`);
+    return redirect(`/desk/case/${encodeURIComponent(c.ticket)}?done=1`);
+  }
+
+  /** Reads an uploaded web photo (when no photo source is wired in). */
+  function webPhoto(ref: string): { bytes: Buffer; mime: string } | null {
+    if (!ref.startsWith('web:')) return null;
     const name = ref.slice(4);
-    if (!/^[0-9a-f-]{36}\.(jpg|png|webp)$/.test(name)) return none;
+    if (!/^[0-9a-f-]{36}\.(jpg|png|webp)$/.test(name)) return null;
     try {
       const bytes = readFileSync(join(d.uploadDir, name));
-      const type = name.endsWith('.png') ? 'image/png' : name.endsWith('.webp') ? 'image/webp' : 'image/jpeg';
-      return { status: 200, type, body: bytes, headers: { 'cache-control': 'private, no-store' } };
+      const mime = name.endsWith('.png') ? 'image/png' : name.endsWith('.webp') ? 'image/webp' : 'image/jpeg';
+      return { bytes, mime };
     } catch {
-      return none;
+      return null;
     }
+  }
+
+  async function photo(s: WebSession, parts: string[]): Promise<WebResponse> {
+    const [ticket, nText, sig, ...rest] = parts;
+    const none: WebResponse = { status: 404, type: 'text/plain; charset=utf-8', body: 'not found' };
+    const n = Number(nText);
+    if (rest.length || !ticket || !Number.isInteger(n) || !sig || sig !== photoSig(s, ticket, n)) return none;
+    const c = d.service.visibleTo(ticket, actorOf(s));
+    const ref = c?.photos[n];
+    if (!c || !ref) return none;
+    let got: { bytes: Buffer; mime: string } | null = null;
+    try {
+      got = d.photos ? await d.photos.get(c, ref) : webPhoto(ref);
+    } catch (e) {
+      log(`desk: photo not read: ${e instanceof Error ? e.name : 'error'}`);
+    }
+    if (!got) return none;
+    return { status: 200, type: got.mime, body: got.bytes, headers: { 'cache-control': 'private, no-store' } };
   }
 
   function questionsPage(req: WebRequest, s: WebSession, message = ''): WebResponse {
@@ -593,7 +666,9 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
           return redirect('/desk/login', { 'set-cookie': d.sessions.cookie(null, now) });
         }
         const actM = /^\/desk\/case\/([^/]{1,40})\/act$/.exec(path);
-        if (actM) return act(req, s, decodeURIComponent(actM[1] as string).toUpperCase(), form, now);
+        if (actM) return act(req, s, decoded(actM[1] as string).toUpperCase(), form, now);
+        const linkM = /^\/desk\/case\/([^/]{1,40})\/link$/.exec(path);
+        if (linkM) return linkAct(req, s, decoded(linkM[1] as string).toUpperCase(), form, now);
         const qM = /^\/desk\/questions\/(\d{1,12})$/.exec(path);
         if (qM) return questionAct(req, s, Number(qM[1]), form, now);
         if (path === '/desk/import' || path === '/desk/import/confirm') {
@@ -618,7 +693,7 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
       const caseM = /^\/desk\/case\/([^/]{1,40})$/.exec(path);
       if (caseM) {
         const done = req.query.get('done') === '1' ? `<p class="msg" id="result">${t(langOf(req), 'done')}</p>` : '';
-        return casePage(req, s, decodeURIComponent(caseM[1] as string).toUpperCase(), now, done);
+        return casePage(req, s, decoded(caseM[1] as string).toUpperCase(), now, done);
       }
       if (path.startsWith('/desk/photo/')) return photo(s, path.slice('/desk/photo/'.length).split('/'));
       return page(req, 'not found', '<p class="err">not found</p>', s, 404);

@@ -103,6 +103,10 @@ const T = {
   importGone: ['预览已过期，请重新上传。', 'The preview has expired: upload the file again.'],
   documents: ['语料中的文件', 'Documents in the corpus'],
   back: ['返回', 'Back'],
+  changeLink: ['修改关联节点', 'Change the linked task'],
+  noLink: ['不关联', 'No linked task'],
+  linkBad: ['请选择本单位的整改节点或“不关联”。', "Choose one of your unit's milestones, or no linked task."],
+  photoUnavailable: ['照片暂时无法取得', 'The photo cannot be fetched now'],
   language: ['English', '中文'],
 } as const satisfies Record<string, readonly [string, string]>;
 

@@ -172,8 +172,12 @@ export function createOpen311(d: Open311Deps) {
     let fields: Record<string, string> = {};
     try {
       const type = req.contentType || 'application/x-www-form-urlencoded';
-      if (type.includes('json')) fields = JSON.parse(req.body.toString('utf8')) as Record<string, string>;
-      else {
+      if (type.includes('json')) {
+        // A JSON body that is not an object (null, a number, a list) has no fields: refused, not a crash.
+        const parsed: unknown = JSON.parse(req.body.toString('utf8'));
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return error(400, 400, 'the body must be an object');
+        fields = parsed as Record<string, string>;
+      } else {
         const fd = await new Request('http://open311.local/', {
           method: 'POST',
           headers: { 'content-type': type },
