@@ -1,11 +1,3 @@
-/**
- * The composition root's core: builds every part of the program from the settings — the store,
- * the knowledge module, the case service and the dialog core. Channels, the HTTP server and the
- * scheduler are started by main.ts on top of this.
- */
-
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { type Category, loadCategories } from '../cases/categories.js';
 import { type Area, loadArea, loadTownPoints, type TownPoints } from '../cases/geo.js';
 import { type CaseService, createCaseService } from '../cases/service.js';
@@ -29,6 +21,7 @@ import { type ApiKeyStore, createApiKeyStore, createQuestionStore, type Question
 import { createSessionStore } from '../store/sessions.js';
 import { createUploadStore, type UploadStore } from '../store/uploads.js';
 import type { Config } from './config.js';
+import { corpusDirOf } from './corpus.js';
 import { type CuratedAnswerer, createCuratedAnswerer } from './curated.js';
 import { createDelivery, type Delivery } from './delivery.js';
 import { createDialog, type Dialog } from './dialog/dialog.js';
@@ -79,20 +72,7 @@ export interface App {
   close(): void;
 }
 
-/**
- * The corpus folder in use: CORPUS_DIR when set; else the copy under the data folder that a
- * document import made (the shipped corpus stays as released); else the shipped corpus.
- */
-export function corpusDirOf(config: Pick<Config, 'CORPUS_DIR' | 'DATABASE_PATH'>): string {
-  if (config.CORPUS_DIR) return config.CORPUS_DIR;
-  const copy = dataCorpusDir(config);
-  return existsSync(join(copy, 'manifest.json')) ? copy : projectPath('knowledge', 'corpus');
-}
-
-/** Where a document import copies the shipped corpus to when no CORPUS_DIR is set. */
-export function dataCorpusDir(config: Pick<Config, 'DATABASE_PATH'>): string {
-  return join(dirname(config.DATABASE_PATH), 'corpus');
-}
+export { corpusDirOf, dataCorpusDir } from './corpus.js';
 
 /** The parts of the program that the milestone desk and the jobs are built from. */
 export type AppParts = Omit<App, 'dialog' | 'delivery' | 'close' | 'questions' | 'answerer' | 'apiKeys' | 'corpusDir' | 'reloadKnowledge'>;

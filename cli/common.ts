@@ -3,8 +3,8 @@
  * English), opening the store and the knowledge module.
  */
 import { join } from 'node:path';
-import { corpusDirOf } from '../bot/app.js';
 import { type Config, parseConfig, withDotEnv } from '../bot/config.js';
+import { corpusDirOf } from '../bot/corpus.js';
 import { RectifyError } from '../core/errors.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
