@@ -35,7 +35,8 @@ export function issuerOf(s: Statement, number: string | null): string | null {
  */
 function aboutDocument(c: AnswerContext): Answer | null {
   const own = c.query.terms.filter((t) => t.known);
-  if (!c.query.types.includes('document') && !/文件|规划|台账|这份/.test(c.query.normalized)) return null;
+  // "这个文件是谁发的", and its follow-up "好久发的嘛": issuing is done to a document.
+  if (!c.query.types.includes('document') && !/文件|规划|台账|这份|发的|印发|发布/.test(c.query.normalized)) return null;
   if (own.length > 0 || !c.types.some((t) => t === 'unit' || t === 'date')) return null;
   // Who issued it or when — not who is responsible for what it says.
   if (/责任|负责|部门/.test(c.query.normalized) && !/发|印发|出台|制定|发布|编制/.test(c.query.normalized)) return null;
