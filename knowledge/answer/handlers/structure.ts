@@ -56,7 +56,19 @@ function tables(c: AnswerContext): Answer | null {
       `（《${d.info.shortTitle}》${name}，${freshness(d.info, c.lang)}）`,
       ` (${d.info.titleEn}, ${name}; ${freshness(d.info, c.lang)})`,
     );
-    const at = ordinalIn(n.slice((m.index ?? 0) + m[0].length));
+    // "专栏1里头农村生活污水那行": the row of this table whose name holds what the question names.
+    const known = c.query.terms.filter((t) => t.known && t.text.length > 1);
+    const named = known.length
+      ? rows
+          .map((r) => {
+            const grams = new Set(tokensOfNormalized(normalize(r.name)));
+            const hit = known.filter((t) => t.grams.some((g) => g.length > 0 && g.filter((x) => grams.has(x)).length / g.length >= 0.8));
+            return { r, share: hit.length / known.length };
+          })
+          .filter((x) => x.share >= 0.6)
+          .sort((a, b) => b.share - a.share)[0]?.r
+      : undefined;
+    const at = ordinalIn(n.slice((m.index ?? 0) + m[0].length)) ?? (named ? Number(named.number) : null);
     if (at !== null) {
       const row = rows.find((r) => r.number === String(at)) ?? null;
       if (!row) {
