@@ -16,7 +16,7 @@ export function questionParts(c: AnswerContext): string[] {
   // A part asks when it has a kind of fact, or is an ellipsis of the one before ("示范片呢").
   const asking = parts.filter((p, i) => {
     const q = c.deps.analyze(p);
-    const asks = /啥|哪|几|多少|好多|什么|吗|谁|怎么|咋|如何|呢$/.test(q.normalized);
+    const asks = /啥|哪|几|多少|好多|好长|什么|吗|谁|怎么|咋|如何|呢$|没$|没得$|没有$|不$/.test(q.normalized);
     return (
       (q.types.length > 0 && q.types.some((t) => t !== 'yesno')) ||
       (asks && q.terms.some((t) => t.known)) ||
