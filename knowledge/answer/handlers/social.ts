@@ -56,10 +56,12 @@ export function holdings(c: AnswerContext): string {
 export function social(c: AnswerContext): Answer | null {
   const cues = c.deps.lexicon.intentCues;
   const n = c.query.normalized;
-  if (c.query.terms.some((t) => t.known && t.weight > 0) && n.length > 8) return null;
   const fw = c.deps.lexicon.functionWords;
   // Small talk: a cue and nothing the documents would answer ("谢谢，帮了大忙了", "你好呀机器人").
-  const asks = c.query.types.some((t) => t !== 'yesno') || c.query.terms.some((t) => t.known && t.weight > 2.5) || c.docNumbers.length > 0;
+  const asks =
+    c.query.types.some((t) => t !== 'yesno') ||
+    c.query.terms.some((t) => t.known && t.weight > 2.5 && !/^(v|vd|vn|a|ad|d)$/.test(t.tag)) ||
+    c.docNumbers.length > 0;
   const opens = (section: 'thanks' | 'greeting') => !asks && (cues.get(section) ?? []).some((cue) => hasCue(n, cue));
   if (isOnlyCue(n, cues.get('thanks') ?? [], fw) || opens('thanks')) {
     return answerOf(
