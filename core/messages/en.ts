@@ -196,6 +196,7 @@ export const en: Messages = {
       close: 'Write the result (the reporter will be told):',
       recategorize: 'Write the new category:',
     },
+    ask: (ticket, prompt) => `${ticket}: ${prompt}`,
     acceptDue: (d) => `accept by ${d}`,
     completeDue: (d) => `complete by ${d}`,
     overdueMark: '⚠️overdue ',

@@ -192,6 +192,7 @@ export const zh = {
       close: '请输入办理结果（将告知举报人）：',
       recategorize: '请输入新的类别名称：',
     } as Record<string, string>,
+    ask: (ticket: string, prompt: string) => `${ticket}：${prompt}`,
     acceptDue: (d: string) => `受理时限 ${d}`,
     completeDue: (d: string) => `办结时限 ${d}`,
     overdueMark: '⚠️逾期 ',
