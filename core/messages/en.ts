@@ -332,6 +332,7 @@ export const en: Messages = {
     linked: (ticket, id, title) => `${ticket} is now linked to milestone #${id} ${title}.`,
   },
   reminders: {
+    highlight: 'overdue \\d+ days?|is due|records the target as missed|still has not reported',
     unassigned: 'not assigned (an administrator should assign one)',
     inferred: (unit) => `${unit} (inferred from the documents, to be confirmed)`,
     listSep: ', ',

@@ -333,6 +333,8 @@ export const zh = {
   },
   /** Reminders pushed to a unit's bound chat (and the administrators'). */
   reminders: {
+    /** What WeCom highlights in a notice (a regular expression's source). */
+    highlight: '已逾期 ?\\d+ ?天|已到期|未达到目标|仍未报告',
     unassigned: '未指定（请管理员指定）',
     inferred: (unit: string) => `${unit}（据文件推断，待管理员确认）`,
     listSep: '、',
