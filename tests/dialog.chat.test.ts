@@ -328,6 +328,8 @@ describe('an English conversation, end to end', () => {
     expect(official.last()).toContain('There is no milestone #999999');
     official.say(`/accept ${ticket}`);
     expect(official.last()).toContain(`Done: ${ticket} is now "accepted"`);
+    official.say(`/accept ${ticket}`);
+    expect(official.last()).toContain('The case is "accepted": this action is not possible now.');
     // The same commands from an official who writes Chinese (or nothing yet) stay Chinese.
     const zhOfficial = talker(app, 'official-zh');
     zhOfficial.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
@@ -335,6 +337,8 @@ describe('an English conversation, end to end', () => {
     expect(zhOfficial.last()).toContain('区农业农村委待办举报 1 件');
     zhOfficial.say('/milestones');
     expect(zhOfficial.last()).toContain('区农业农村委未完成的整改节点');
+    zhOfficial.say(`/accept ${ticket}`);
+    expect(zhOfficial.last()).toContain('当前状态为“已受理”，不能进行这个操作。');
   });
 });
 

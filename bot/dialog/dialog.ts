@@ -204,7 +204,7 @@ export function createDialog(deps: DialogDeps): Dialog {
     if ('reply' in t) return t.reply;
     const target = t.case;
     const r = deps.service.act(target.ticket, satisfied ? 'satisfied' : 'unsatisfied', actor, note, now);
-    if (!r.ok) return { text: r.message };
+    if (!r.ok) return { text: r.say ? r.say(lang) : r.message };
     return satisfied
       ? { text: say.thanksRated(target.ticket) }
       : { text: say.reopened(target.ticket, target.unit, shanghaiDate(new Date(r.case.completeDue ?? now.toISOString()))) };

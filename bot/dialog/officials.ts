@@ -193,7 +193,7 @@ export function takeAction(
     note = null;
   }
   const r = ctx.service.act(ticket, action, actor, note, now, extra);
-  if (!r.ok) return { text: r.message };
+  if (!r.ok) return { text: r.say ? r.say(lang) : r.message };
   const say = messages(lang);
   return {
     text: say.officials.acted(r.case.ticket, say.status[r.case.status] ?? r.case.status, action === 'recategorize' ? r.case.unit : null),

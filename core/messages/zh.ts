@@ -331,6 +331,25 @@ export const zh = {
     linkNeedsId: (ticket: string) => `请写上节点号，例如：/link ${ticket} 5（发送 /milestones 查看节点号）`,
     linked: (ticket: string, id: number, title: string) => `已把 ${ticket} 关联到整改节点 #${id} ${title}。`,
   },
+  /** Why an action on a case was not taken (officials and reporters). */
+  caseErrors: {
+    notFound: (ticket: string) => `没有找到编号为 ${ticket} 的举报。`,
+    notYourUnit: '这件举报不属于您的单位办理，您不能操作。',
+    notYourReport: '只能评价您自己提交的举报。',
+    noRight: '您没有权限进行这个操作。',
+    wrongStatus: (status: string) => `当前状态为“${status}”，不能进行这个操作。`,
+    needs: (what: string) => `请说明${what}。`,
+    needsWhat: {
+      dispatch: '派往哪里/由谁办理',
+      progress: '办理进展',
+      close: '办理结果',
+      refuse: '不予受理的理由和应当去哪里反映',
+      duplicate: '原举报编号',
+      recategorize: '新的类别',
+    } as Record<string, string>,
+    noOriginal: (ticket: string) => `没有找到原举报 ${ticket}。`,
+    noCategory: (name: string) => `没有“${name}”这个类别。`,
+  },
   /** Reminders pushed to a unit's bound chat (and the administrators'). */
   reminders: {
     /** What WeCom highlights in a notice (a regular expression's source). */
