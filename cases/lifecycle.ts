@@ -2,6 +2,7 @@
  * The lifecycle of a case: statuses, the actions that move between them, and who may take each.
  * Pure: it decides; the store records.
  */
+import { type Lang, messages } from '../core/messages/index.js';
 
 /** Statuses of a case. */
 export const STATUS = {
@@ -40,8 +41,8 @@ interface Rule {
   from: Status[];
   to: Status | null;
   by: Role[];
-  /** What the note must say, if the action needs one. */
-  needs?: string;
+  /** Whether the action needs a note (what it must say is in the catalog: caseErrors.needsWhat). */
+  needs?: boolean;
 }
 
 const OPEN: Status[] = [STATUS.accepted, STATUS.dispatched, STATUS.inProgress, STATUS.reopened];
@@ -49,26 +50,28 @@ const OPEN: Status[] = [STATUS.accepted, STATUS.dispatched, STATUS.inProgress, S
 /** The transition table. */
 export const RULES: Record<Action, Rule> = {
   accept: { from: [STATUS.submitted], to: STATUS.accepted, by: ['official', 'admin'] },
-  dispatch: { from: [STATUS.accepted, STATUS.reopened], to: STATUS.dispatched, by: ['official', 'admin'], needs: '派往哪里/由谁办理' },
-  progress: { from: OPEN, to: STATUS.inProgress, by: ['official', 'admin'], needs: '办理进展' },
-  close: { from: OPEN, to: STATUS.done, by: ['official', 'admin'], needs: '办理结果' },
-  refuse: { from: [STATUS.submitted], to: STATUS.refused, by: ['official', 'admin'], needs: '不予受理的理由和应当去哪里反映' },
-  duplicate: { from: [STATUS.submitted, STATUS.accepted], to: STATUS.duplicate, by: ['official', 'admin'], needs: '原举报编号' },
+  dispatch: { from: [STATUS.accepted, STATUS.reopened], to: STATUS.dispatched, by: ['official', 'admin'], needs: true },
+  progress: { from: OPEN, to: STATUS.inProgress, by: ['official', 'admin'], needs: true },
+  close: { from: OPEN, to: STATUS.done, by: ['official', 'admin'], needs: true },
+  refuse: { from: [STATUS.submitted], to: STATUS.refused, by: ['official', 'admin'], needs: true },
+  duplicate: { from: [STATUS.submitted, STATUS.accepted], to: STATUS.duplicate, by: ['official', 'admin'], needs: true },
   satisfied: { from: [STATUS.done], to: STATUS.rated, by: ['citizen'] },
   unsatisfied: { from: [STATUS.done], to: STATUS.reopened, by: ['citizen'] },
   expire: { from: [STATUS.done], to: STATUS.closed, by: ['system'] },
-  recategorize: { from: [STATUS.submitted, STATUS.accepted], to: null, by: ['official', 'admin'], needs: '新的类别' },
+  recategorize: { from: [STATUS.submitted, STATUS.accepted], to: null, by: ['official', 'admin'], needs: true },
 };
 
 /** Statuses in which a case still waits for its unit. */
 export const OPEN_STATUSES: Status[] = [STATUS.submitted, ...OPEN];
 
 /** Why an action is not allowed, or null when it is. */
-export function checkAction(action: Action, status: Status, role: Role, note: string | null): string | null {
+export function checkAction(action: Action, status: Status, role: Role, note: string | null, lang: Lang = 'zh'): string | null {
+  const say = messages(lang);
+  const e = say.caseErrors;
   const rule = RULES[action];
-  if (!rule.by.includes(role)) return '您没有权限进行这个操作。';
-  if (!rule.from.includes(status)) return `当前状态为“${status}”，不能进行这个操作。`;
-  if (rule.needs && !note?.trim()) return `请说明${rule.needs}。`;
+  if (!rule.by.includes(role)) return e.noRight;
+  if (!rule.from.includes(status)) return e.wrongStatus(say.status[status] ?? status);
+  if (rule.needs && !note?.trim()) return e.needs(e.needsWhat[action] ?? '');
   return null;
 }
 

@@ -74,7 +74,11 @@ export interface CaseServiceDeps {
 }
 
 /** The result of filing or acting: the case, or a message saying why not. */
-export type Outcome = { ok: true; case: CaseRecord } | { ok: false; message: string; code: string };
+/** A failure's `message` is Chinese; `say` gives it in another language where the reason is in the catalog. */
+export type Outcome = { ok: true; case: CaseRecord } | { ok: false; message: string; code: string; say?: (lang: Lang) => string };
+
+/** A failure whose text comes from the catalog. */
+const refusal = (code: string, say: (lang: Lang) => string): Outcome => ({ ok: false, code, message: say('zh'), say });
 
 /** The case service. */
 export interface CaseService {
@@ -250,20 +254,16 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       extra: { duplicateOf?: string; referTo?: string; category?: string },
     ): Outcome => {
       const c = cases.byTicket(ticket);
-      if (!c) return { ok: false, code: 'not_found', message: `没有找到编号为 ${ticket} 的举报。` };
+      if (!c) return refusal('not_found', (l) => messages(l).caseErrors.notFound(ticket));
       if (actor.role === 'official' && actor.unit !== c.unit) {
-        return { ok: false, code: 'forbidden', message: '这件举报不属于您的单位办理，您不能操作。' };
+        return refusal('forbidden', (l) => messages(l).caseErrors.notYourUnit);
       }
       if (actor.role === 'citizen' && !(actor.channel === c.channel && actor.userId === c.userId)) {
-        return { ok: false, code: 'forbidden', message: '只能评价您自己提交的举报。' };
+        return refusal('forbidden', (l) => messages(l).caseErrors.notYourReport);
       }
-      const why = checkAction(
-        action,
-        c.status as never,
-        actor.role,
-        action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note,
-      );
-      if (why) return { ok: false, code: 'not_allowed', message: why };
+      const checked = action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note;
+      const why = checkAction(action, c.status as never, actor.role, checked);
+      if (why) return refusal('not_allowed', (l) => checkAction(action, c.status as never, actor.role, checked, l) ?? why);
       const to = nextStatus(action, c.status as never);
       const fields: Parameters<CaseStore['update']>[1] = { status: to };
       if (action === 'accept') fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
@@ -274,7 +274,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       }
       if (action === 'duplicate') {
         const orig = cases.byTicket(extra.duplicateOf ?? '');
-        if (!orig || orig.id === c.id) return { ok: false, code: 'not_found', message: `没有找到原举报 ${extra.duplicateOf ?? ''}。` };
+        if (!orig || orig.id === c.id) return refusal('not_found', (l) => messages(l).caseErrors.noOriginal(extra.duplicateOf ?? ''));
         fields.duplicateOf = orig.ticket;
       }
       if (action === 'satisfied') fields.satisfaction = '满意';
@@ -284,7 +284,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       }
       if (action === 'recategorize') {
         const cat = categories.find((x) => x.id === extra.category || x.name === extra.category);
-        if (!cat) return { ok: false, code: 'invalid', message: `没有“${extra.category ?? ''}”这个类别。` };
+        if (!cat) return refusal('invalid', (l) => messages(l).caseErrors.noCategory(extra.category ?? ''));
         fields.category = cat.id;
         fields.unit = unitFor(cat.id, c.town);
       }

@@ -8,6 +8,7 @@
 
 import type { CaseService } from '../cases/service.js';
 import { addDays, daysBetween, shanghaiDate, shanghaiMidnight } from '../core/clock.js';
+import { type Lang, messages } from '../core/messages/index.js';
 import type { CaseStore } from '../store/cases.js';
 import type { Db } from '../store/db.js';
 import type { MilestoneRow } from '../store/milestones.js';
@@ -50,10 +51,15 @@ function linkedThisWeek(deps: DigestDeps, now: Date, dryRun: boolean): Map<numbe
   return counts;
 }
 
-const list = <T>(xs: T[], line: (x: T) => string) => [...xs.slice(0, MAX_LINES).map(line), ...(xs.length > MAX_LINES ? ['……'] : [])];
+const list = <T>(xs: T[], line: (x: T) => string, more: string) => [
+  ...xs.slice(0, MAX_LINES).map(line),
+  ...(xs.length > MAX_LINES ? [more] : []),
+];
 
-/** The digest text of one unit. */
-export function digestText(unit: string, deps: DigestDeps, now: Date, linked: Map<number, number> = new Map()): string {
+/** The digest text of one unit (Chinese unless `lang` says otherwise: the unit's chat language is not known). */
+export function digestText(unit: string, deps: DigestDeps, now: Date, linked: Map<number, number> = new Map(), lang: Lang = 'zh'): string {
+  const say = messages(lang);
+  const w = say.digest;
   const today = shanghaiDate(now);
   const open = deps.service.openForUnit(unit, now);
   const byStatus = new Map<string, number>();
@@ -68,36 +74,43 @@ export function digestText(unit: string, deps: DigestDeps, now: Date, linked: Ma
   const owed = ms.filter((m) => m.dueDate < today && !deps.ledger.answered(m, unit));
   const ids = new Set(mine.map((m) => m.id));
   const updates = deps.ledger.store.updatesSince(new Date(now.getTime() - 7 * 86_400_000)).filter((u) => ids.has(u.milestoneRowId));
-  const lines = [`【每周汇总】${unit}（${weekOf(today)}周）`];
-  lines.push(open.length ? `待办举报 ${open.length} 件：${[...byStatus].map(([s, n]) => `${s} ${n}`).join('，')}` : '待办举报：无');
+  const lines = [w.title(unit, weekOf(today))];
+  lines.push(
+    w.open(
+      open.length,
+      [...byStatus].map(([s, n]): [string, number] => [say.status[s] ?? s, n]),
+    ),
+  );
   if (overdue.length)
     lines.push(
-      `超过时限 ${overdue.length} 件：${overdue
-        .slice(0, 10)
-        .map((c) => c.ticket)
-        .join('、')}${overdue.length > 10 ? '……' : ''}`,
+      w.overdue(
+        overdue.length,
+        overdue.slice(0, 10).map((c) => c.ticket),
+        overdue.length > 10,
+      ),
     );
   for (const m of mine) {
     const n = linked.get(m.id);
-    if (n) lines.push(`本周涉及「${m.title}」的举报${n}件（节点 #${m.id}）`);
+    if (n) lines.push(w.linked(m.title, n, m.id));
   }
   if (updates.length) {
-    lines.push(`本周进展 ${updates.length} 条：`);
-    lines.push(...list(updates, (u) => `[#${u.milestoneRowId}] ${u.date}${u.unit ? ` ${u.unit}` : ''}：${u.text}`));
+    lines.push(w.updates(updates.length));
+    lines.push(...list(updates, (u) => w.updateLine(u.milestoneRowId, u.date, u.unit, u.text), w.more));
   }
   if (owed.length) {
-    lines.push(`待报告完成情况的整改节点 ${owed.length} 项（发送 /update 节点号 内容 报告）：`);
-    lines.push(...list(owed, (m) => `[#${m.id}] ${m.title}（截止 ${m.dueDate}）`));
+    lines.push(w.owed(owed.length));
+    lines.push(...list(owed, (m) => w.milestone(m.id, m.title, m.dueDate), w.more));
   }
-  lines.push(soon.length ? `未来90天到期的整改节点 ${soon.length} 项：` : '未来90天没有到期的整改节点。');
-  lines.push(...list(soon, (m) => `[#${m.id}] ${m.title}（截止 ${m.dueDate}）`));
+  lines.push(w.soon(soon.length));
+  lines.push(...list(soon, (m) => w.milestone(m.id, m.title, m.dueDate), w.more));
   return lines.join('\n');
 }
 
 /** The administrators' digest text. */
-export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number, number> = new Map()): string {
+export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number, number> = new Map(), lang: Lang = 'zh'): string {
+  const w = messages(lang).digest;
   const today = shanghaiDate(now);
-  const lines = [`【每周汇总】${ADMINS}（${weekOf(today)}周）`];
+  const lines = [w.title(ADMINS, weekOf(today))];
   const escalated = deps.db
     .prepare("SELECT milestone_id AS id, unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit, milestone_id")
     .all() as Array<{ id: number; unit: string }>;
@@ -108,25 +121,23 @@ export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number,
     silent.set(e.unit, [...(silent.get(e.unit) ?? []), m.id]);
   }
   if (silent.size) {
-    lines.push(`未报告完成情况的单位 ${silent.size} 个：`);
-    for (const [u, ids] of silent) lines.push(`${u}：${ids.map((i) => `#${i}`).join('、')}`);
+    lines.push(w.silent(silent.size));
+    for (const [u, ids] of silent) lines.push(w.silentLine(u, ids));
   }
   const inferred = deps.ledger.units.list({ state: 'inferred' });
   if (inferred.length) {
-    lines.push(`待确认的推断责任单位 ${inferred.length} 条（npm run admin -- unit list / unit confirm 编号）：`);
-    lines.push(
-      ...list(inferred, (r) => `[${r.id}] ${r.body || '（文件未写明）'} → ${r.unit}（${deps.ledger.scopeLabel(r)}；${r.reason ?? ''}）`),
-    );
+    lines.push(w.inferred(inferred.length));
+    lines.push(...list(inferred, (r) => w.inferredLine(r.id, r.body, r.unit, deps.ledger.scopeLabel(r), r.reason ?? ''), w.more));
   }
   const open = deps.ledger.milestones.list({ status: 'open' });
   const orphans = open.filter((m: MilestoneRow) => deps.ledger.handlers(m).length === 0);
   if (orphans.length) {
-    lines.push(`没有责任单位的整改节点 ${orphans.length} 项（milestone assign 编号 单位）：`);
-    lines.push(...list(orphans, (m) => `[#${m.id}] ${m.title}${m.unit ? `（文件写明的主体：${m.unit}）` : ''}`));
+    lines.push(w.orphans(orphans.length));
+    lines.push(...list(orphans, (m) => w.orphanLine(m.id, m.title, m.unit), w.more));
   }
   const total = [...linked.values()].reduce((a, b) => a + b, 0);
-  if (total) lines.push(`本周关联到整改节点的举报 ${total} 件。`);
-  if (lines.length === 1) lines.push('本周没有需要管理员处理的事项。');
+  if (total) lines.push(w.linkedTotal(total));
+  if (lines.length === 1) lines.push(w.nothing);
   return lines.join('\n');
 }
 

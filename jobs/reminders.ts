@@ -13,6 +13,7 @@
  * request per milestone rather than a flood of backdated ones.
  */
 import { addDays, daysBetween, shanghaiDate } from '../core/clock.js';
+import { type Lang, messages } from '../core/messages/index.js';
 import type { Db } from '../store/db.js';
 import type { MilestoneRow } from '../store/milestones.js';
 import type { OutboxStore } from '../store/outbox.js';
@@ -114,9 +115,10 @@ export function dueItems(today: string, milestones: MilestoneRow[], opts: Remind
 }
 
 /** How a message names a milestone's handling units. */
-export function handlerLabel(hs: Handler[]): string {
-  if (hs.length === 0) return '未指定（请管理员指定）';
-  return hs.map((h) => (h.state === 'inferred' ? `${h.unit}（据文件推断，待管理员确认）` : h.unit)).join('、');
+export function handlerLabel(hs: Handler[], lang: Lang = 'zh'): string {
+  const w = messages(lang).reminders;
+  if (hs.length === 0) return w.unassigned;
+  return hs.map((h) => (h.state === 'inferred' ? w.inferred(h.unit) : h.unit)).join(w.listSep);
 }
 
 /** What the reminder lines need besides the item. */
@@ -125,61 +127,49 @@ export interface LineContext {
   handlers: (m: MilestoneRow) => Handler[];
 }
 
-function sourceOf(m: MilestoneRow, c: LineContext): string {
-  return m.document ? `来源：${c.documentTitle(m.document)}${m.locator ?? ''}` : '来源：办理单位添加';
+function sourceOf(m: MilestoneRow, c: LineContext, lang: Lang): string {
+  const w = messages(lang).reminders;
+  return m.document ? w.source(`${c.documentTitle(m.document)}${m.locator ?? ''}`) : w.sourceAdded;
 }
 
 /** One line of a reminder. */
-export function itemLine(i: ReminderItem, c: LineContext, weeks = DEFAULT_RESULT_REQUEST_WEEKS): string {
+export function itemLine(i: ReminderItem, c: LineContext, weeks = DEFAULT_RESULT_REQUEST_WEEKS, lang: Lang = 'zh'): string {
+  const w = messages(lang).reminders;
   const m = i.milestone;
-  const src = sourceOf(m, c);
-  const unit = `责任单位：${handlerLabel(c.handlers(m))}`;
-  if (i.kind === 'lead') return `[#${m.id}] 距「${m.title}」还有${i.days}天（截止 ${m.dueDate}；${unit}；${src}）`;
+  const src = sourceOf(m, c, lang);
+  const unit = w.handlers(handlerLabel(c.handlers(m), lang));
+  if (i.kind === 'lead') return w.lead(m.id, m.title, i.days, m.dueDate, unit, src);
   const missed =
-    m.outcome === 'missed' && m.evidence
-      ? `据${c.documentTitle(m.evidence.document)}${m.evidence.locator}记载未达到目标（${m.evidence.reason}），`
-      : '';
-  if (i.kind === 'result-request') {
-    return `[#${m.id}] 「${m.title}」已到期（截止 ${m.dueDate}），${missed}请报告完成情况：/update ${m.id} 内容（第${i.round ?? 1}/${weeks}次；${unit}；${src}）`;
-  }
-  return `[#${m.id}] 「${m.title}」（截止 ${m.dueDate}）${missed}已请${i.unit}报告完成情况${weeks}次，仍未报告（${src}）`;
+    m.outcome === 'missed' && m.evidence ? w.missed(`${c.documentTitle(m.evidence.document)}${m.evidence.locator}`, m.evidence.reason) : '';
+  if (i.kind === 'result-request') return w.request(m.id, m.title, m.dueDate, missed, i.round ?? 1, weeks, unit, src);
+  return w.escalated(m.id, m.title, m.dueDate, missed, i.unit, weeks, src);
 }
 
-/** The text of one message: the items of one kind for one recipient. */
-export function reminderText(unit: string, kind: ReminderKind, items: ReminderItem[], c: LineContext, weeks: number): string {
+/**
+ * The text of one message: the items of one kind for one recipient. Reminders go to a unit's bound
+ * chat, whose language is not known: Chinese unless `lang` says otherwise.
+ */
+export function reminderText(
+  unit: string,
+  kind: ReminderKind,
+  items: ReminderItem[],
+  c: LineContext,
+  weeks: number,
+  lang: Lang = 'zh',
+): string {
+  const w = messages(lang).reminders;
   const n = items.length;
-  const lines = items.map((i) => itemLine(i, c, weeks));
+  const lines = items.map((i) => itemLine(i, c, weeks, lang));
   if (kind === 'escalation') {
     const units = [...new Set(items.map((i) => i.unit))];
-    return [
-      `【未报告完成情况】${units.join('、')}（${n}项）`,
-      ...lines,
-      '请督促上述单位用 /update 节点号 内容 报告；如责任单位有误，请用 npm run admin -- unit set 或 milestone assign 改正。',
-    ].join('\n');
+    return [w.escalationHead(units, n), ...lines, w.escalationFoot].join('\n');
   }
   if (unit === ADMINS) {
-    const head =
-      kind === 'lead'
-        ? `【整改节点提醒】以下节点未指定责任单位（${n}项）`
-        : `【请报告完成情况】以下已到期节点没有可推送的责任单位（${n}项）`;
-    return [
-      head,
-      ...lines,
-      '请用 npm run admin -- unit set --body 主体 --unit 单位 或 milestone assign 编号 单位 指定责任单位；已知情况可用 milestone update 编号 --text … 记录。',
-    ].join('\n');
+    const head = kind === 'lead' ? w.adminLeadHead(n) : w.adminRequestHead(n);
+    return [head, ...lines, w.adminFoot].join('\n');
   }
-  if (kind === 'lead') {
-    return [
-      `【整改节点提醒】${unit}（${n}项）`,
-      ...lines,
-      '发送 /milestones 查看本单位节点；/update 节点号 内容 报告进展；/done 节点号 说明 标记完成；/snooze 节点号 天数 暂缓提醒。',
-    ].join('\n');
-  }
-  return [
-    `【请报告完成情况】${unit}（${n}项）`,
-    ...lines,
-    '请发送 /update 节点号 内容（或直接回复“#节点号 内容”）报告完成情况；已完成可 /done 节点号 说明；不再适用可 /drop 节点号 说明。',
-  ].join('\n');
+  if (kind === 'lead') return [w.leadHead(unit, n), ...lines, w.leadFoot].join('\n');
+  return [w.requestHead(unit, n), ...lines, w.requestFoot].join('\n');
 }
 
 /** What running the reminders needs. */

@@ -2,6 +2,7 @@
  * Rendering of notification texts for each channel: Telegram HTML (4,096 characters a message)
  * and WeCom markdown (4,096 bytes a message), split at line ends when longer.
  */
+import { messages } from '../core/messages/index.js';
 
 /** Splits text into pieces of at most `max` units (as `size` measures), at line ends where possible. */
 export function splitText(text: string, max: number, size: (s: string) => number = (s) => s.length): string[] {
@@ -79,7 +80,9 @@ export function escapeWeComMarkdown(s: string): string {
   return s.replace(/[<>[\]*_`#~]/g, (c) => WECOM_MARKUP[c] ?? c).replace(/^(\s*)([-+]|\d+\.)(\s)/gm, '$1$2\u200b$3');
 }
 
-const markOverdue = (line: string) => line.replace(/(已逾期 ?\d+ ?天|已到期|未达到目标|仍未报告)/g, '<font color="warning">$1</font>');
+/** The words WeCom shows in the warning colour, in every language of the catalog. */
+const OVERDUE = new RegExp(`(${(['zh', 'en'] as const).map((l) => messages(l).reminders.highlight).join('|')})`, 'g');
+const markOverdue = (line: string) => line.replace(OVERDUE, '<font color="warning">$1</font>');
 
 /**
  * WeCom markdown: the text escaped, then the title in bold and overdue marks highlighted; at most

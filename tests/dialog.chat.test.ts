@@ -11,6 +11,14 @@ import { zh } from '../core/messages/zh.js';
 import { fileReport, makeApp, talker } from './dialog.helpers.js';
 import { NOW } from './helpers.js';
 
+/** Every key path of a catalog (a function is a leaf). */
+const keyPaths = (m: unknown, path = ''): string[] =>
+  m && typeof m === 'object'
+    ? Object.entries(m)
+        .flatMap(([k, v]) => keyPaths(v, path ? `${path}.${k}` : k))
+        .sort()
+    : [path];
+
 const NON_ANSWERS = ['不填了', '不知道', '算了', '跳过', '不知道在哪', '不填了。'];
 
 /** A user at a given step of the intake. */
@@ -278,10 +286,59 @@ describe('an English conversation, end to end', () => {
     expect(app.outbox.list({ kind: 'citizen' }).at(-1)?.text).toContain('is now "accepted"');
   });
 
-  it('has every catalog entry in both languages', () => {
+  it('has every catalog entry in both languages, under the same keys at every depth', () => {
     expect(emptyEntries(zh)).toEqual([]);
     expect(emptyEntries(en)).toEqual([]);
-    expect(Object.keys(en).sort()).toEqual(Object.keys(zh).sort());
+    expect(keyPaths(en)).toEqual(keyPaths(zh));
+    // The sections moved in from the officials' side, the jobs, the web API and the desk are there too.
+    for (const section of ['officials', 'milestones', 'reminders', 'digest', 'webApi', 'feedback', 'desk'])
+      expect(
+        keyPaths(zh).some((k) => k.startsWith(`${section}.`)),
+        section,
+      ).toBe(true);
+    // A function takes the same values in both languages.
+    const arity = (m: unknown, path = ''): string[] =>
+      typeof m === 'function'
+        ? [`${path}/${m.length}`]
+        : m && typeof m === 'object'
+          ? Object.entries(m).flatMap(([k, v]) => arity(v, path ? `${path}.${k}` : k))
+          : [];
+    expect(arity(en).sort()).toEqual(arity(zh).sort());
+  });
+
+  it('an official who writes English gets /cases, /case and /milestones in English; Chinese officials keep Chinese', () => {
+    const app = makeApp();
+    const ticket = fileReport(talker(app, 'citizen-en-off'));
+    const official = talker(app, 'official-en');
+    official.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
+    official.say('help');
+    expect(official.last()).toContain('Commands for handling units');
+    official.say('/cases');
+    expect(official.last()).toContain('区农业农村委: 1 open case:');
+    expect(official.last()).toContain('awaiting acceptance');
+    expect(official.last()).not.toContain('待办举报');
+    official.say(`/case ${ticket}`);
+    expect(official.last()).toContain('Handling unit: 区农业农村委');
+    expect(official.last()).toContain('Linked milestone:');
+    official.say('/milestones');
+    expect(official.last()).toMatch(/区农业农村委: \d+ open milestones?/);
+    expect(official.last()).toContain('Send /milestone N for details');
+    expect(official.last()).not.toContain('未完成的整改节点');
+    official.say('/done 999999 x');
+    expect(official.last()).toContain('There is no milestone #999999');
+    official.say(`/accept ${ticket}`);
+    expect(official.last()).toContain(`Done: ${ticket} is now "accepted"`);
+    official.say(`/accept ${ticket}`);
+    expect(official.last()).toContain('The case is "accepted": this action is not possible now.');
+    // The same commands from an official who writes Chinese (or nothing yet) stay Chinese.
+    const zhOfficial = talker(app, 'official-zh');
+    zhOfficial.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
+    zhOfficial.say('/cases');
+    expect(zhOfficial.last()).toContain('区农业农村委待办举报 1 件');
+    zhOfficial.say('/milestones');
+    expect(zhOfficial.last()).toContain('区农业农村委未完成的整改节点');
+    zhOfficial.say(`/accept ${ticket}`);
+    expect(zhOfficial.last()).toContain('当前状态为“已受理”，不能进行这个操作。');
   });
 });
 

@@ -405,7 +405,7 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
       ...(form.get('duplicateOf') ? { duplicateOf: form.get('duplicateOf').trim().toUpperCase() } : {}),
       ...(form.get('category') ? { category: form.get('category') } : {}),
     });
-    if (!r.ok) return casePage(req, s, ticket, now, `<p class="err" id="result">${esc(r.message)}</p>`);
+    if (!r.ok) return casePage(req, s, ticket, now, `<p class="err" id="result">${esc(r.say ? r.say(lang) : r.message)}</p>`);
     // After a recategorisation the case may no longer be the unit's: back to the list then.
     if (!d.service.visibleTo(ticket, actor)) return redirect('/desk/cases');
     return redirect(`/desk/case/${encodeURIComponent(ticket)}?done=1`);

@@ -124,7 +124,7 @@ export function createDialog(deps: DialogDeps): Dialog {
   const officials = {
     service: deps.service,
     cases: deps.cases,
-    ...(desk ? { caseLink: (c: Parameters<typeof desk.caseLink>[0], now: Date) => desk.caseLink(c, now) } : {}),
+    ...(desk ? { caseLink: (c: Parameters<typeof desk.caseLink>[0], now: Date, l?: Lang) => desk.caseLink(c, now, l) } : {}),
   };
   const lookups = createLookupGuard(deps.limits ?? null, deps.lookupsPerHour ?? 30);
 
@@ -204,7 +204,7 @@ export function createDialog(deps: DialogDeps): Dialog {
     if ('reply' in t) return t.reply;
     const target = t.case;
     const r = deps.service.act(target.ticket, satisfied ? 'satisfied' : 'unsatisfied', actor, note, now);
-    if (!r.ok) return { text: r.message };
+    if (!r.ok) return { text: r.say ? r.say(lang) : r.message };
     return satisfied
       ? { text: say.thanksRated(target.ticket) }
       : { text: say.reopened(target.ticket, target.unit, shanghaiDate(new Date(r.case.completeDue ?? now.toISOString()))) };
@@ -228,13 +228,13 @@ export function createDialog(deps: DialogDeps): Dialog {
   function rated(reply: Reply, a: Answer, m: ValidInbound, now: Date): Reply {
     if (!deps.feedback || (a.intent !== 'offtopic' && CONVERSATIONAL_INTENTS.includes(a.intent))) return reply;
     const id = deps.feedback.log(a, { channel: m.channel, userId: m.userId }, now);
-    const en = a.lang === 'en';
+    const f = messages(a.lang).feedback;
     return {
       ...reply,
       choices: [
         [
-          { label: en ? '👍 Helpful' : '👍 有用', value: `rate-answer:up:${id}` },
-          { label: en ? '👎 Not helpful' : '👎 没用', value: `rate-answer:down:${id}` },
+          { label: f.up, value: `rate-answer:up:${id}` },
+          { label: f.down, value: `rate-answer:down:${id}` },
         ],
       ],
     };
@@ -255,49 +255,45 @@ export function createDialog(deps: DialogDeps): Dialog {
     if (!isStaff) return [{ text: say.staffOnly }];
     const ticket = ticketIn(rest);
     const args = rest.replace(/jj-?\d{8}-?\w{5}/i, '').trim();
-    if (name === 'cases') return [listUnitCases(actor, officials, now)];
-    if (name === 'case') return [ticket ? showCase(ticket, actor, officials, now) : { text: '请写上编号，例如：/case JJ-20261122-7KQ4M' }];
-    if (name === 'history') return [ticket ? showHistory(ticket, actor, officials, false, lang) : { text: '请写上编号。' }];
-    if (name === 'photos')
-      return ticket ? [showPhotos(ticket, actor, officials)] : [{ text: '请写上编号，例如：/photos JJ-20261122-7KQ4M' }];
+    const o = say.officials;
+    if (name === 'cases') return [listUnitCases(actor, officials, now, lang)];
+    if (name === 'case') return [ticket ? showCase(ticket, actor, officials, now, lang) : { text: o.caseUsage }];
+    if (name === 'history') return [ticket ? showHistory(ticket, actor, officials, false, lang) : { text: o.historyUsage }];
+    if (name === 'photos') return ticket ? [showPhotos(ticket, actor, officials, lang)] : [{ text: o.photosUsage }];
     if (name === 'bind') {
-      if (!actor.unit) return [{ text: '管理员账号没有单位，不能绑定提醒群。' }];
+      if (!actor.unit) return [{ text: o.bindAdmin }];
       deps.people.bindChat(actor.unit, m.channel, m.chatId, `${m.channel}:${m.userId}`, now);
       const released = deps.service.releaseHeld(now, actor.unit);
-      return [
-        {
-          text: `已把本会话绑定为“${actor.unit}”的提醒与新举报通知会话。${released ? `绑定之前留给本单位的 ${released} 条通知随后送达。` : ''}`,
-        },
-      ];
+      return [{ text: o.bound(actor.unit, released) }];
     }
     if (MILESTONE_COMMANDS.includes(name)) {
-      if (!desk) return [{ text: '整改节点功能未启用。' }];
-      if (name === 'milestones') return [{ text: desk.list(actor, now) }];
+      if (!desk) return [{ text: o.milestonesOff }];
+      if (name === 'milestones') return [{ text: desk.list(actor, now, lang) }];
       if (name === 'link') {
         const c = ticket ? deps.cases.byTicket(ticket) : null;
-        if (!c) return [{ text: '请写上举报编号和节点号，例如：/link JJ-20261122-7KQ4M 5' }];
-        return [{ text: desk.link(actor, c, args, now) }];
+        if (!c) return [{ text: o.linkUsage }];
+        return [{ text: desk.link(actor, c, args, now, lang) }];
       }
       const [first, ...more] = rest.trim().split(/\s+/);
       const id = Number((first ?? '').replace(/^#/, ''));
       const note = rest.trim().replace(/^\S+\s*/, '');
-      if (name === 'milestone') return [{ text: desk.show(actor, id, now) }];
-      if (name === 'update') return [{ text: desk.update(actor, id, note, now) }];
-      if (name === 'done') return [{ text: desk.done(actor, id, note, now) }];
-      if (name === 'reopen') return [{ text: desk.reopen(actor, id, note, now) }];
-      if (name === 'drop') return [{ text: desk.drop(actor, id, note, now) }];
-      if (name === 'snooze') return [{ text: desk.snooze(actor, id, Number(more[0] ?? 7), now, more.slice(1).join(' ')) }];
-      return [{ text: desk.add(actor, first ?? '', more.join(' '), now) }];
+      if (name === 'milestone') return [{ text: desk.show(actor, id, now, lang) }];
+      if (name === 'update') return [{ text: desk.update(actor, id, note, now, lang) }];
+      if (name === 'done') return [{ text: desk.done(actor, id, note, now, lang) }];
+      if (name === 'reopen') return [{ text: desk.reopen(actor, id, note, now, lang) }];
+      if (name === 'drop') return [{ text: desk.drop(actor, id, note, now, lang) }];
+      if (name === 'snooze') return [{ text: desk.snooze(actor, id, Number(more[0] ?? 7), now, more.slice(1).join(' '), lang) }];
+      return [{ text: desk.add(actor, first ?? '', more.join(' '), now, lang) }];
     }
     const action = COMMAND_ACTIONS[name];
     if (!action) return null;
-    if (!ticket) return [{ text: '请写上举报编号，例如：/accept JJ-20261122-7KQ4M' }];
-    const ask = actionPrompt(action);
+    if (!ticket) return [{ text: o.actionUsage }];
+    const ask = actionPrompt(action, lang);
     if (ask && !args) {
-      save(m, { flow: 'official', action, ticket }, now);
-      return [{ text: `${ticket}：${ask}` }];
+      save(m, { flow: 'official', action, ticket, lang }, now);
+      return [{ text: o.ask(ticket, ask) }];
     }
-    return [takeAction(action, ticket, args, actor, officials, now)];
+    return [takeAction(action, ticket, args, actor, officials, now, lang)];
   }
 
   /** The language of a turn: what the user writes; a message without words keeps the dialog's. */
@@ -380,11 +376,12 @@ export function createDialog(deps: DialogDeps): Dialog {
     }
     if (choice?.startsWith('rate-answer:')) {
       const [, v, id] = choice.split(':');
-      if (!deps.feedback || (v !== 'up' && v !== 'down') || !/^\d{1,12}$/.test(id ?? '')) return [{ text: '这个按钮已失效。' }];
+      const f = say.feedback;
+      if (!deps.feedback || (v !== 'up' && v !== 'down') || !/^\d{1,12}$/.test(id ?? '')) return [{ text: f.expired }];
       const r = deps.feedback.rate(Number(id), { channel: m.channel, userId: m.userId }, v, now);
-      if (r === 'unknown') return [{ text: '这个按钮已失效。' }];
-      if (r === 'again') return [{ text: '已记录过您的评价，谢谢。' }];
-      return [{ text: v === 'up' ? '谢谢您的反馈！' : '谢谢反馈。这个问题已转给工作人员，他们会补充更准确的答案。' }];
+      if (r === 'unknown') return [{ text: f.expired }];
+      if (r === 'again') return [{ text: f.again }];
+      return [{ text: v === 'up' ? f.thanksUp : f.thanksDown }];
     }
     if (choice?.startsWith('rate:')) {
       const [, t, v] = choice.split(':');
@@ -414,10 +411,11 @@ export function createDialog(deps: DialogDeps): Dialog {
       return officialCommand(name, t ?? '', m, actor, now) ?? [];
     }
     if (cmdName === 'desk') {
-      if (actor.role !== 'official' && actor.role !== 'admin') return [{ text: '工作台仅限办理单位工作人员使用。' }];
-      if (m.chatType === 'group') return [{ text: '登录链接只能在私聊中发送，请私聊我发送 /desk。' }];
+      const o = say.officials;
+      if (actor.role !== 'official' && actor.role !== 'admin') return [{ text: o.deskStaffOnly }];
+      if (m.chatType === 'group') return [{ text: o.deskPrivateOnly }];
       const link = deps.deskLink?.(actor, now) ?? null;
-      return [{ text: link ? `工作台一次性登录链接（仅可使用一次，请勿转发）：\n${link}` : '工作台未启用。' }];
+      return [{ text: link ? o.deskLink(link) : o.deskOff }];
     }
     if (cmdName) {
       const r = officialCommand(cmdName, cmdRest, m, actor, now);
@@ -439,18 +437,17 @@ export function createDialog(deps: DialogDeps): Dialog {
     // An official answers a reminder: "#12 内容", or a reply to a reminder that names one milestone.
     if (desk && (actor.role === 'official' || actor.role === 'admin') && state.flow !== 'report') {
       const tagged = /^#(\d+)\s+([\s\S]+)$/.exec(text);
-      if (tagged) return [{ text: desk.update(actor, Number(tagged[1]), tagged[2] as string, now) }];
+      if (tagged) return [{ text: desk.update(actor, Number(tagged[1]), tagged[2] as string, now, lang) }];
       const quoted = [...new Set([...(m.replyTo?.text ?? '').matchAll(/\[#(\d+)\]/g)].map((x) => Number(x[1])))];
-      if (quoted.length === 1 && text) return [{ text: desk.update(actor, quoted[0] as number, text, now) }];
-      if (quoted.length > 1 && text)
-        return [{ text: `这条提醒包含多个节点（${quoted.map((q) => `#${q}`).join('、')}），请写明节点号，例如：#${quoted[0]} ${text}` }];
+      if (quoted.length === 1 && text) return [{ text: desk.update(actor, quoted[0] as number, text, now, lang) }];
+      if (quoted.length > 1 && text) return [{ text: say.officials.whichMilestone(quoted, text) }];
     }
 
     if (state.flow === 'official') {
       const s = state;
       save(m, { flow: 'idle' }, now);
       if (!text) return [{ text: say.cancelled }];
-      return [takeAction(s.action, s.ticket, text, actor, officials, now)];
+      return [takeAction(s.action, s.ticket, text, actor, officials, now, s.lang ?? lang)];
     }
 
     if (state.flow === 'report') {

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { reportLimits } from '../../../cases/validate.js';
 import { freeBytes } from '../../../core/disk.js';
 import { imageType } from '../../../core/image.js';
+import { type Lang, messages } from '../../../core/messages/index.js';
 import { projectPath } from '../../../core/paths.js';
 import type { ChatStore } from '../../../store/chats.js';
 import { isBusy } from '../../../store/db.js';
@@ -136,12 +137,21 @@ export function createWebChannel(o: WebChannelOptions) {
   let lastSweep = 0;
 
   const describe = (s: WebSession) => ({ csrf: s.csrf, role: s.role, unit: s.unit, signedIn: s.signedIn });
-  const noSession = () => json(401, { error: '会话已过期或无效，请刷新页面。', code: 'no_session' });
-  const storeError = (e: unknown): WebResponse => {
+  /** The API's error texts in the language of the session's chat (Chinese before there is one, or when unknown). */
+  const errs = (s?: { userId: string } | null) => messages(s ? safeLang(s.userId) : 'zh').webApi;
+  const safeLang = (userId: string): Lang | null => {
+    try {
+      return o.chats?.lang('web', userId) ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const noSession = () => json(401, { error: errs().noSession, code: 'no_session' });
+  const storeError = (e: unknown, s?: { userId: string }): WebResponse => {
     o.onStoreError?.(e);
-    if (isBusy(e)) return json(503, { error: '系统繁忙，请稍后再试。' });
+    if (isBusy(e)) return json(503, { error: errs().busy });
     log(`web: store error: ${e instanceof Error ? e.message : String(e)}`);
-    return json(503, { error: '系统暂时无法保存您的消息，请稍后再试。已提交的内容不会丢失。' });
+    return json(503, { error: errs(s).cannotSave });
   };
 
   /** The session of a request that may change something: its cookie and its CSRF token. */
@@ -152,12 +162,12 @@ export function createWebChannel(o: WebChannelOptions) {
 
   function openSession(req: WebRequest, now: Date): WebResponse {
     // A custom header: a cross-site form cannot send it, so no other site can replace the cookie.
-    if (req.header?.('x-rectify-client') !== '1') return json(403, { error: '请求来源不对。' });
+    if (req.header?.('x-rectify-client') !== '1') return json(403, { error: errs().badOrigin });
     const existing = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
     if (existing) return json(200, describe(existing));
     const client = req.client ?? 'unknown';
     if (!o.limits.take('session-addr', client, now, HOUR, lim.sessionsPerHourPerAddress)) {
-      return json(429, { error: '新建会话太频繁了，请稍后再试。' });
+      return json(429, { error: errs().tooManySessions });
     }
     const s = o.sessions.create(now, client);
     return json(200, describe(s), { 'set-cookie': o.sessions.cookie(s, now) });
@@ -168,12 +178,12 @@ export function createWebChannel(o: WebChannelOptions) {
     if (!s) return noSession();
     const client = req.client ?? 'unknown';
     if (!o.limits.take('signin-addr', client, now, 15 * 60_000, lim.signInsPer15MinPerAddress)) {
-      return json(429, { error: '登录尝试太频繁了，请15分钟后再试。' });
+      return json(429, { error: errs(s).signInSlow });
     }
     const body = parseJson(req.body, loginSchema);
-    if (!body) return json(400, { error: '请求格式不对。' });
+    if (!body) return json(400, { error: errs(s).badRequest });
     const signed = o.sessions.signIn(s.token, body.code, now, client);
-    if (!signed) return json(403, { error: '登录码无效、已使用或已过期，请向管理员重新索取。' });
+    if (!signed) return json(403, { error: errs(s).badCode });
     return json(200, describe(signed), { 'set-cookie': o.sessions.cookie(signed, now) });
   }
 
@@ -181,15 +191,11 @@ export function createWebChannel(o: WebChannelOptions) {
     const s = session(req, now);
     if (!s) return noSession();
     const m = parseJson(req.body, chatSchema);
-    if (!m) return json(400, { error: '请求格式不对。' });
+    if (!m) return json(400, { error: errs(s).badRequest });
     if (isJoinAttempt(m.text) && !s.signedIn) {
-      return json(200, {
-        replies: [
-          { text: '网页聊天中绑定工作人员身份需要先登录：请向管理员索取网页登录链接（npm run admin -- login-link），打开后即可办理。' },
-        ],
-      });
+      return json(200, { replies: [{ text: messages(safeLang(s.userId)).web.staffSignInRequired }] });
     }
-    if (m.photos?.some((ref) => !o.uploads.owns('web', s.userId, ref))) return json(400, { error: '照片无效，请重新上传。' });
+    if (m.photos?.some((ref) => !o.uploads.owns('web', s.userId, ref))) return json(400, { error: errs(s).badPhoto });
     try {
       const owed = await o.delivery.handle(
         {
@@ -248,15 +254,15 @@ export function createWebChannel(o: WebChannelOptions) {
     const s = session(req, now);
     if (!s) return noSession();
     const state = o.dialogs.get<{ flow: string; draft?: { photos?: string[] } }>('web', s.userId);
-    if (state?.flow !== 'report') return json(409, { error: '请先发送“举报”，在填写举报时再上传照片。' });
-    if (req.body.length === 0) return json(400, { error: '照片是空的。' });
-    if (req.body.length > lim.photoBytes) return json(413, { error: `照片不能超过${Math.round(lim.photoBytes / 1024 / 1024)}MB。` });
+    if (state?.flow !== 'report') return json(409, { error: errs(s).reportFirst });
+    if (req.body.length === 0) return json(400, { error: errs(s).emptyPhoto });
+    if (req.body.length > lim.photoBytes) return json(413, { error: errs(s).photoTooBig(Math.round(lim.photoBytes / 1024 / 1024)) });
     const type = imageType(req.body);
-    if (!type) return json(415, { error: '只支持 JPG、PNG 或 WebP 照片。' });
+    if (!type) return json(415, { error: errs(s).photoType });
     const had = (state.draft?.photos?.length ?? 0) + o.uploads.pendingCount('web', s.userId, new Date(now.getTime() - HOUR));
-    if (had >= reportLimits.maxPhotos) return json(429, { error: `每件举报最多附${reportLimits.maxPhotos}张照片。` });
+    if (had >= reportLimits.maxPhotos) return json(429, { error: errs(s).tooManyPhotos(reportLimits.maxPhotos) });
     const free = freeBytes(o.uploadDir);
-    const full = { error: '照片存储空间已满，暂时无法接收照片。您可以不附照片继续提交举报，或稍后再试。' };
+    const full = { error: errs(s).storeFull };
     if (o.uploads.totalBytes() + req.body.length > lim.uploadQuotaBytes) return json(507, full);
     if (free !== null && free - req.body.length < lim.diskMinFreeBytes) return json(507, full);
     const name = `${randomUUID()}.${type.ext}`;
@@ -295,9 +301,9 @@ export function createWebChannel(o: WebChannelOptions) {
     const s = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
     const p = req.query.get('p') ?? '';
     const hash = p.indexOf('#');
-    if (!s?.signedIn || hash < 1 || !o.casePhoto) return json(404, { error: '没有这张照片。' });
+    if (!s?.signedIn || hash < 1 || !o.casePhoto) return json(404, { error: errs(s).noPhoto });
     const found = o.casePhoto({ userId: s.userId }, p.slice(0, hash), p.slice(hash + 1));
-    if (!found || !imageType(found.bytes)) return json(404, { error: '没有这张照片。' });
+    if (!found || !imageType(found.bytes)) return json(404, { error: errs(s).noPhoto });
     return { status: 200, type: found.mime, body: found.bytes, headers: { 'cache-control': 'private, no-store' } };
   }
 
@@ -325,7 +331,7 @@ export function createWebChannel(o: WebChannelOptions) {
         return { status: 200, type: 'image/svg+xml', body: FAVICON };
       if (req.method === 'GET' && req.path === '/api/case-photo') return casePhoto(req, now);
       if (!req.path.startsWith('/api/')) return null;
-      if (req.method !== 'POST') return json(405, { error: '请求方法不对。' });
+      if (req.method !== 'POST') return json(405, { error: errs().badMethod });
       if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
         lastSweep = now.getTime();
         sweep(now);
@@ -351,7 +357,7 @@ export function createWebChannel(o: WebChannelOptions) {
           case '/api/photo':
             return photo(req, now);
           default:
-            return json(404, { error: '没有这个接口。' });
+            return json(404, { error: errs().noEndpoint });
         }
       } catch (e) {
         return storeError(e);
