@@ -169,7 +169,14 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
 
   function summaryForUnit(c: CaseRecord): string {
     const where = [c.town, c.address, c.lat !== null ? `GPS ${c.lat.toFixed(5)},${c.lon?.toFixed(5)}` : null].filter(Boolean).join('，');
-    return `【新举报】${c.ticket}\n类别：${categoryName(c.category)}\n地点：${where || '未提供'}\n情况：${c.description.slice(0, 200)}\n受理时限：${c.acceptDue.slice(0, 10)}\n发送 /case ${c.ticket} 查看详情并受理。`;
+    // A unit's chat has no known language: its notices are in Chinese.
+    return messages('zh').caseErrors.newCase(
+      c.ticket,
+      categoryName(c.category),
+      where,
+      c.description.slice(0, 200),
+      c.acceptDue.slice(0, 10),
+    );
   }
 
   const fileTx = db.transaction((draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Outcome => {
@@ -179,24 +186,16 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     }
     const recent = cases.countSince(from.channel, from.userId, new Date(now.getTime() - 3600_000));
     if (recent >= limits.reportsPerHour) {
-      return {
-        ok: false,
-        code: 'rate_limited',
-        message: `您在一小时内已提交${recent}件举报，已达上限，请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
-      };
+      return refusal('rate_limited', (l) => messages(l).caseErrors.tooMany(recent));
     }
     const perAddress = limits.reportsPerHourPerAddress;
     if (from.origin && perAddress && deps.rateLimits) {
       if (deps.rateLimits.count('report-addr', from.origin, new Date(now.getTime() - 3600_000)) >= perAddress) {
-        return {
-          ok: false,
-          code: 'rate_limited',
-          message: `您所在的网络一小时内提交的举报已达上限（${perAddress}件），请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
-        };
+        return refusal('rate_limited', (l) => messages(l).caseErrors.tooManyFromNetwork(perAddress));
       }
     }
     const words = draft.description.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length;
-    if (hanLength(draft.description) < 5 && words < 5) return { ok: false, code: 'invalid', message: '描述太短了，请至少写5个汉字。' };
+    if (hanLength(draft.description) < 5 && words < 5) return refusal('invalid', (l) => messages(l).caseErrors.tooShort);
     const unit = unitFor(draft.category, draft.town);
     const base = {
       ...draft,
@@ -217,7 +216,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       if (cases.hasTicket(ticket)) continue;
       created = cases.insert({ ...base, ticket });
     }
-    if (!created) return { ok: false, code: 'ticket', message: '系统繁忙，请稍后再试（您填写的内容已保留）。' };
+    if (!created) return refusal('ticket', (l) => messages(l).caseErrors.busy);
     cases.addEvent(created.id, {
       at: now.toISOString(),
       actorRole: 'citizen',

@@ -155,7 +155,7 @@ export function createDialog(deps: DialogDeps): Dialog {
     const r = deps.service.file(draft, { channel: m.channel, userId: m.userId, chatId: m.chatId, origin: m.origin ?? null }, key, now);
     if (!r.ok) {
       save(m, s, now);
-      return [{ text: r.message }, prompt(s, ctx)];
+      return [{ text: r.say ? r.say(lang) : r.message }, prompt(s, ctx)];
     }
     save(m, { flow: 'idle' }, now);
     // The case is linked to the task it bears on in the same transaction (officials may change it).

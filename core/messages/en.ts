@@ -348,6 +348,14 @@ export const en: Messages = {
     },
     noOriginal: (ticket) => `The original report ${ticket} was not found.`,
     noCategory: (name) => `There is no category "${name}".`,
+    tooMany: (recent: number) =>
+      `You have filed ${recent} reports within an hour, which is the limit; please try again later (what you wrote is kept). If it is urgent, call the 12369 environmental hotline.`,
+    tooManyFromNetwork: (limit: number) =>
+      `Reports from your network have reached the limit of ${limit} an hour; please try again later (what you wrote is kept). If it is urgent, call the 12369 environmental hotline.`,
+    tooShort: 'The description is too short: please write at least 5 Chinese characters (or 5 words).',
+    busy: 'The system is busy; please try again shortly (what you wrote is kept).',
+    newCase: (ticket: string, category: string, where: string, what: string, due: string) =>
+      `[New report] ${ticket}\nCategory: ${category}\nPlace: ${where || 'not given'}\nWhat: ${what}\nAccept by: ${due}\nSend /case ${ticket} to see it and accept it.`,
   },
   reminders: {
     highlight: 'overdue \\d+ days?|is due|records the target as missed|still has not reported',

@@ -349,6 +349,14 @@ export const zh = {
     } as Record<string, string>,
     noOriginal: (ticket: string) => `没有找到原举报 ${ticket}。`,
     noCategory: (name: string) => `没有“${name}”这个类别。`,
+    tooMany: (recent: number) =>
+      `您在一小时内已提交${recent}件举报，已达上限，请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
+    tooManyFromNetwork: (limit: number) =>
+      `您所在的网络一小时内提交的举报已达上限（${limit}件），请稍后再提交（您填写的内容已保留）。情况紧急请拨打12369环保举报热线。`,
+    tooShort: '描述太短了，请至少写5个汉字。',
+    busy: '系统繁忙，请稍后再试（您填写的内容已保留）。',
+    newCase: (ticket: string, category: string, where: string, what: string, due: string) =>
+      `【新举报】${ticket}\n类别：${category}\n地点：${where || '未提供'}\n情况：${what}\n受理时限：${due}\n发送 /case ${ticket} 查看详情并受理。`,
   },
   /** Reminders pushed to a unit's bound chat (and the administrators'). */
   reminders: {
