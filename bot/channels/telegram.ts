@@ -11,10 +11,12 @@
  * down) stays in the outbox for the dispatcher, and a redelivered update sends its still-pending
  * replies again. Long texts are split before any escaping.
  */
+
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, BotError, type Context, GrammyError, HttpError, InlineKeyboard, InputFile, Keyboard } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
+import { type Lang, messages } from '../../core/messages/index.js';
 import { dispatchDefaults, type Sender } from '../../jobs/dispatch.js';
 import { splitParagraphs, toTelegramEntities } from '../../jobs/render.js';
 import type { OutboxMessage, OutboxStore } from '../../store/outbox.js';
@@ -76,27 +78,22 @@ export const updateSchema = z
   })
   .loose();
 
-/** The command menus, in Chinese. */
-export const CITIZEN_COMMANDS = [
-  { command: 'start', description: '开始使用' },
-  { command: 'help', description: '帮助' },
-  { command: 'report', description: '举报污染问题' },
-  { command: 'status', description: '查询举报进度' },
-  { command: 'cancel', description: '取消正在填写的举报' },
-];
-export const OFFICIAL_COMMANDS = [
-  ...CITIZEN_COMMANDS,
-  { command: 'cases', description: '本单位待办举报' },
-  { command: 'case', description: '查看举报详情：/case 编号' },
-  { command: 'accept', description: '受理：/accept 编号' },
-  { command: 'refuse', description: '不予受理：/refuse 编号 理由 | 去向' },
-  { command: 'dup', description: '标记重复：/dup 编号 原编号' },
-  { command: 'progress', description: '办理进展：/progress 编号 内容' },
-  { command: 'close', description: '办结：/close 编号 结果' },
-  { command: 'history', description: '处理记录：/history 编号' },
-  { command: 'bind', description: '把本群设为本单位提醒群' },
-  { command: 'milestones', description: '本单位整改节点' },
-];
+/** The citizens' command menu, in a language (from the message catalog). */
+export function citizenCommands(lang: Lang = 'zh'): Array<{ command: string; description: string }> {
+  return Object.entries(messages(lang).telegram.menu).map(([command, description]) => ({ command, description }));
+}
+
+/** What officials see in the menu: the citizens' commands and theirs. */
+export function officialCommands(lang: Lang = 'zh'): Array<{ command: string; description: string }> {
+  return [
+    ...citizenCommands(lang),
+    ...Object.entries(messages(lang).telegram.officialMenu).map(([command, description]) => ({ command, description })),
+  ];
+}
+
+/** The command menus in Chinese (the default). */
+export const CITIZEN_COMMANDS = citizenCommands('zh');
+export const OFFICIAL_COMMANDS = officialCommands('zh');
 
 /** The inbound message of an update, or null for updates the assistant ignores. */
 export function inboundOf(ctx: Context): Inbound | null {
@@ -395,6 +392,8 @@ export function createTelegramChannel(o: TelegramOptions) {
       await bot.init();
       // The menu is a nicety: a Bot API that is down at start-up must not keep the assistant from starting.
       await bot.api.setMyCommands(CITIZEN_COMMANDS).catch((e: unknown) => log(`telegram: menu not set: ${String(e)}`));
+      // Users whose Telegram is in English see the menu in English.
+      await bot.api.setMyCommands(citizenCommands('en'), { language_code: 'en' }).catch(() => {});
       if (o.webhook) {
         await bot.api.setWebhook(o.webhook.url, {
           secret_token: o.webhook.secret,

@@ -185,6 +185,28 @@ export const en: Messages = {
   },
   telegram: {
     sendLocation: '📍 Send my location',
+    menu: {
+      start: 'Start',
+      help: 'Help',
+      report: 'Report pollution',
+      status: 'Follow a report',
+      cancel: 'Cancel the report being filled',
+    } as Record<string, string>,
+    officialMenu: {
+      cases: "Your unit's open reports",
+      case: 'A report in detail: /case TICKET',
+      accept: 'Accept: /accept TICKET',
+      refuse: 'Refuse: /refuse TICKET reason | where to go',
+      dup: 'Mark duplicate: /dup TICKET ORIGINAL',
+      progress: 'Progress: /progress TICKET text',
+      close: 'Close: /close TICKET result',
+      history: 'History: /history TICKET',
+      photos: "A report's photos: /photos TICKET",
+      bind: "Make this group your unit's reminder group",
+      milestones: "Your unit's milestones",
+      update: 'Report progress: /update MILESTONE text',
+      desk: 'Open the web desk',
+    } as Record<string, string>,
   },
   officials: {
     prompts: {

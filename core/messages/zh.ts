@@ -181,6 +181,29 @@ export const zh = {
   },
   telegram: {
     sendLocation: '📍 发送当前位置',
+    /** The command menus: citizens', then what officials see besides. */
+    menu: {
+      start: '开始使用',
+      help: '帮助',
+      report: '举报污染问题',
+      status: '查询举报进度',
+      cancel: '取消正在填写的举报',
+    } as Record<string, string>,
+    officialMenu: {
+      cases: '本单位待办举报',
+      case: '查看举报详情：/case 编号',
+      accept: '受理：/accept 编号',
+      refuse: '不予受理：/refuse 编号 理由 | 去向',
+      dup: '标记重复：/dup 编号 原编号',
+      progress: '办理进展：/progress 编号 内容',
+      close: '办结：/close 编号 结果',
+      history: '处理记录：/history 编号',
+      photos: '查看举报照片：/photos 编号',
+      bind: '把本群设为本单位提醒群',
+      milestones: '本单位整改节点',
+      update: '报告节点进展：/update 节点号 内容',
+      desk: '打开网页工作台',
+    } as Record<string, string>,
   },
   /** Officials' side of the chat: their cases, a case's details, the actions and their replies. */
   officials: {
