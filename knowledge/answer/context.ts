@@ -88,7 +88,7 @@ export function coordinateIn(carried: string, fresh: string, contains: (w: strin
     for (const joint of ['', '、', '和', '与', '及']) {
       if (contains(`${part}${joint}${fresh}`) || contains(`${fresh}${joint}${part}`)) return part;
     }
-    // A compound whose head the new word can take ("乡镇" for "农村" in "农村生活污水"): the
+    // A compound whose head the new word can take ("城镇" for "农村" in "农村供水"): the
     // documents have the new compound too.
     const rest = carried.slice(part.length);
     if (part !== carried && rest.length >= 2 && contains(`${fresh}${rest}`)) return part;
@@ -118,7 +118,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     // An ellipsis ("那2030年呢") keeps the topic and replaces what it names; a new content word
     // that the documents know narrows or shifts the topic but the old one still frames it.
     // "那农药呢" after 化肥: a new word the documents coordinate with a carried one ("化肥农药",
-    // "化肥、农药", "乡镇…农村") takes its place, also inside a compound ("农村生活污水" → "乡镇生活污水").
+    // "化肥、农药") takes its place, also inside a compound ("农村供水" → "城镇供水").
     let coordinated = false;
     const carriedAll = followed.terms
       .map((forms) => {

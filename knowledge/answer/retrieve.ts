@@ -136,7 +136,7 @@ export function scoreStatement(
     }
     if (best <= 0) continue;
     score += term.weight * best;
-    // A compound is also covered by its words in order and close together ("土壤修复" in "土壤污染修复").
+    // A compound is also covered by its words in order and close together ("河道治理" in "河道污染治理").
     if (
       term.compound &&
       best < opts.compoundCovered &&
@@ -188,7 +188,7 @@ export function retrieve(
     // A table's results column is where progress stands, its targets column where targets do.
     if (want.types.includes('progress') && s.passage.kind === 'effect') score *= opts.typeBonus;
     if (want.types.includes('target') && s.passage.kind === 'target') score *= opts.typeBonus;
-    // A figure right after the asked measure ("处理率达85.04%") answers "how much" best.
+    // A figure right after the asked measure ("处理率达80%") answers "how much" best.
     if (want.types.some((ty) => ty === 'value' || ty === 'count') && r.matched.some((t) => valueAfter(s, t))) score *= opts.typeBonus;
     if (want.years.length) {
       if (want.years.some((y) => s.years.includes(y) || (s.passage.kind === 'indicator' && s.norm.includes(`${y}年`))))

@@ -131,8 +131,8 @@ function measuresOf(c: AnswerContext, s: Statement): Statement[] {
 function withYear(c: AnswerContext, hits: Scored[]): Scored | null {
   if (!c.years.length) return hits[0] ?? null;
   const has = (s: Statement) => c.years.some((y) => s.years.includes(y));
-  // A sentence that names no year stands under the year its passage names ("截至2020年，…。化肥利用率达到40.2%").
-  // An undated statement of what was reached ("化肥利用率提高到40.2%") stands as of its document's date.
+  // A sentence that names no year stands under the year its passage names ("截至某年，…。某利用率达到40%").
+  // An undated statement of what was reached ("某利用率提高到40%") stands as of its document's date.
   const asOf = (s: Statement) => Number(/\d{4}/.exec(c.doc(s.passage.document)?.asOf ?? '')?.[0] ?? Number.NaN);
   const current = (s: Statement) =>
     c.deps.statements.ofPassage(s.passage.id).every((x) => x.years.length === 0) &&
@@ -154,7 +154,7 @@ function hasUnit(s: Statement, units: string[]): boolean {
   );
 }
 
-/** A short statement ("实行了三级验收制度。") with the sentences that follow it in its passage. */
+/** A short statement ("实行了分级验收制度。") with the sentences that follow it in its passage. */
 function withFollowing(c: AnswerContext, s: Statement, text: string): string {
   // A table cell's item is one thought ("化肥…降幅1.14%;农药…降幅1.06%"): whole when it is short.
   const p = s.passage;

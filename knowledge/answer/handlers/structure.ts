@@ -56,7 +56,7 @@ function tables(c: AnswerContext): Answer | null {
       `（《${d.info.shortTitle}》${name}，${freshness(d.info, c.lang)}）`,
       ` (${d.info.titleEn}, ${name}; ${freshness(d.info, c.lang)})`,
     );
-    // "专栏1里头农村生活污水那行": the row of this table whose name holds what the question names.
+    // "专栏1里头某某率那行": the row of this table whose name holds what the question names.
     const known = c.query.terms.filter((t) => t.known && t.text.length > 1);
     const named = known.length
       ? rows
@@ -236,26 +236,22 @@ function columns(c: AnswerContext): Answer | null {
         [src],
       );
     }
-    const fields: Array<[string, keyof (typeof table.records)[number]]> = [
-      ['整改任务概述', 'overview'],
-      ['整改责任单位', 'unit'],
-      ['整改目标', 'targetText'],
-      ['整改措施及成效', 'measuresAndEffects'],
-      ['整改时间', 'time'],
-      ['社会监督联系人及电话', 'contact'],
-    ];
+    // The parser reads a rectification table's cells by position; their labels are the table's own headers.
+    const fields: Array<keyof (typeof table.records)[number]> = ['overview', 'unit', 'targetText', 'measuresAndEffects', 'time', 'contact'];
+    const header = (i: number) => table.columns[i] ?? '';
+    const [measuresLabel, effectsLabel] = header(3).split(/及|和|与/);
     // "第二行的成效", "第一条的整改目标": a part of one row, named by a word of its column.
     const rowAt = ordinalIn(n);
     const record = rowAt !== null && /[行条]/.test(n) ? table.records.find((r) => r.row === rowAt) : undefined;
     if (record) {
       const parts: Array<[RegExp, string, string | null]> = [
-        [/成效|效果|结果|完成/, '成效', record.effects.map((e) => e.text).join('') || null],
-        [/措施|做法|办法/, '整改措施', record.measures.map((e) => e.text).join('') || null],
-        [/目标/, '整改目标', record.targetText],
-        [/单位|部门|谁/, '整改责任单位', record.unit],
-        [/时间|期限/, '整改时间', record.time],
-        [/联系|电话/, '社会监督联系人及电话', record.contact],
-        [/概述|任务|问题|内容|写的/, '整改任务概述', record.overview],
+        [/成效|效果|结果|完成/, effectsLabel || header(3), record.effects.map((e) => e.text).join('') || null],
+        [/措施|做法|办法/, measuresLabel || header(3), record.measures.map((e) => e.text).join('') || null],
+        [/目标/, header(2), record.targetText],
+        [/单位|部门|谁/, header(1), record.unit],
+        [/时间|期限/, header(4), record.time],
+        [/联系|电话/, header(5), record.contact],
+        [/概述|任务|问题|内容|写的/, header(0), record.overview],
       ];
       const hit = parts.find(([re]) => re.test(n));
       if (hit) {
@@ -269,7 +265,7 @@ function columns(c: AnswerContext): Answer | null {
     }
     // Columns are found by their headers as the table has them; the field each maps to is the parser's.
     const col = table.columns
-      .map((h, i) => ({ h: normalize(h), field: fields[i]?.[1] }))
+      .map((h, i) => ({ h: normalize(h), field: fields[i] }))
       .filter((x) => x.field && (n.includes(x.h) || (x.h.length >= 6 && n.includes(x.h.slice(0, 4)) && /[栏列]/.test(n))))
       .sort((a, b) => b.h.length - a.h.length)[0];
     if (!col?.field) continue;

@@ -48,6 +48,11 @@ export function respondents(c: AnswerContext, hits: Scored[]): { units: string[]
   return { units: [], listed: null, by: hits[0]?.statement ?? null };
 }
 
+/** The header of a table's responsible-body column, as the table has it. */
+function listedLabel(c: AnswerContext, s: Statement): string {
+  return c.deps.kb.parsed.find((d) => d.info.id === s.passage.document)?.table?.columns[1] ?? '责任单位';
+}
+
 /** The unit handler. */
 export function unit(c: AnswerContext): Answer | null {
   if (!c.types.includes('unit')) return null;
@@ -115,7 +120,7 @@ export function unit(c: AnswerContext): Answer | null {
   const s = who.by;
   const doc = c.doc(s.passage.document);
   const listed = who.listed
-    ? say(c.lang, `整改责任单位（台账所列）：${who.listed}。`, `Responsible unit listed in the records: ${who.listed}. `)
+    ? say(c.lang, `${listedLabel(c, s)}（台账所列）：${who.listed}。`, `Responsible unit listed in the records: ${who.listed}. `)
     : '';
   const others = who.units.filter((u) => u !== who.listed);
   const named = others.length
