@@ -121,7 +121,7 @@ export function withinLength(parts: string[], max = defaultRenderOptions.maxLeng
 
 /**
  * A short English gloss of a Chinese name, read off the lexicon's glossary (longest Chinese terms
- * first): "畜禽粪污综合利用率" → "livestock manure comprehensive utilization rate". Null when the
+ * first): "秸秆综合利用率" → "straw comprehensive utilization rate". Null when the
  * glossary covers less than half of the name.
  */
 export function englishGloss(zh: string, glossary: Array<[string, string]>): string | null {

@@ -1,5 +1,5 @@
 /**
- * Documents cited by number or title ("津农业农村委发〔2019〕61号", "61号文", 《…方案》), and follow-ups
+ * Documents cited by number or title ("某农委发〔2021〕8号", "8号文", 《…方案》), and follow-ups
  * about them ("这个文件是谁发的"): the sentence that cites the document, with its issuer.
  */
 import { docNumberKey, type Statement } from '../../evidence/statements.js';

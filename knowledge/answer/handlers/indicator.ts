@@ -63,7 +63,7 @@ function groupMeasures(indicators: DocIndicator[]): Measure[] {
 
 /** The measure a question means, if any: its name covers the question and the question its name. */
 export function findMeasure(c: AnswerContext): Measure | null {
-  // Words the documents lack count against a name too ("结杆综合利用率" is not 畜禽粪污综合利用率).
+  // Words the documents lack count against a name too ("结杆综合利用率" is not another thing's 综合利用率).
   const terms = c.terms;
   const total = terms.reduce((s, t) => s + t.weight, 0) + c.query.terms.filter((t) => t.salient).reduce((s, t) => s + t.weight, 0);
   if (total === 0) return null;
@@ -78,7 +78,7 @@ export function findMeasure(c: AnswerContext): Measure | null {
         covered += t.weight;
     const qCov = covered / total;
     const nameShare = [...name].filter((g) => qGrams.has(g)).length / name.size;
-    // A long name ("超筛选值建设用地地块安全利用率") is meant by a few of its words when they are all the question says.
+    // A long name ("某某类用地地块安全利用率") is meant by a few of its words when they are all the question says.
     const fits =
       (qCov >= c.options.indicatorCoverage && nameShare >= c.options.indicatorNameShare) ||
       (qCov >= 0.85 && nameShare >= c.options.indicatorNameShare * 0.6);
