@@ -121,7 +121,7 @@ export function withinLength(parts: string[], max = defaultRenderOptions.maxLeng
 
 /**
  * A short English gloss of a Chinese name, read off the lexicon's glossary (longest Chinese terms
- * first): "秸秆综合利用率" → "straw comprehensive utilization rate". Null when the
+ * first): each Chinese term it knows becomes its English words, in order. Null when the
  * glossary covers less than half of the name.
  */
 export function englishGloss(zh: string, glossary: Array<[string, string]>): string | null {

@@ -3,7 +3,7 @@
  * of their outcome and of who does them.
  *
  * Candidates: every target of a rectification table that names a year, every "到20XX年…" clause of
- * a plan that looks ahead (not "从2020年到2022年…" or "截至2020年"), and every 专栏 indicator with a
+ * a plan that looks ahead (not "从某年到某年…" or "截至某年"), and every 专栏 indicator with a
  * stated target value. A clause that states several valued targets ("A达到95%，B达到100%") gives one
  * candidate each.
  *
@@ -37,13 +37,13 @@ export interface MilestoneSource {
   locator: string;
   /** The sentence (contained in the passage's text) or, for an indicator, its name. */
   text: string;
-  /** The responsible body as this source names it ("江津区", "区农业农村委、区生态环境局"), or null. */
+  /** The responsible body as this source names it ("某区", "区甲委、区乙局"), or null. */
   body: string | null;
   /** The task the source belongs to: its table row ("第2行"), its plan section or its indicator. */
   task: string;
 }
 
-/** A target clause read as a comparison: "畜禽粪污综合利用率达到90%以上" → metric, ≥, 90, %. */
+/** A target clause read as a comparison: "某某利用率达到80%以上" → metric, ≥, 80, %. */
 export interface TargetSpec {
   metric: string;
   /** gte/lte: the value itself; decrease/increase: the size of the change; null: no figure. */
@@ -154,7 +154,7 @@ export function isUnitName(text: string): boolean {
   return m !== null && m[0].length === text.trim().length;
 }
 
-/** The parts of a body naming several units: "区农业农村委、区生态环境局" → both. */
+/** The parts of a body naming several units: "区甲委、区乙局" → both. */
 export function bodyParts(body: string): string[] {
   return body
     .split(/[、,，;；/]/)
@@ -173,7 +173,7 @@ function datedClauses(sentence: string): Array<{ clause: string; year: number; l
   for (const m of sentence.matchAll(re)) {
     const at = m.index ?? 0;
     const before = sentence.slice(Math.max(0, at - 3), at);
-    // "从2020年到2022年" and "截至2020年" report the past; a lone year inside a title or a
+    // "从某年到某年" and "截至某年" report the past; a lone year inside a title or a
     // document number ("(2018—2020年)") is no target either.
     if (/从|自/.test(before) || /截[至止]/.test(sentence.slice(Math.max(0, at - 3), at + 1))) continue;
     if (!m[1] && !m[3]) continue;
@@ -241,7 +241,7 @@ function metricWords(text: string): string {
     .trim();
 }
 
-/** A clause without its date lead ("到2025年，") and its subject ("全区", the district). */
+/** A clause without its date lead ("到某年，") and its subject ("全区", the district). */
 function coreOf(clause: string, places: string[]): string {
   let s = clause.replace(/^(?:到|至|于|实现)?\s*20\d{2}\s*年(?:底前|底|年底|前)?[，,、\s]*/, '');
   for (let i = 0; i < 2; i++) {
