@@ -155,7 +155,7 @@ function compile(lexicon: Lexicon): Compiled {
 }
 
 /** Whether a (Latin) cue stands as whole words in the text; Han cues as substrings. */
-function hasCue(text: string, cue: string): boolean {
+export function hasCue(text: string, cue: string): boolean {
   if (!LATIN.test(cue)) return text.includes(cue);
   // Latin cues are few and asked often: their word-boundary patterns are made once.
   let re = WORD_PATTERNS.get(cue);

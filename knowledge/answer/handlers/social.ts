@@ -2,6 +2,7 @@
  * Greetings, thanks and requests for help: short messages that are all cue. They get a friendly
  * reply that says what the assistant can do, naming the documents it holds.
  */
+import { hasCue } from '../../query/analyze.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { say } from '../render.js';
@@ -40,11 +41,6 @@ function longestFirst(words: Map<string, string>): string[] {
 
 /** "老师好", "领导好，想问几个问题": a greeting that opens with a form of address. */
 const ADDRESS_GREETING = /^[\u4e00-\u9fa5]{1,3}(你好|您好|好)(?:[，,！!。\s]|$)/;
-
-/** Whether a cue stands in the text: Latin cues as whole words, Han cues anywhere. */
-function hasCue(text: string, cue: string): boolean {
-  return /^[a-z ]+$/.test(cue) ? new RegExp(`\\b${cue}\\b`).test(text) : text.includes(cue);
-}
 
 /** What the assistant holds, for greetings and scope messages. */
 export function holdings(c: AnswerContext): string {
