@@ -24,11 +24,15 @@ const PARTS: Part[] = [
   { name: 'tuning-2', file: 'tuning-2.jsonl', kind: 'questions', heldOut: false },
   { name: 'tuning-3', file: 'tuning-3.jsonl', kind: 'questions', heldOut: false },
   { name: 'own', file: 'questions-own.jsonl', kind: 'questions', heldOut: false },
+  { name: 'tuning-4', file: 'tuning-4.jsonl', kind: 'questions', heldOut: false },
   { name: 'held-out', file: 'heldout.jsonl', kind: 'questions', heldOut: true },
+  { name: 'held-out-2', file: 'heldout-2.jsonl', kind: 'questions', heldOut: true },
   { name: 'conv-tuning', file: 'conversations-tuning.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-tuning-2', file: 'conversations-tuning-2.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-tuning-3', file: 'conversations-tuning-3.jsonl', kind: 'conversations', heldOut: false },
+  { name: 'conv-tuning-4', file: 'conversations-tuning-4.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-held-out', file: 'conversations-heldout.jsonl', kind: 'conversations', heldOut: true },
+  { name: 'conv-held-out-2', file: 'conversations-heldout-2.jsonl', kind: 'conversations', heldOut: true },
 ];
 
 async function main(): Promise<void> {
