@@ -63,6 +63,8 @@ export function parseConversations(text: string): EvalConversation[] {
 
 /** The class of an intent: a question about the records, or one of the conversational intents. */
 export function intentClass(intent: string): string {
+  // A set may label greetings and thanks alike as "social".
+  if (intent === 'social' || intent === 'greeting' || intent === 'thanks') return 'social';
   return (CONVERSATIONAL_INTENTS as string[]).includes(intent) ? intent : 'question';
 }
 

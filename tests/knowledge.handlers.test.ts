@@ -133,6 +133,19 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('大气污染');
   });
 
+  it('answers "what X" with the statement that names an X, in quotes', () => {
+    const a = ask('农膜回收推的啥子模式');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('农户交回、网点收集、企业利用');
+    // The named statement leads; the other way of doing it is not the answer.
+    expect(a.answer).not.toContain('政府补贴');
+  });
+
+  it('reads "有好多…" in a told report as "lots of", not as a question', () => {
+    expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
+    expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');
+  });
+
   it('tells small talk, reports and off-topic apart', () => {
     expect(ask('谢谢，帮了大忙了').intent).toBe('thanks');
     expect(ask('你好呀').intent).toBe('greeting');

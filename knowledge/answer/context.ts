@@ -110,7 +110,8 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   const telling = ['act', 'state', 'report'].some((cue) => query.cues.has(cue as 'act'));
   const bare = knownOwn.length === 0 && query.unknown.length === 0 && query.districts.length === 0 && !telling;
   const followed = previous && (query.followUp || forceFollow || bare) ? previous : null;
-  let terms = query.terms;
+  const ownTerms = query.terms;
+  let terms = ownTerms;
   let types = query.types;
   let years = query.years;
   let docNumbers = query.docNumbers;
@@ -144,7 +145,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     const carried = ellipsis && !coordinated ? [] : carriedAll;
     terms = [
       ...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)),
-      ...query.terms.filter((t) => !carried.some((c) => c.text.includes(t.text) && c.text !== t.text)),
+      ...ownTerms.filter((t) => !carried.some((c) => c.text.includes(t.text) && c.text !== t.text)),
     ];
     types = query.types.filter((t) => t !== 'yesno').length ? query.types : [...new Set([...query.types, ...followed.types])];
     years = query.years.length ? query.years : knownOwn.length ? [] : followed.years;
@@ -157,7 +158,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     retrieve(
       deps.statements,
       t,
-      { types: ty, years: y, documents, units: query.valueUnits, frequency: query.frequency },
+      { types: ty, years: y, documents, units: query.valueUnits, frequency: query.frequency, named: query.named },
       defaultRetrieveOptions,
     );
   return {

@@ -96,6 +96,17 @@ export function partsClose(text: string, parts: string[], gap: number): boolean 
   return true;
 }
 
+/**
+ * Whether a compound's words are split between a statement and its context, in order: the context
+ * names the thing ("…尾水…" as a row's title) and the sentence says the rest of it ("…排查对象…").
+ * The sentence must hold the last word, the head of a Chinese compound, itself.
+ */
+export function partsSplit(s: Statement, parts: string[]): boolean {
+  const head = parts[parts.length - 1];
+  if (!head || parts.length < 2 || !s.norm.includes(head)) return false;
+  return parts.slice(0, -1).every((p) => !s.norm.includes(p) && s.context.includes(p));
+}
+
 /** Whether a figure follows one of the term's forms closely in the statement. */
 export function valueAfter(s: Statement, t: Term, within = 8): boolean {
   return t.forms.some((f) => {
@@ -140,9 +151,8 @@ export function scoreStatement(
     if (
       term.compound &&
       best < opts.compoundCovered &&
-      best >= opts.termCovered &&
       term.parts &&
-      partsClose(s.norm, term.parts, opts.compoundGap)
+      ((best >= opts.termCovered && partsClose(s.norm, term.parts, opts.compoundGap)) || partsSplit(s, term.parts))
     ) {
       best = opts.compoundCovered;
     }
@@ -159,7 +169,14 @@ export function scoreStatement(
 export function retrieve(
   index: StatementIndex,
   terms: Term[],
-  want: { types: AnswerType[]; years: number[]; documents: Set<string> | null; units?: string[]; frequency?: boolean },
+  want: {
+    types: AnswerType[];
+    years: number[];
+    documents: Set<string> | null;
+    units?: string[];
+    frequency?: boolean;
+    named?: string[];
+  },
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
 ): Scored[] {
   // Candidates come from the rarer bigrams: a bigram most sentences hold ("整改") adds no candidate
@@ -195,6 +212,8 @@ export function retrieve(
         score *= opts.yearBonus;
       else if (s.years.length) score *= opts.otherYearFactor;
     }
+    // "啥子模式": a statement that gives the thing a name (“…”模式, 《…》办法) answers which one.
+    if (want.named?.some((n) => s.norm.includes(`”${n}`) || s.norm.includes(`》${n}`))) score *= opts.typeBonus;
     if (s.heading) score *= opts.headingFactor;
     out.push({ statement: s, score, coverage: r.coverage, matched: r.matched });
   }

@@ -53,6 +53,8 @@ export interface Query {
   valueUnits: string[];
   /** It asks how often ("多久测一次"). */
   frequency: boolean;
+  /** Content words asked for by name ("啥子模式", "什么机制"): the answer names one, often in quotes. */
+  named: string[];
   terms: Term[];
   /** Content words the documents never use (nouns only): what the records may be silent on. */
   unknown: string[];
@@ -94,6 +96,8 @@ const SUFFIXES = ['率', '量', '值', '度'];
 
 /** Characters that carry grammar, not content: a guessed word holding one is no word. */
 const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让向从对过着吗呢吧啊几多少哪谁么什怎样个些这那]/;
+/** Words that ask which one ("啥子模式"): the noun after them is asked for by its name. */
+const NAME_ASKED = ['啥子', '什么', '哪种', '哪样', '何种', '哪类', '啥', '哪些', '哪个'];
 const ANAPHOR_START = /^(那么?|那个|那这个|那它|还有|另外|然后|再问|再说|and\b|what about|how about|and what|what of)/;
 const ANAPHOR =
   /(这个|这项|这些|这条|这件|这份|这里头|该项|该文件|它|其|此项|上面|刚才|前面|上一个|同一个|\bthis\b|\bthat\b|\bit\b|\bthey\b|\bthem\b|\bits\b)/;
@@ -432,6 +436,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);
     const frequency = /(多久|好久|多长时间|隔多久|几天|几个月).{0,6}(一次|一回)|频次|频率|how often/.test(normalized);
     if (frequency && !types.includes('date')) types.push('date');
+    const named = terms
+      .filter((t) => t.known && t.text.length >= 2 && NAME_ASKED.some((w) => normalized.includes(w + t.text)))
+      .map((t) => t.text);
     return {
       question,
       normalized,
@@ -444,6 +451,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       districts,
       valueUnits,
       frequency,
+      named,
       terms,
       unknown,
       followUp,

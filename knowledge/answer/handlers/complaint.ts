@@ -20,7 +20,9 @@ export function isComplaint(c: AnswerContext): boolean {
   const happening = cues.has('act') || cues.has('state');
   // A witness telling what is happening reports it, even with "那几个鱼塘" in it; a question about
   // the records asks with a question word or mark.
-  const asksSomething = /[?？]|吗|呢|多少|好多|什么|啥子|哪个|哪些|谁|几时|何时|怎么样|咋样|会怎样|要是|如果|假如/.test(c.query.normalized);
+  // "还有好多油桶": 好多 after 有 or before 都 counts ("lots of"), it does not ask how many.
+  const told = /[?？]/.test(c.query.normalized) ? c.query.normalized : c.query.normalized.replace(/(有|还|都)好多|好多\S{0,4}都/g, '');
+  const asksSomething = /[?？]|吗|呢|多少|好多|什么|啥子|哪个|哪些|谁|几时|何时|怎么样|咋样|会怎样|要是|如果|假如/.test(told);
   if (happening && cues.has('witness') && !asksSomething) return true;
   // "养鸡场臭气熏天怎么办": pollution one can smell or see, and a plea for someone to act.
   if (happening && cues.has('grievance') && (cues.has('witness') || cues.has('state'))) return true;
