@@ -141,6 +141,17 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).not.toContain('政府补贴');
   });
 
+  it('reads a plan period (十三五) as its years, also where the documents never name it', () => {
+    expect(
+      k()
+        .analyzer.analyze('十三五期间建了好多个网点')
+        .terms.find((t) => t.text === '十三五')?.period,
+    ).toEqual([2016, 2020]);
+    const a = ask('十三五期间建了好多个农膜回收网点');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('26个');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

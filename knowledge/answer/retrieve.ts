@@ -145,6 +145,13 @@ export function scoreStatement(
       }
       best = Math.max(best, got / grams.length);
     }
+    // "十三五的时候": a statement dated in the plan's years ("截至2020年") is of that period.
+    if (
+      term.period &&
+      best < opts.termCovered &&
+      s.years.some((y) => y >= (term.period as number[])[0]! && y <= (term.period as number[])[1]!)
+    )
+      best = opts.termCovered;
     if (best <= 0) continue;
     score += term.weight * best;
     // A compound is also covered by its words in order and close together ("河道治理" in "河道污染治理").

@@ -31,6 +31,8 @@ export interface Term {
   compound: boolean;
   /** The words of a compound, in order. */
   parts?: string[];
+  /** A five-year plan period named by its number ("十三五"): the years it spans, first and last. */
+  period?: [number, number];
   tag: string;
 }
 
@@ -86,6 +88,8 @@ export const defaultAnalyzeOptions = {
   memo: 5000,
   /** A word counts as known when this share of its bigrams occurs in the documents. */
   knownShare: 0.5,
+  /** Weight of a plan period ("十三五") the documents never name but date statements within. */
+  periodWeight: 2,
 };
 
 const DROP_TAGS = /^(r|u[a-z]*|y|e|o|c|p|d|ad|q|m|mq|t|tg|f|x|w|zg|ul|uj|ud|uv|uz|ug)$/;
@@ -96,6 +100,8 @@ const SUFFIXES = ['率', '量', '值', '度'];
 
 /** Characters that carry grammar, not content: a guessed word holding one is no word. */
 const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让向从对过着吗呢吧啊几多少哪谁么什怎样个些这那]/;
+/** jieba's tags of a single character that is a word by itself: verbs, adverbs, particles, pronouns… */
+const SINGLE_WORD_TAG = /^(v|d|p|u|y|e|c|r|q|m)/;
 /** Words that ask which one ("啥子模式"): the noun after them is asked for by its name. */
 const NAME_ASKED = ['啥子', '什么', '哪种', '哪样', '何种', '哪类', '啥', '哪些', '哪个'];
 const ANAPHOR_START = /^(那么?|那个|那这个|那它|还有|另外|然后|再问|再说|and\b|what about|how about|and what|what of)/;
@@ -264,6 +270,8 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         prev &&
         prev.tag !== 'gap' &&
         (prev.word.length === 1 || w.word.length === 1) &&
+        // A verb or particle standing alone ("改", "的") is a word of its own, not a piece.
+        !SINGLE_WORD_TAG.test(prev.word.length === 1 ? prev.tag : w.tag) &&
         /^\p{Script=Han}/u.test(w.word) &&
         vocab.contains(prev.word + w.word)
       ) {
@@ -371,6 +379,20 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     const addTerm = (t: Term) => {
       if (!terms.some((x) => x.text === t.text)) terms.push(t);
     };
+    // "十三五" names the years 2016–2020: a statement dated within them speaks of that period, also
+    // in documents that never write the name.
+    for (const m of rest.matchAll(/十([一二三四五六七八九])五/g)) {
+      const plan = 11 + '一二三四五六七八九'.indexOf(m[1] as string);
+      const t = term(m[0], [m[0]], 'n');
+      addTerm({
+        ...t,
+        known: true,
+        salient: false,
+        weight: Math.max(t.weight, options.periodWeight),
+        period: [2006 + 5 * (plan - 11), 2010 + 5 * (plan - 11)],
+      });
+    }
+    rest = rest.replace(/十[一二三四五六七八九]五/g, ' ');
     // A numbered concept the documents name ("四根底线", "三级验收", "7大产业"): one term.
     for (let i = 0; i < normalized.length; i++) {
       // Only where a number starts, and never a year ("2020年农…").
