@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { coordinateIn } from '../knowledge/answer/context.js';
 import { type Answer, type Knowledge, openKnowledge, type Topic } from '../knowledge/mod.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -43,6 +44,15 @@ describe('query analysis', () => {
     expect(k().analyzer.analyze('宣传花了好多钱').valueUnits).toContain('元');
     expect(k().analyzer.analyze('璧山区秸秆利用率').districts).toEqual(['璧山区']);
     expect(k().analyzer.analyze('綦江河里头有死鱼').districts).toEqual([]);
+  });
+});
+
+describe('follow-up peers', () => {
+  it('replaces a carried word by a peer the documents set beside it, never by a head it modifies', () => {
+    const docs = ['秸秆农膜', '秸秆、地膜', '秸秆回收率'];
+    const contains = (w: string) => docs.some((d) => d.includes(w));
+    expect(coordinateIn('秸秆农膜', '地膜', contains)).toBe('秸秆');
+    expect(coordinateIn('秸秆农膜', '回收率', contains)).toBeNull();
   });
 });
 

@@ -86,6 +86,9 @@ export function coordinateIn(carried: string, fresh: string, contains: (w: strin
   for (const part of candidates) {
     if (part.length < 2 || fresh.length < 2) continue;
     for (const joint of ['', '、', '和', '与', '及']) {
+      // Set side by side without a joint, words of unequal length are a modifier and its head
+      // ("化肥利用率"), not peers ("化肥农药").
+      if (joint === '' && part.length !== fresh.length) continue;
       if (contains(`${part}${joint}${fresh}`) || contains(`${fresh}${joint}${part}`)) return part;
     }
     // A compound whose head the new word can take ("城镇" for "农村" in "农村供水"): the

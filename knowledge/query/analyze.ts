@@ -253,7 +253,12 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
           kept.push({ word, tag: 'nz' });
           continue;
         }
-        for (const ch of word) kept.push({ word: ch, tag: 'x' });
+        // Each piece keeps the tag jieba gives it alone when that makes it a word of its own ("减": a
+        // verb), so that it is not glued to a neighbour later ("化肥" + "减").
+        for (const ch of word) {
+          const alone = segmenter.tag(ch)[0]?.tag ?? 'x';
+          kept.push({ word: ch, tag: SINGLE_WORD_TAG.test(alone) ? alone : 'x' });
+        }
         continue;
       }
       kept.push({ word, tag: w.tag });
