@@ -162,6 +162,17 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('26个');
   });
 
+  it('goes on where the last answer stopped when asked for more, within its section', () => {
+    const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
+    expect(a?.answer).toContain('县级领导小组');
+    expect(b?.found).toBe(true);
+    expect(b?.answer).toContain('专项资金');
+    expect(b?.answer).not.toContain('领导小组');
+    // The section ends there: no passage of another section is offered as "more".
+    expect(c2?.found).toBe(false);
+    expect(c2?.answer).not.toContain('农膜');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

@@ -9,6 +9,7 @@ import { contact } from './handlers/contact.js';
 import { document } from './handlers/document.js';
 import { facts } from './handlers/facts.js';
 import { indicator } from './handlers/indicator.js';
+import { more } from './handlers/more.js';
 import { multipart } from './handlers/multipart.js';
 import { person } from './handlers/person.js';
 import { offtopic, scope } from './handlers/scope.js';
@@ -33,7 +34,7 @@ export function answerQuestion(c: AnswerContext): Answer {
 }
 
 /** The handlers in the order they are tried. */
-export const defaultHandlers: Handler[] = [social, complaint, scope, offtopic, multipart(answerQuestion), ...questionHandlers];
+export const defaultHandlers: Handler[] = [social, complaint, more, scope, offtopic, multipart(answerQuestion), ...questionHandlers];
 
 /** Creates an answerer over the given parts and handlers. */
 export function createAnswerer(deps: AnswererDeps, handlers: Handler[] = defaultHandlers): Answerer {

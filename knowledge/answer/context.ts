@@ -9,7 +9,7 @@ import type { LedgerView } from '../ledger.js';
 import type { AnswerType, Lexicon } from '../lexicon.js';
 import type { Query, Term } from '../query/analyze.js';
 import { defaultRenderOptions } from './render.js';
-import { defaultRetrieveOptions, retrieve, type Scored } from './retrieve.js';
+import { compoundHold, defaultRetrieveOptions, retrieve, type Scored } from './retrieve.js';
 import type { Answer, ContactDirectory, Intent, Source, Topic } from './types.js';
 
 /** The defaults of answering, named so tests and the benchmark can refer to them. */
@@ -68,6 +68,8 @@ export interface AnswerContext {
   documents: Set<string> | null;
   /** The previous topic, when this question was read as its follow-up. */
   followed: Topic | null;
+  /** Statements an answer showed beyond the ones it used (the sentences after a short one): "还有呢" goes on after them. */
+  shown: Statement[];
   /** Retrieved statements (cached). */
   hits(): Scored[];
   /** Retrieval with other terms or kinds. */
@@ -113,7 +115,12 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   const telling = ['act', 'state', 'report'].some((cue) => query.cues.has(cue as 'act'));
   const bare = knownOwn.length === 0 && query.unknown.length === 0 && query.districts.length === 0 && !telling;
   const followed = previous && (query.followUp || forceFollow || bare) ? previous : null;
-  const ownTerms = query.terms;
+  // Nouns set side by side are read as one thing ("收储点 建设"); when no statement holds them
+  // together but some holds all of them, they are separate words after all. When none holds them
+  // all, the compound stays: the records are silent on it.
+  const ownTerms = query.terms.flatMap((t) =>
+    compoundHold(deps.statements, t) === 'apart' ? (t.parts ?? []).map((p) => deps.termOf([p])) : [t],
+  );
   let terms = ownTerms;
   let types = query.types;
   let years = query.years;
@@ -176,6 +183,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     docNumbers,
     documents,
     followed,
+    shown: [],
     hits: () => {
       cached ??= search(terms);
       return cached;
@@ -186,7 +194,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
 }
 
 /** The topic an answer leaves for a follow-up. */
-export function topicOf(c: AnswerContext, used: Statement[]): Topic {
+export function topicOf(c: AnswerContext, used: Statement[], sources: Source[] = []): Topic {
   const own = c.terms.filter((t) => t.known).flatMap((t) => t.forms.slice(-1));
   // An answer found by structure ("专栏2第7行") names its topic only in what it used: an indicator's name.
   const named = used.flatMap((s) =>
@@ -204,9 +212,12 @@ export function topicOf(c: AnswerContext, used: Statement[]): Topic {
     terms: [...own, ...fromUsed],
     types: c.types,
     years: c.years,
-    documents: [...new Set(used.map((s) => s.passage.document))],
+    // An answer read off a document's structure uses no statement; its sources name the document.
+    documents: used.length
+      ? [...new Set(used.map((s) => s.passage.document))]
+      : c.deps.kb.documents.filter((d) => sources.some((s) => s.document === d.shortTitle || s.document === d.id)).map((d) => d.id),
     docNumbers: [...new Set([...c.docNumbers, ...used.flatMap((s) => s.docNumbers)])].slice(0, 3),
-    statements: used.map((s) => s.id),
+    statements: [...new Set([...used, ...(used.length ? c.shown : [])].map((s) => s.id))],
     lang: c.lang,
   };
 }
@@ -227,6 +238,6 @@ export function answerOf(
     answer: text,
     sources: sources.slice(0, c.options.maxSources),
     lang: c.lang,
-    ...(used.length || found ? { topic: topicOf(c, used) } : c.terms.some((t) => t.known) ? { topic: topicOf(c, []) } : {}),
+    ...(used.length || found ? { topic: topicOf(c, used, sources) } : c.terms.some((t) => t.known) ? { topic: topicOf(c, []) } : {}),
   };
 }

@@ -107,6 +107,42 @@ export function partsSplit(s: Statement, parts: string[]): boolean {
   return parts.slice(0, -1).every((p) => !s.norm.includes(p) && s.context.includes(p));
 }
 
+/**
+ * How the statements hold a compound: "together" when some statement has it as the scorer reads it
+ * (whole, its words close in order, or split between the sentence and its heading); "apart" when
+ * none does but some statement has all its words in its own text, in order, farther apart; else "never".
+ */
+export function compoundHold(
+  index: StatementIndex,
+  term: Term,
+  gap: number = defaultRetrieveOptions.compoundGap,
+): 'together' | 'apart' | 'never' {
+  if (!term.compound || !term.parts || term.parts.length < 2 || index.contains(term.text)) return 'together';
+  const parts = term.parts;
+  const head = parts[parts.length - 1] as string;
+  const grams: string[] = [];
+  for (let i = 0; i + 2 <= head.length; i++) grams.push(head.slice(i, i + 2));
+  grams.sort((a, b) => index.df(a) - index.df(b));
+  const ids = grams[0] ? (index.postings.get(grams[0]) ?? []) : index.statements.map((x) => x.id);
+  let apart = false;
+  for (const id of ids) {
+    const s = index.statements[id] as Statement;
+    if (partsClose(s.norm, parts, gap) || partsSplit(s, parts)) return 'together';
+    if (!apart && inOrder(s.norm, parts)) apart = true;
+  }
+  return apart ? 'apart' : 'never';
+}
+
+function inOrder(text: string, parts: string[]): boolean {
+  let from = 0;
+  for (const p of parts) {
+    const at = text.indexOf(p, from);
+    if (at < 0) return false;
+    from = at + p.length;
+  }
+  return true;
+}
+
 /** Whether a figure follows one of the term's forms closely in the statement. */
 export function valueAfter(s: Statement, t: Term, within = 8): boolean {
   return t.forms.some((f) => {

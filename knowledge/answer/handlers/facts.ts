@@ -160,7 +160,10 @@ function withFollowing(c: AnswerContext, s: Statement, text: string): string {
   const p = s.passage;
   if ((p.kind === 'effect' || p.kind === 'target') && p.text.length <= c.options.maxExcerpt) {
     const rest = c.deps.statements.ofPassage(p.id).filter((x) => !x.heading);
-    if (rest.length > 1) return rest.map((x) => x.text).join('');
+    if (rest.length > 1) {
+      c.shown.push(...rest);
+      return rest.map((x) => x.text).join('');
+    }
   }
   if (text.length >= c.options.shortStatement) return text;
   const after = c.deps.statements.ofPassage(s.passage.id).filter((x) => x.id > s.id);
@@ -168,6 +171,7 @@ function withFollowing(c: AnswerContext, s: Statement, text: string): string {
   for (const x of after) {
     if (out.length + x.text.length > c.options.maxExcerpt * 1.5) break;
     out += x.text;
+    c.shown.push(x);
   }
   return out;
 }
