@@ -173,6 +173,16 @@ describe('handlers on a made-up county', () => {
     expect(c2?.answer).not.toContain('农膜');
   });
 
+  it('says the records give only a count when asked which ones, and names them when they do', () => {
+    const a = ask('农膜回收网点是哪26个');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('26个');
+    expect(a.answer).toContain('没有列出');
+    const b = ask('农膜回收试点在哪2个镇');
+    expect(b.found).toBe(true);
+    expect(b.answer).toContain('东山镇');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

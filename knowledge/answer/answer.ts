@@ -12,6 +12,7 @@ import { indicator } from './handlers/indicator.js';
 import { more } from './handlers/more.js';
 import { multipart } from './handlers/multipart.js';
 import { person } from './handlers/person.js';
+import { roster } from './handlers/roster.js';
 import { offtopic, scope } from './handlers/scope.js';
 import { social } from './handlers/social.js';
 import { structure } from './handlers/structure.js';
@@ -22,7 +23,7 @@ import type { Answer, Answerer, AskOptions } from './types.js';
 export type Handler = (c: AnswerContext) => Answer | null;
 
 /** The handlers that answer a question about the records, in the order they are tried. */
-export const questionHandlers: Handler[] = [document, structure, contact, person, indicator, unit, facts];
+export const questionHandlers: Handler[] = [document, structure, contact, roster, person, indicator, unit, facts];
 
 /** Runs the question handlers; the general one always answers. */
 export function answerQuestion(c: AnswerContext): Answer {

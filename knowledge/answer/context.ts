@@ -35,6 +35,8 @@ export const defaultAnswerOptions = {
   sameMeasureShare: 0.8,
   /** A follow-up is read against a topic at most this old (milliseconds). */
   topicTtlMs: 30 * 60 * 1000,
+  /** How far around a count (characters) its members are looked for: "A、B等2个镇". */
+  rosterWindow: 60,
 };
 
 /** What the answerer is made of. */
