@@ -183,6 +183,14 @@ describe('handlers on a made-up county', () => {
     expect(b.answer).toContain('东山镇');
   });
 
+  it('greets a preamble that asks nothing yet, and answers one that does', () => {
+    expect(ask('老师好，想问几个问题可以不').intent).toBe('greeting');
+    expect(ask('你是哪个公司开发的').intent).toBe('help');
+    const a = ask('你好，想问下秸秆综合利用率是多少');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('%');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

@@ -54,9 +54,12 @@ export function social(c: AnswerContext): Answer | null {
   const n = c.query.normalized;
   const fw = c.deps.lexicon.functionWords;
   // Small talk: a cue and nothing the documents would answer ("谢谢，帮了大忙了", "你好呀机器人").
+  const topical = c.query.terms.some((t) => t.known && t.weight > 2.5 && !/^(v|vd|vn|a|ad|d)$/.test(t.tag));
+  const about = c.query.terms.some((t) => t.known && t.text.length > 1 && !/^(v|vd|a|ad|d)$/.test(t.tag));
+  // "想问几个问题": a kind of fact asked of nothing is a preamble, not a question.
   const asks =
-    c.query.types.some((t) => t !== 'yesno') ||
-    c.query.terms.some((t) => t.known && t.weight > 2.5 && !/^(v|vd|vn|a|ad|d)$/.test(t.tag)) ||
+    (c.query.types.some((t) => t !== 'yesno') && (about || c.years.length > 0 || c.followed !== null)) ||
+    topical ||
     c.docNumbers.length > 0;
   const opens = (section: 'thanks' | 'greeting') => !asks && (cues.get(section) ?? []).some((cue) => hasCue(n, cue));
   if (isOnlyCue(n, cues.get('thanks') ?? [], fw) || opens('thanks')) {
