@@ -191,6 +191,12 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('%');
   });
 
+  it('answers a question asked of each of two peers (各, 分别) for each', () => {
+    const a = ask('秸秆和农膜2025年目标分别是多少');
+    expect(a.answer).toContain('95%');
+    expect(a.answer).toContain('农膜回收率');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

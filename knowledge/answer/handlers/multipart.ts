@@ -26,16 +26,38 @@ export function questionParts(c: AnswerContext): string[] {
   return asking.length >= 2 ? asking : [];
 }
 
+/**
+ * "2020年化肥和农药各减了好多": one question asked of each of two peers ("各", "分别"). The parts are
+ * the question with the pair replaced by each peer; each is a whole question of its own.
+ */
+export function distributiveParts(c: AnswerContext): string[] {
+  const q = c.query.question;
+  if (!/各|分别|respectively|\beach\b/.test(c.query.normalized)) return [];
+  const known = c.query.terms.filter((t) => t.known && t.text.length > 1);
+  for (const a of known) {
+    for (const b of known) {
+      // Peers are words of one length ("化肥", "农药"); a word and its head are not.
+      if (a === b || a.text.length !== b.text.length) continue;
+      for (const joint of ['和', '与', '及', '、', '跟', '以及']) {
+        const pair = `${a.text}${joint}${b.text}`;
+        if (q.includes(pair)) return [q.replace(pair, a.text), q.replace(pair, b.text)];
+      }
+    }
+  }
+  return [];
+}
+
 /** Creates the multi-part handler over the handlers that answer each part. */
 export function multipart(answerPart: (c: AnswerContext) => Answer) {
   return (c: AnswerContext): Answer | null => {
-    const parts = questionParts(c);
+    const each = distributiveParts(c);
+    const parts = each.length ? each : questionParts(c);
     if (parts.length < 2) return null;
     const answers: Answer[] = [];
     let topic: Topic | null = c.followed;
     parts.forEach((p, i) => {
       // Each part after the first leans on the topic so far ("区政府开了几次" after "推进会开了几次").
-      const a = answerPart(createContext(c.deps, p, c.now, topic, i > 0));
+      const a = answerPart(createContext(c.deps, p, c.now, each.length ? c.followed : topic, i > 0 && !each.length));
       answers.push(a);
       if (a.topic && i === 0) topic = a.topic;
     });
