@@ -197,6 +197,12 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('农膜回收率');
   });
 
+  it('takes a bare number before the thing asked as its count ("遴选了3农膜回收企业")', () => {
+    const a = ask('农膜回收企业选了几家');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('3农膜回收企业');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

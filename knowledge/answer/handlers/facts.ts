@@ -154,6 +154,15 @@ function hasUnit(s: Statement, units: string[]): boolean {
   );
 }
 
+/** A bare number right before a word asked about counts it ("遴选了8有机肥合作企业": 8 of them). */
+function countsTerm(s: Statement, terms: AnswerContext['terms']): boolean {
+  return terms.some((t) => t.known && t.forms.some((f) => f.length > 1 && new RegExp(`(?<![\\d.])\\d+${escapeRe(f)}`).test(s.norm)));
+}
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** A short statement ("实行了分级验收制度。") with the sentences that follow it in its passage. */
 function withFollowing(c: AnswerContext, s: Statement, text: string): string {
   // A table cell's item is one thought ("化肥…降幅1.14%;农药…降幅1.06%"): whole when it is short.
@@ -212,7 +221,7 @@ export function facts(c: AnswerContext): Answer | null {
   if (units.length && !c.types.includes('measure')) {
     pool = good.filter(
       (h) =>
-        hasUnit(h.statement, units) &&
+        (hasUnit(h.statement, units) || countsTerm(h.statement, c.terms)) &&
         (!c.years.length || h === dated || c.years.some((y) => h.statement.years.includes(y) || !h.statement.years.length)),
     );
     if (pool.length === 0) {
