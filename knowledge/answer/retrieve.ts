@@ -67,7 +67,7 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
       // What happened, not what is to happen: a target ("到2022年底完成…") is no progress.
       return (
         s.passage.kind === 'effect' ||
-        (s.passage.kind !== 'target' && !/到\s*20\d{2}\s*年/.test(s.norm) && /完成|达到|验收|销号|已|建成|累计|截至|截止/.test(s.norm))
+        (s.passage.kind !== 'target' && !/到\s*20\d{2}\s*年/.test(s.norm) && /完成|达到|验收|销号|已|建成|累计|截至|截止|提高到|提升到|提高了|降低到|下降到|降至|增加到|减少了/.test(s.norm))
       );
     case 'measure':
       return s.passage.kind === 'measure' || /一是|二是|推进|开展|实施|加强|落实|建立/.test(s.norm);
