@@ -203,6 +203,13 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('3农膜回收企业');
   });
 
+  it('asks a bare choice ("A还是B") of the topic at hand', () => {
+    const [, b] = converse('农膜回收率现状是多少', '是约束性的还是预期性的');
+    expect(b?.found).toBe(true);
+    expect(b?.answer).toContain('农膜回收率');
+    expect(b?.answer).toContain('预期性');
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

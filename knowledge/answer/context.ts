@@ -9,7 +9,7 @@ import type { LedgerView } from '../ledger.js';
 import type { AnswerType, Lexicon } from '../lexicon.js';
 import type { Query, Term } from '../query/analyze.js';
 import { defaultRenderOptions } from './render.js';
-import { compoundHold, defaultRetrieveOptions, retrieve, type Scored } from './retrieve.js';
+import { compoundHold, defaultRetrieveOptions, retrieve, type Scored, sectionOf } from './retrieve.js';
 import type { Answer, ContactDirectory, Intent, Source, Topic } from './types.js';
 
 /** The defaults of answering, named so tests and the benchmark can refer to them. */
@@ -103,6 +103,29 @@ export function coordinateIn(carried: string, fresh: string, contains: (w: strin
   return null;
 }
 
+/**
+ * "是约束性的还是预期性的": the words on either side of 还是 (or "A or B") are alternatives — a
+ * statement that holds either answers — so they become one term with both words as its forms.
+ */
+export function alternatives(normalized: string, terms: Term[]): Term[] {
+  const at = normalized.search(/还是|或者|\bor\b/);
+  if (at < 0) return terms;
+  const before = terms.filter((t) => t.known && normalized.lastIndexOf(t.text, at) >= 0 && normalized.indexOf(t.text) < at);
+  const after = terms.filter((t) => t.known && normalized.indexOf(t.text, at) > at);
+  const a = before[before.length - 1];
+  const b = after[0];
+  if (!a || !b || a === b) return terms;
+  const either: Term = {
+    ...a,
+    text: `${a.text}/${b.text}`,
+    forms: [...a.forms, ...b.forms],
+    grams: [...a.grams, ...b.grams],
+    weight: Math.max(a.weight, b.weight),
+    compound: false,
+  };
+  return terms.flatMap((t) => (t === a ? [either] : t === b ? [] : [t]));
+}
+
 /** Words that point back at the previous topic itself ("这个", "它", "it"). */
 const ANAPHOR_WORDS = /这个|这项|这些|该|它|其|\bit\b|\bthis\b|\bthat\b|\bthey\b/;
 
@@ -116,11 +139,14 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   // …unless it tells of pollution happening: that is a report, not a follow-up.
   const telling = ['act', 'state', 'report'].some((cue) => query.cues.has(cue as 'act'));
   const bare = knownOwn.length === 0 && query.unknown.length === 0 && query.districts.length === 0 && !telling;
-  const followed = previous && (query.followUp || forceFollow || bare) ? previous : null;
+  // "是约束性的还是预期性的": a choice between two words and nothing else asks it of the topic at hand.
+  const chosen = alternatives(query.normalized, query.terms);
+  const choiceOnly = chosen.length === 1 && chosen.length < query.terms.length;
+  const followed = previous && (query.followUp || forceFollow || bare || choiceOnly) ? previous : null;
   // Nouns set side by side are read as one thing ("收储点 建设"); when no statement holds them
   // together but some holds all of them, they are separate words after all. When none holds them
   // all, the compound stays: the records are silent on it.
-  const ownTerms = query.terms.flatMap((t) =>
+  const ownTerms = chosen.flatMap((t) =>
     compoundHold(deps.statements, t) === 'apart' ? (t.parts ?? []).map((p) => deps.termOf([p])) : [t],
   );
   let terms = ownTerms;
@@ -165,12 +191,27 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   }
   const scoped = deps.kb.documents.filter((d) => query.districts.some((x) => d.scope.includes(x)));
   const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : followed?.documents.length ? new Set(followed.documents) : null;
+  const lastUsed = (followed?.statements ?? []).flatMap((id) => {
+    const s = deps.statements.statements[id];
+    return s ? [s] : [];
+  });
+  const near = lastUsed.length
+    ? { passages: new Set(lastUsed.map((s) => s.passage.id)), sections: new Set(lastUsed.map((s) => sectionOf(s.passage.locator))) }
+    : undefined;
   let cached: Scored[] | null = null;
   const search = (t: Term[], ty: AnswerType[] = types, y: number[] = years) =>
     retrieve(
       deps.statements,
       t,
-      { types: ty, years: y, documents, units: query.valueUnits, frequency: query.frequency, named: query.named },
+      {
+        types: ty,
+        years: y,
+        documents,
+        units: query.valueUnits,
+        frequency: query.frequency,
+        named: query.named,
+        ...(near ? { near } : {}),
+      },
       defaultRetrieveOptions,
     );
   return {

@@ -37,6 +37,10 @@ export const defaultRetrieveOptions = {
   otherYearFactor: 0.75,
   /** Score factor for a sentence that only heads an item. */
   headingFactor: 0.6,
+  /** In a follow-up, a statement of the passage the last answer came from is raised by this… */
+  samePassageBonus: 1.5,
+  /** …and one of its section (a plan's heading, a table's row) by this. */
+  sameSectionBonus: 1.25,
   /** How many statements to return. */
   limit: 12,
   /** Bigrams in more than this share of statements bring no candidates of their own… */
@@ -67,7 +71,9 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
       // What happened, not what is to happen: a target ("到2022年底完成…") is no progress.
       return (
         s.passage.kind === 'effect' ||
-        (s.passage.kind !== 'target' && !/到\s*20\d{2}\s*年/.test(s.norm) && /完成|达到|验收|销号|已|建成|累计|截至|截止|提高到|提升到|提高了|降低到|下降到|降至|增加到|减少了/.test(s.norm))
+        (s.passage.kind !== 'target' &&
+          !/到\s*20\d{2}\s*年/.test(s.norm) &&
+          /完成|达到|验收|销号|已|建成|累计|截至|截止|提高到|提升到|提高了|降低到|下降到|降至|增加到|减少了/.test(s.norm))
       );
     case 'measure':
       return s.passage.kind === 'measure' || /一是|二是|推进|开展|实施|加强|落实|建立/.test(s.norm);
@@ -141,6 +147,11 @@ function inOrder(text: string, parts: string[]): boolean {
     from = at + p.length;
   }
   return true;
+}
+
+/** The section a passage's locator names: a plan's heading path without "第N段", a table's row without its column. */
+export function sectionOf(locator: string): string {
+  return locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
 }
 
 /** Whether a figure follows one of the term's forms closely in the statement. */
@@ -219,6 +230,8 @@ export function retrieve(
     units?: string[];
     frequency?: boolean;
     named?: string[];
+    /** In a follow-up: the passages and sections the last answer came from. */
+    near?: { passages: Set<number>; sections: Set<string> };
   },
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
 ): Scored[] {
@@ -257,6 +270,9 @@ export function retrieve(
     }
     // "啥子模式": a statement that gives the thing a name (“…”模式, 《…》办法) answers which one.
     if (want.named?.some((n) => s.norm.includes(`”${n}`) || s.norm.includes(`》${n}`))) score *= opts.typeBonus;
+    // "具体咋个搞的" after an answer: what is said beside it first.
+    if (want.near?.passages.has(s.passage.id)) score *= opts.samePassageBonus;
+    else if (want.near?.sections.has(sectionOf(s.passage.locator))) score *= opts.sameSectionBonus;
     if (s.heading) score *= opts.headingFactor;
     out.push({ statement: s, score, coverage: r.coverage, matched: r.matched });
   }

@@ -8,6 +8,7 @@ import type { Statement } from '../../evidence/statements.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { cite, say, sourceOf, withinLength } from '../render.js';
+import { sectionOf } from '../retrieve.js';
 import type { Answer } from '../types.js';
 
 /** A message that only asks for more. */
@@ -18,11 +19,6 @@ const MORE_EN = /^(and )?(anything else|what else|and then|what more|anything mo
 export function asksMore(c: AnswerContext): boolean {
   const q = c.query.normalized.trim();
   return c.query.terms.every((t) => !t.known) && c.years.length === 0 && (MORE_ZH.test(q) || MORE_EN.test(q));
-}
-
-/** The section a locator names: a plan's heading path without "第N段", a table's row without its column. */
-function sectionOf(locator: string): string {
-  return locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
 }
 
 /** The statements that follow the last answer's, in its passage or the next passage of its document. */
