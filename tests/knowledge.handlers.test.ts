@@ -213,6 +213,8 @@ describe('handlers on a made-up county', () => {
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');
+    expect(ask('垃圾站好久都没人来收了，苍蝇到处飞').intent).toBe('complaint');
+    expect(ask('The farm next to my house dumps waste into the river').intent).toBe('complaint');
   });
 
   it('tells small talk, reports and off-topic apart', () => {
