@@ -126,6 +126,25 @@ export function alternatives(normalized: string, terms: Term[]): Term[] {
   return terms.flatMap((t) => (t === a ? [either] : t === b ? [] : [t]));
 }
 
+/**
+ * Whether a question with words of its own but no follow-up cue ("重点是哪些区域" after an answer
+ * on rural sewage) goes on with the topic at hand: the statements beside the last answer's hold
+ * every one of its words, as well as any statement elsewhere does.
+ */
+function continues(deps: AnswererDeps, options: typeof defaultAnswerOptions, previous: Topic, own: Term[], query: Query): boolean {
+  const known = own.filter((t) => t.known && t.text.length > 1);
+  if (!known.length || !previous.statements.length) return false;
+  const last = previous.statements.flatMap((id) => deps.statements.statements[id] ?? []);
+  const near = { passages: new Set(last.map((s) => s.passage.id)), sections: new Set(last.map((s) => sectionOf(s.passage.locator))) };
+  const want = { types: query.types, years: query.years, documents: null, units: query.valueUnits, frequency: query.frequency };
+  const alone = retrieve(deps.statements, known, want, defaultRetrieveOptions)[0];
+  const beside = retrieve(deps.statements, known, { ...want, near }, defaultRetrieveOptions).find((h) =>
+    near.sections.has(sectionOf(h.statement.passage.locator)),
+  );
+  if (!beside || beside.coverage < 1) return false;
+  return !alone || beside.score >= alone.score / defaultRetrieveOptions.sameSectionBonus;
+}
+
 /** Words that point back at the previous topic itself ("这个", "它", "it"). */
 const ANAPHOR_WORDS = /这个|这项|这些|该|它|其|\bit\b|\bthis\b|\bthat\b|\bthey\b/;
 
@@ -142,13 +161,17 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   // "是约束性的还是预期性的": a choice between two words and nothing else asks it of the topic at hand.
   const chosen = alternatives(query.normalized, query.terms);
   const choiceOnly = chosen.length === 1 && chosen.length < query.terms.length;
-  const followed = previous && (query.followUp || forceFollow || bare || choiceOnly) ? previous : null;
   // Nouns set side by side are read as one thing ("收储点 建设"); when no statement holds them
   // together but some holds all of them, they are separate words after all. When none holds them
   // all, the compound stays: the records are silent on it.
   const ownTerms = chosen.flatMap((t) =>
     compoundHold(deps.statements, t) === 'apart' ? (t.parts ?? []).map((p) => deps.termOf([p])) : [t],
   );
+  const cued = previous && (query.followUp || forceFollow || bare || choiceOnly);
+  const followed =
+    previous && (cued || (!telling && query.districts.length === 0 && continues(deps, options, previous, ownTerms, query)))
+      ? previous
+      : null;
   let terms = ownTerms;
   let types = query.types;
   let years = query.years;
