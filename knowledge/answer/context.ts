@@ -93,12 +93,14 @@ export function coordinateIn(carried: string, fresh: string, contains: (w: strin
       // Set side by side without a joint, words of unequal length are a modifier and its head
       // ("化肥利用率"), not peers ("化肥农药").
       if (joint === '' && part.length !== fresh.length) continue;
+      // …and a new word written before the whole carried one ("有机肥合作企业") modifies it.
+      if (joint === '' && part !== carried && contains(`${fresh}${carried}`)) continue;
       if (contains(`${part}${joint}${fresh}`) || contains(`${fresh}${joint}${part}`)) return part;
     }
     // A compound whose head the new word can take ("城镇" for "农村" in "农村供水"): the
     // documents have the new compound too.
     const rest = carried.slice(part.length);
-    if (part !== carried && rest.length >= 2 && contains(`${fresh}${rest}`)) return part;
+    if (part !== carried && part.length === fresh.length && rest.length >= 2 && contains(`${fresh}${rest}`)) return part;
   }
   return null;
 }

@@ -154,6 +154,14 @@ export function sectionOf(locator: string): string {
   return locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
 }
 
+/** Whether a bare number stands right before one of the term's forms ("8有机肥合作企业"). */
+export function numberBefore(s: Statement, t: Term): boolean {
+  return t.forms.some((f) => {
+    for (let at = s.norm.indexOf(f); at > 0; at = s.norm.indexOf(f, at + 1)) if (/\d/.test(s.norm[at - 1] as string)) return true;
+    return false;
+  });
+}
+
 /** Whether a figure follows one of the term's forms closely in the statement. */
 export function valueAfter(s: Statement, t: Term, within = 8): boolean {
   return t.forms.some((f) => {
@@ -255,7 +263,9 @@ export function retrieve(
     // Each kind of fact asked that the statement holds raises it ("2020年定的目标是减好多": a target and a figure).
     // A question of how often is not answered by a year.
     for (const ty of want.types) if (!(ty === 'date' && want.frequency) && holdsType(s, ty)) score *= opts.typeBonus;
-    if (want.units?.length && s.values.some((v) => want.units?.includes(v.unit))) score *= opts.yearBonus;
+    // A count in the asked unit, or a bare number right before the thing asked ("遴选了8有机肥企业").
+    if (want.units?.length && (s.values.some((v) => want.units?.includes(v.unit)) || r.matched.some((t) => numberBefore(s, t))))
+      score *= opts.yearBonus;
     // "多久测一次": how often, not by when.
     if (want.frequency && /每季度|每年|每月|每半年|每周|每天|定期|每\d/.test(s.norm)) score *= opts.yearBonus;
     // A table's results column is where progress stands, its targets column where targets do.

@@ -9,7 +9,7 @@ import type { AnswerType } from '../../lexicon.js';
 import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { answersType, cite, excerpt, glossValue, say, sourceOf, withinLength } from '../render.js';
-import { holdsType, type Scored, scoreStatement } from '../retrieve.js';
+import { holdsType, numberBefore, type Scored, scoreStatement } from '../retrieve.js';
 import type { Answer, Intent } from '../types.js';
 import { recordOf } from './contact.js';
 import { missingWords, notFound } from './refuse.js';
@@ -156,11 +156,7 @@ function hasUnit(s: Statement, units: string[]): boolean {
 
 /** A bare number right before a word asked about counts it ("遴选了8有机肥合作企业": 8 of them). */
 function countsTerm(s: Statement, terms: AnswerContext['terms']): boolean {
-  return terms.some((t) => t.known && t.forms.some((f) => f.length > 1 && new RegExp(`(?<![\\d.])\\d+${escapeRe(f)}`).test(s.norm)));
-}
-
-function escapeRe(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return terms.some((t) => t.known && numberBefore(s, t));
 }
 
 /** A short statement ("实行了分级验收制度。") with the sentences that follow it in its passage. */
