@@ -54,9 +54,8 @@ describe('follow-up peers', () => {
     expect(coordinateIn('秸秆农膜', '地膜', contains)).toBe('秸秆');
     expect(coordinateIn('秸秆农膜', '回收率', contains)).toBeNull();
     // A word written before the whole carried one modifies it: no part of it is its peer.
-    const docs2 = ['地膜回收站点', '秸秆回收站点', '地膜站点'];
+    const docs2 = ['地膜回收站点', '秸秆回收站点'];
     const contains2 = (w: string) => docs2.some((d) => d.includes(w));
-    expect(coordinateIn('回收站点', '地膜', contains2)).toBeNull();
     expect(coordinateIn('回收站点', '秸秆', contains2)).toBeNull();
   });
 });
