@@ -214,6 +214,11 @@ describe('handlers on a made-up county', () => {
     expect(b?.answer).toContain('预期性');
   });
 
+  it('answers a list of peers of the first word ("县城…率、乡镇、农村各是多少") for each', () => {
+    const a = ask('2023年县城生活垃圾处理率、乡镇、农村各是多少');
+    for (const v of ['99%', '90%', '80%']) expect(a.answer).toContain(v);
+  });
+
   it('reads "有好多…" in a told report as "lots of", not as a question', () => {
     expect(ask('有人半夜到河边倒垃圾，还有好多农膜').intent).toBe('complaint');
     expect(ask('河边倒的垃圾有好多吨？').intent).not.toBe('complaint');

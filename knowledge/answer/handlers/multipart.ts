@@ -34,6 +34,21 @@ export function distributiveParts(c: AnswerContext): string[] {
   const q = c.query.question;
   if (!/各|分别|respectively|\beach\b/.test(c.query.normalized)) return [];
   const known = c.query.terms.filter((t) => t.known && t.text.length > 1);
+  // "城市污水处理率、乡镇、农村各是好多": the later items are peers of the first one's leading word.
+  const items = /^(.+?)((?:[、,，和及](?:\p{Script=Han}{2,4}))+)(各|分别)(.*)$/u.exec(q);
+  if (items) {
+    const head = items[1] as string;
+    const peers = (items[2] as string).split(/[、,，和及]/).filter(Boolean);
+    const n = peers[0]?.length ?? 0;
+    const tail = `${items[3]}${items[4]}`;
+    // The first item is a word of the peers' length ("县城 生活垃圾处理率"), or leads a compound ("城市污水处理率").
+    const first = known.find((t) => t.text.length === n && head.includes(t.text) && !peers.includes(t.text));
+    const whole = first ? null : known.find((t) => t.text.length > n + 1 && head.includes(t.text));
+    if (peers.every((p) => p.length === n)) {
+      if (first) return [first.text, ...peers].map((p) => `${head.replace(first.text, p)}${tail}`);
+      if (whole) return [whole.text.slice(0, n), ...peers].map((p) => `${head.replace(whole.text, p + whole.text.slice(n))}${tail}`);
+    }
+  }
   for (const a of known) {
     for (const b of known) {
       // Peers are words of one length ("化肥", "农药"); a word and its head are not.
