@@ -179,6 +179,9 @@ export function indicator(c: AnswerContext): Answer | null {
   const wantsTarget = c.types.includes('target');
   if (wantsTarget && entries.filter((e) => e.kind === 'target').every((e) => e.value === '*')) {
     const year = asked[0] ?? null;
+    // Cited where the open target stands (the plan's own table), not where the name first occurs.
+    const at = entries.find((e) => e.kind === 'target');
+    const row = (at && rowStatement(at.index)) || first;
     const stated = c
       .hits()
       .some(
@@ -198,10 +201,10 @@ export function indicator(c: AnswerContext): Answer | null {
               .map(show)
               .join('，')}`
           : ''
-      }${where(first)}`,
-      `${m.name}: the table sets no ${year ?? ''} target value (*)${where(first)}`,
+      }${where(row)}`,
+      `${m.name}: the table sets no ${year ?? ''} target value (*)${where(row)}`,
     );
-    return answerOf(c, 'indicator', false, text, rows.map(srcOf), rows);
+    return answerOf(c, 'indicator', false, text, [row, ...rows.filter((r) => r !== row)].map(srcOf), rows);
   }
   entries = [...entries].sort((a, b) => (a.kind === b.kind ? a.year - b.year : (a.kind === 'target') === wantsTarget ? -1 : 1));
   const used = [...new Set(entries.map((e) => rowStatement(e.index)).filter((s): s is Statement => !!s))];
