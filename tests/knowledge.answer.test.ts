@@ -112,7 +112,7 @@ describe('evaluate', () => {
       ['heldout-2.jsonl', 0.75],
     ] as const) {
       const set = parseQuestionSet(readFileSync(join(dir, file), 'utf8'));
-      expect(set.length).toBeGreaterThanOrEqual(100);
+      expect(set.length).toBeGreaterThanOrEqual(60);
       const report = evaluate(knowledge().answerer, set, NOW);
       expect(report.rate, file).toBeGreaterThanOrEqual(floor);
     }
@@ -128,7 +128,7 @@ describe('evaluate', () => {
       'conversations-heldout-2.jsonl',
     ]) {
       const report = evaluateConversations(knowledge().answerer, parseConversations(readFileSync(join(dir, file), 'utf8')), NOW);
-      expect(report.total, file).toBeGreaterThanOrEqual(40);
+      expect(report.total, file).toBeGreaterThanOrEqual(30);
       expect(report.rate, file).toBeGreaterThanOrEqual(0.68);
     }
   });
