@@ -39,6 +39,12 @@ describe('query analysis', () => {
     expect(words).toContain('秸秆');
   });
 
+  it('reads "by when must it be done" as a deadline, not progress', () => {
+    const q = k().analyzer.analyze('秸秆收储点要在啥时候之前搞完');
+    expect(q.types).toContain('target');
+    expect(q.types).not.toContain('progress');
+  });
+
   it('reads the unit a figure is asked in, and the districts named', () => {
     expect(k().analyzer.analyze('专班有好多人').valueUnits).toEqual(['人']);
     expect(k().analyzer.analyze('宣传花了好多钱').valueUnits).toContain('元');

@@ -463,6 +463,10 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);
     const frequency = /(多久|好久|多长时间|隔多久|几天|几个月).{0,6}(一次|一回)|频次|频率|how often/.test(normalized);
     if (frequency && !types.includes('date')) types.push('date');
+    // "要在啥时候之前搞完": by when it must be done is a deadline, a target, not progress made.
+    const due = types.indexOf('progress');
+    if (due >= 0 && types.includes('date') && /(要|需要|必须|应当|应该)在?.{0,6}(之前|以前|前)/.test(normalized))
+      types.splice(due, 1, 'target');
     const named = terms
       .filter((t) => t.known && t.text.length >= 2 && NAME_ASKED.some((w) => normalized.includes(w + t.text)))
       .map((t) => t.text);
