@@ -391,5 +391,11 @@ export interface Store extends Ports {
   close(): Promise<void>;
 }
 
+/** What every adapter is opened with besides its address. */
+export interface StoreOptions {
+  /** Validates (and upgrades) a stored dialog state for `dialogs.get`; default: as stored. */
+  readState?: (stored: unknown) => unknown | null;
+}
+
 /** Where the store lives, read from the settings by the composition root. */
 export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
