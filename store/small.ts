@@ -11,6 +11,7 @@ export interface ReminderLogStore {
   has(milestoneId: number, unit: string, kind: string, period: string): boolean;
   requests(milestoneId: number, unit: string): { count: number; last: string | null };
   record(milestoneId: number, unit: string, kind: string, period: string, now: Date): void;
+  escalations(): Array<{ milestoneId: number; unit: string }>;
 }
 
 /** Creates the reminder log over a database. */
@@ -28,6 +29,10 @@ export function createReminderLogStore(db: Db): ReminderLogStore {
     record: (id, unit, kind, period, now) => {
       log.run(id, unit, kind, period, now.toISOString());
     },
+    escalations: () =>
+      db
+        .prepare("SELECT milestone_id AS milestoneId, unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit, milestone_id")
+        .all() as Array<{ milestoneId: number; unit: string }>,
   };
 }
 
