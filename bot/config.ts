@@ -43,6 +43,14 @@ const cronExpr = (def: string) =>
 
 const base = z.object({
   DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/rectify.db')),
+  /** A PostgreSQL store (postgres://…) instead of the SQLite file at DATABASE_PATH. */
+  DATABASE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//i, 'DATABASE_URL must start with postgres://')
+      .optional(),
+  ),
   CORPUS_DIR: optionalString,
   LEXICON_DIR: optionalString,
   INDEX_SNAPSHOT_PATH: z.preprocess(blankToUndefined, z.string().default('./data/index-snapshot.json')),

@@ -1,15 +1,10 @@
 /**
- * What the command-line tools share: reading the settings (reporting bad ones in Chinese and
- * English), opening the store and the knowledge module.
+ * What the command-line tools share: reading the settings through the composition root (reporting
+ * bad ones in Chinese and English), failing readably, parsing arguments.
  */
-import { join } from 'node:path';
-import { type Config, parseConfig, withDotEnv } from '../bot/config.js';
-import { corpusDirOf } from '../bot/corpus.js';
+import { readSettings } from '../app/compose.js';
+import type { Config } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
-import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
-import { createContactStore } from '../store/contacts.js';
-import { type Db, openDb } from '../store/db.js';
-import { createLedgerStore } from '../store/ledger.js';
 
 // A reader that stops early (`| head`) is no error of ours.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -20,7 +15,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 /** Reads the settings (`.env` in the working folder under the environment) or exits with a clear message. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return parseConfig(withDotEnv(env, join(process.cwd(), '.env')));
+    return readSettings(env);
   } catch (e) {
     fail(e);
   }
@@ -31,20 +26,6 @@ export function fail(e: unknown): never {
   const msg = e instanceof RectifyError ? e.message : e instanceof Error ? e.message : String(e);
   process.stderr.write(`错误 / error: ${msg}\n`);
   process.exit(2);
-}
-
-/** Opens the store and the knowledge module as the settings say. */
-export function openAll(config: Config): { db: Db; knowledge: Knowledge } {
-  const db = openDb(config.DATABASE_PATH);
-  const knowledge = openKnowledge({
-    // The corpus in use: CORPUS_DIR, or the data folder's copy once a document was imported.
-    corpusDir: corpusDirOf(config),
-    ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
-    snapshotPath: config.INDEX_SNAPSHOT_PATH,
-    contacts: createContactStore(db),
-    ledger: createLedgerStore(db),
-  });
-  return { db, knowledge };
 }
 
 /** Splits argv into flags (--name or --name value) and positional words. */

@@ -9,8 +9,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openKnowledgeWithStore } from '../app/compose.js';
 import { type EvalReport, evaluate, evaluateConversations, parseConversations, parseQuestionSet } from '../knowledge/evaluate.js';
-import { configOrExit, fail, openAll, parseArgs } from './common.js';
+import { configOrExit, fail, parseArgs } from './common.js';
 
 interface Part {
   name: string;
@@ -38,7 +39,7 @@ const PARTS: Part[] = [
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['set', 'min', 'now']);
   const config = configOrExit();
-  const { db, knowledge } = openAll(config);
+  const { store, knowledge } = await openKnowledgeWithStore(config, new Date());
   const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date('2026-11-23T09:00:00+08:00');
   const dir = join(process.cwd(), 'tests', 'eval');
   const parts: Part[] =
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
         : evaluate(knowledge.answerer, parseQuestionSet(text), now);
     reports.push([part, r]);
   }
-  db.close();
+  await store.close();
   for (const [part, r] of reports) {
     process.stdout.write(`${part.name.padEnd(14)} ${String(r.passed).padStart(3)}/${String(r.total).padEnd(3)} ${pct(r.rate)}   `);
     process.stdout.write(

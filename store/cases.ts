@@ -2,6 +2,7 @@
  * Persistence of complaint cases: the cases, their photos, their history of transitions, and the
  * routing table (category × 镇街 → handling unit).
  */
+import type { CaseStatus } from '../core/domain.js';
 import type { Db } from './db.js';
 import { where } from './sql.js';
 
@@ -22,7 +23,7 @@ export interface CaseRecord {
   anonymous: boolean;
   phone: string | null;
   unit: string;
-  status: string;
+  status: CaseStatus;
   createdAt: string;
   updatedAt: string;
   acceptDue: string;
@@ -40,8 +41,8 @@ export interface CaseEvent {
   at: string;
   actorRole: string;
   actor: string;
-  fromStatus: string | null;
-  toStatus: string;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus;
   note: string | null;
 }
 
@@ -54,7 +55,7 @@ export type NewCase = Omit<
 /** Filters of a case listing. */
 export interface CaseFilter {
   unit?: string;
-  status?: string[];
+  status?: CaseStatus[];
   category?: string;
   town?: string;
   from?: string;
@@ -89,6 +90,8 @@ export interface CaseStore {
   near(category: string, lat: number, lon: number, degrees: number, since: string): CaseRecord[];
   /** Cases in a 镇街 created since a date. */
   inTown(town: string, since: string): CaseRecord[];
+  /** Units with a case in none of these statuses. */
+  unitsWithCasesNotIn(statuses: CaseStatus[]): string[];
   route(category: string, town: string | null): string | null;
   setRoute(category: string, town: string | null, unit: string): void;
   removeRoute(category: string, town: string | null): number;
@@ -111,7 +114,7 @@ interface Row {
   anonymous: number;
   phone: string | null;
   unit: string;
-  status: string;
+  status: CaseStatus;
   created_at: string;
   updated_at: string;
   accept_due: string;
@@ -252,6 +255,11 @@ export function createCaseStore(db: Db): CaseStore {
     events: (caseId) => evQ.all(caseId) as CaseEvent[],
     near: (category, lat, lon, d, since) => (nearQ.all(category, lat - d, lat + d, lon - d, lon + d, since) as Row[]).map(toCase),
     inTown: (town, since) => (townQ.all(town, since) as Row[]).map(toCase),
+    unitsWithCasesNotIn: (statuses) =>
+      db
+        .prepare('SELECT DISTINCT unit FROM cases WHERE status NOT IN (SELECT value FROM json_each(?)) ORDER BY unit')
+        .pluck()
+        .all(JSON.stringify(statuses)) as string[],
     route: (category, town) => (routeQ.get(category, town ?? '*') as string | undefined) ?? null,
     setRoute: (category, town, unit) => {
       setRouteQ.run(category, town ?? '*', unit);
