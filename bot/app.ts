@@ -21,7 +21,7 @@ import { type ApiKeyStore, createApiKeyStore, createQuestionStore, type Question
 import { createSessionStore } from '../store/sessions.js';
 import { createUploadStore, type UploadStore } from '../store/uploads.js';
 import type { Config } from './config.js';
-import { corpusDirOf } from './corpus.js';
+import { corpusDirOf, searchSettingsOf } from './corpus.js';
 import { type CuratedAnswerer, createCuratedAnswerer } from './curated.js';
 import { createDelivery, type Delivery } from './delivery.js';
 import { createDialog, type Dialog } from './dialog/dialog.js';
@@ -129,6 +129,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       corpusDir: corpusDirOf(config),
       ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
       snapshotPath: config.INDEX_SNAPSHOT_PATH,
+      search: searchSettingsOf(config),
       contacts,
       ledger,
     });
@@ -231,13 +232,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     corpusDir: corpusDirOf(config),
     reloadKnowledge(now) {
       const next = open();
+      // The new corpus gets its own search port when first searched; the old one lets go of its files.
+      void app.knowledge.closeSearch();
       app.corpusDir = corpusDirOf(config);
       app.knowledge = next;
       answerer.setInner(next.answerer);
       createLedger(db, categories).sync(next.kb.milestones, now);
       return next;
     },
-    close: () => db.close(),
+    close: () => {
+      void app.knowledge.closeSearch();
+      db.close();
+    },
   };
   return app;
 }

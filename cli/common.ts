@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { type Config, parseConfig, withDotEnv } from '../bot/config.js';
-import { corpusDirOf } from '../bot/corpus.js';
+import { corpusDirOf, searchSettingsOf } from '../bot/corpus.js';
 import { RectifyError } from '../core/errors.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
 import { createContactStore } from '../store/contacts.js';
@@ -41,6 +41,7 @@ export function openAll(config: Config): { db: Db; knowledge: Knowledge } {
     corpusDir: corpusDirOf(config),
     ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
     snapshotPath: config.INDEX_SNAPSHOT_PATH,
+    search: searchSettingsOf(config),
     contacts: createContactStore(db),
     ledger: createLedgerStore(db),
   });
