@@ -10,13 +10,25 @@
  */
 import type { Passage } from '../base.js';
 import type { PgPool, PgQueryable, SearchPort } from './port.js';
-import { averageLengths, byRank, defaultIndexOptions, type FieldStats, planQuery, scorePassage, searchedTerms } from './rank.js';
+import {
+  averageLengths,
+  byRank,
+  candidatePool,
+  candidateTerms,
+  defaultIndexOptions,
+  type FieldStats,
+  planQuery,
+  scorePassage,
+  searchedTerms,
+} from './rank.js';
 import { tokenize } from './tokenizer.js';
 
 /** A term as a tsquery operand (quoted: never read as an operator). */
 const quote = (t: string) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 const BATCH = 2000;
+/** Bumped when the tables change. */
+const LAYOUT = '3';
 
 interface Frequencies {
   all: Map<string, number>;
@@ -53,16 +65,26 @@ export async function createPostgresSearch(options: { connectionString?: string;
   }
   const [meta, terms] = [`${table}_meta`, `${table}_terms`];
   await db.query(`CREATE TABLE IF NOT EXISTS ${meta} (key text PRIMARY KEY, value text NOT NULL)`);
+  // Tables of another layout are dropped and rebuilt (the index is derived data).
+  const layout = await db.query(`SELECT value FROM ${meta} WHERE key = 'layout'`);
+  if (String(layout.rows[0]?.value ?? '') !== LAYOUT) {
+    await db.query(`DROP TABLE IF EXISTS ${table}, ${terms}`);
+    await db.query(`DELETE FROM ${meta}`);
+  }
   await db.query(`CREATE TABLE IF NOT EXISTS ${table} (
     id integer PRIMARY KEY,
     title text NOT NULL,
     body text NOT NULL,
+    title_len integer NOT NULL,
+    body_len integer NOT NULL,
     tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('simple', title), 'A') || to_tsvector('simple', body)) STORED
   )`);
-  await db.query(`CREATE INDEX IF NOT EXISTS ${table}_tsv ON ${table} USING gin (tsv)`);
+  // No pending list: a bulk build would leave every query scanning it until the next vacuum.
+  await db.query(`CREATE INDEX IF NOT EXISTS ${table}_tsv ON ${table} USING gin (tsv) WITH (fastupdate = off)`);
   await db.query(
     `CREATE TABLE IF NOT EXISTS ${terms} (term text PRIMARY KEY, df integer NOT NULL, title_df integer NOT NULL, text_df integer NOT NULL)`,
   );
+  await db.query(`INSERT INTO ${meta} (key, value) VALUES ('layout', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [LAYOUT]);
 
   let passages: readonly Passage[] = [];
   let version = '';
@@ -94,7 +116,8 @@ export async function createPostgresSearch(options: { connectionString?: string;
   const build = async (list: readonly Passage[], v: string) => {
     const tokens = list.map((p) => ({ title: tokenize(p.title), text: tokenize(p.text) }));
     const f = frequencies(tokens);
-    const s = averageLengths(list);
+    const lengths = tokens.map((p) => ({ title: new Set(p.title).size, text: new Set(p.text).size }));
+    const s = averageLengths(lengths);
     // A transaction needs one connection, not whichever of the pool's is free.
     const c = await db.connect();
     const tx: PgQueryable = c;
@@ -107,14 +130,22 @@ export async function createPostgresSearch(options: { connectionString?: string;
         await tx.query('COMMIT');
         return { f: await load(), s: current.stats };
       }
+      // Loaded first, indexed after: one GIN build instead of an insertion per row.
+      await tx.query(`DROP INDEX IF EXISTS ${table}_tsv`);
       await tx.query(`TRUNCATE ${table}, ${terms}`);
       for (let i = 0; i < tokens.length; i += BATCH) {
         const part = tokens.slice(i, i + BATCH);
-        await tx.query(`INSERT INTO ${table} (id, title, body) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[])`, [
-          part.map((_, j) => i + j),
-          part.map((p) => p.title.join(' ')),
-          part.map((p) => p.text.join(' ')),
-        ]);
+        await tx.query(
+          `INSERT INTO ${table} (id, title, body, title_len, body_len)
+           SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::integer[], $5::integer[])`,
+          [
+            part.map((_, j) => i + j),
+            part.map((p) => p.title.join(' ')),
+            part.map((p) => p.text.join(' ')),
+            part.map((_, j) => lengths[i + j]?.title ?? 0),
+            part.map((_, j) => lengths[i + j]?.text ?? 0),
+          ],
+        );
       }
       const all = [...f.all];
       for (let i = 0; i < all.length; i += BATCH * 5) {
@@ -124,6 +155,7 @@ export async function createPostgresSearch(options: { connectionString?: string;
           [part.map(([t]) => t), part.map(([, n]) => n), part.map(([t]) => f.title.get(t) ?? 0), part.map(([t]) => f.text.get(t) ?? 0)],
         );
       }
+      await tx.query(`CREATE INDEX ${table}_tsv ON ${table} USING gin (tsv) WITH (fastupdate = off)`);
       await tx.query(
         `INSERT INTO ${meta} (key, value) VALUES ('version', $1), ('stats', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         [v, JSON.stringify(s)],
@@ -135,7 +167,7 @@ export async function createPostgresSearch(options: { connectionString?: string;
     } finally {
       c.release();
     }
-    await db.query(`ANALYZE ${table}`);
+    await db.query(`VACUUM ANALYZE ${table}`);
     return { f, s };
   };
 
@@ -172,13 +204,13 @@ export async function createPostgresSearch(options: { connectionString?: string;
         (t) => df(t) > 0,
         () => (latin ??= [...freq.all.keys()].filter((t) => !/\p{Script=Han}/u.test(t))),
       );
-      const all = [...new Set(groups.flat().map((s) => s.term))];
+      const all = candidateTerms(groups, df);
       if (all.length === 0) return [];
       const limit = options.limit ?? 10;
-      const pool = Math.max(defaultIndexOptions.minCandidates, limit * defaultIndexOptions.candidatesPerHit);
+      const pool = candidatePool(limit);
       // Weights {D, C, B, A} (each at most 1): the title (A) over the text (D) as MiniSearch boosts it.
       const r = await db.query(
-        `SELECT id FROM ${table}, to_tsquery('simple', $1) q WHERE tsv @@ q
+        `SELECT id, title_len, body_len FROM ${table}, to_tsquery('simple', $1) q WHERE tsv @@ q
          ORDER BY ts_rank('{${(1 / defaultIndexOptions.titleBoost).toFixed(4)}, 0, 0, 1}', tsv, q, 1) DESC, id LIMIT $2`,
         [all.map(quote).join(' | '), pool],
       );
@@ -186,7 +218,10 @@ export async function createPostgresSearch(options: { connectionString?: string;
       const hits = r.rows.flatMap((row) => {
         const passage = passages[Number(row.id)];
         if (!passage) return [];
-        const { score, matched } = scorePassage(passage, groups, plan.expanded, st);
+        const { score, matched } = scorePassage(passage, groups, plan.expanded, st, {
+          title: Number(row.title_len),
+          text: Number(row.body_len),
+        });
         return score > 0 ? [{ passage, score: score * (options.weight?.(passage) ?? 1), matched }] : [];
       });
       hits.sort(byRank);

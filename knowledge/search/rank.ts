@@ -6,9 +6,11 @@
  * the number of query terms matched). The in-memory backend lets MiniSearch compute it; the
  * full-text backends let their engine pick candidates and compute it here over those.
  */
+
+import { normalize } from '../../core/text.js';
 import type { Passage } from '../base.js';
 import type { PreparedQuery } from './query.js';
-import { tokenize } from './tokenizer.js';
+import { tokenize, tokensOfNormalized } from './tokenizer.js';
 
 /** The defaults of the index, named so tests and the benchmark can refer to them. */
 export const defaultIndexOptions = {
@@ -23,9 +25,15 @@ export const defaultIndexOptions = {
   bm25: { k: 1.2, b: 0.7, d: 0.5 },
   /** Weight of a fuzzy match (a code with digits one edit away), as MiniSearch's. */
   fuzzyWeight: 0.45,
-  /** A full-text backend ranks this many of its engine's best candidates per hit asked (at least `minCandidates`). */
+  /** A full-text backend ranks this many of its engine's best candidates per hit asked (at least `minCandidates`)… */
   candidatesPerHit: 12,
   minCandidates: 60,
+  /**
+   * …found by the rarest searched terms only, as long as their passages together stay under this
+   * many (the rarest always): a term that half the passages hold adds no candidate worth ranking
+   * that the rarer ones miss, only work. It still counts in the ranking.
+   */
+  candidatePostings: 2000,
 };
 
 /** A code with digits ("gb5084") may match one edit away. */
@@ -85,6 +93,22 @@ export function searchedTerms(plan: QueryPlan, has: (t: string) => boolean, voca
   });
 }
 
+/** The terms a full-text engine looks candidates up by: the rarest, within `candidatePostings`. */
+export function candidateTerms(groups: SearchedTerm[][], df: (t: string) => number): string[] {
+  const all = [...new Set(groups.flat().map((s) => s.term))].sort((a, b) => df(a) - df(b) || (a < b ? -1 : 1));
+  const out: string[] = [];
+  let postings = 0;
+  for (const t of all) {
+    if (out.length > 0 && postings + df(t) > defaultIndexOptions.candidatePostings) break;
+    out.push(t);
+    postings += df(t);
+  }
+  return out;
+}
+
+/** How many candidates a full-text engine hands to the ranking for `limit` hits. */
+export const candidatePool = (limit: number) => Math.max(defaultIndexOptions.minCandidates, limit * defaultIndexOptions.candidatesPerHit);
+
 /** Corpus-wide figures the ranking needs, per field. */
 export interface FieldStats {
   count: number;
@@ -94,38 +118,71 @@ export interface FieldStats {
   dfText(term: string): number;
 }
 
-/** Average field lengths (distinct terms) as MiniSearch keeps them: a running mean, in passage order. */
-export function averageLengths(passages: Iterable<Pick<Passage, 'title' | 'text'>>): { count: number; avgTitle: number; avgText: number } {
+/** A passage's field lengths as MiniSearch counts them: distinct terms. */
+export function fieldLengths(p: Pick<Passage, 'title' | 'text'>): { title: number; text: number } {
+  return { title: new Set(tokenize(p.title)).size, text: new Set(tokenize(p.text)).size };
+}
+
+/** Average field lengths as MiniSearch keeps them: a running mean, in passage order. */
+export function averageLengths(lengths: Iterable<{ title: number; text: number }>): { count: number; avgTitle: number; avgText: number } {
   let count = 0;
   let avgTitle = 0;
   let avgText = 0;
-  for (const p of passages) {
-    avgTitle = (avgTitle * count + new Set(tokenize(p.title)).size) / (count + 1);
-    avgText = (avgText * count + new Set(tokenize(p.text)).size) / (count + 1);
+  for (const l of lengths) {
+    avgTitle = (avgTitle * count + l.title) / (count + 1);
+    avgText = (avgText * count + l.text) / (count + 1);
     count++;
   }
   return { count, avgTitle, avgText };
 }
 
-function counts(tokens: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const t of tokens) m.set(t, (m.get(t) ?? 0) + 1);
-  return m;
+const HAN_BIGRAM = /^\p{Script=Han}{2}$/u;
+
+/**
+ * How often each term occurs among a text's tokens. A Han bigram is counted where it stands in the
+ * normalised text (every adjacent Han pair is a token), which spares tokenizing the whole passage;
+ * any other term is counted among the tokens.
+ */
+export function termFrequencies(text: string, terms: Iterable<string>): Map<string, number> {
+  const n = normalize(text);
+  const out = new Map<string, number>();
+  let tokens: string[] | null = null;
+  for (const t of terms) {
+    if (out.has(t)) continue;
+    let c = 0;
+    if (HAN_BIGRAM.test(t)) {
+      for (let i = n.indexOf(t); i >= 0; i = n.indexOf(t, i + 1)) c++;
+    } else {
+      tokens ??= tokensOfNormalized(n);
+      for (const x of tokens) if (x === t) c++;
+    }
+    out.set(t, c);
+  }
+  return out;
 }
 
-/** A passage's BM25+ score for the searched terms (0 when none matches) and the query terms it matched. */
+/**
+ * A passage's BM25+ score for the searched terms (0 when none matches) and the query terms it
+ * matched. `lengths`, when the backend stored them, spares counting the passage's distinct terms.
+ */
 export function scorePassage(
   p: Passage,
   terms: SearchedTerm[][],
   expanded: Set<string>,
   stats: FieldStats,
+  lengths: { title: number; text: number } = fieldLengths(p),
 ): { score: number; matched: string[] } {
   const { k, b, d } = defaultIndexOptions.bm25;
-  const title = counts(tokenize(p.title));
-  const text = counts(tokenize(p.text));
+  const wanted = terms.flatMap((g) => g.map((s) => s.term));
   const fields = [
-    { tf: title, len: title.size, avg: stats.avgTitle, boost: defaultIndexOptions.titleBoost, df: stats.dfTitle },
-    { tf: text, len: text.size, avg: stats.avgText, boost: 1, df: stats.dfText },
+    {
+      tf: termFrequencies(p.title, wanted),
+      len: lengths.title,
+      avg: stats.avgTitle,
+      boost: defaultIndexOptions.titleBoost,
+      df: stats.dfTitle,
+    },
+    { tf: termFrequencies(p.text, wanted), len: lengths.text, avg: stats.avgText, boost: 1, df: stats.dfText },
   ];
   let score = 0;
   const matched: string[] = [];

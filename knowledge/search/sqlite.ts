@@ -12,6 +12,8 @@ import type { SearchPort } from './port.js';
 import {
   averageLengths,
   byRank,
+  candidatePool,
+  candidateTerms,
   defaultIndexOptions,
   type FieldStats,
   planQuery,
@@ -23,6 +25,8 @@ import { tokenize } from './tokenizer.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Each passage's field lengths as the ranking counts them (distinct terms).
+CREATE TABLE IF NOT EXISTS search_lengths (id INTEGER PRIMARY KEY, title INTEGER NOT NULL, text INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
   title, text, content = '', tokenize = "unicode61 remove_diacritics 0 tokenchars '.'"
 );
@@ -36,19 +40,34 @@ const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
 /** Stats and vocabulary lookups are cached per index; this many terms at most. */
 const CACHE_LIMIT = 50_000;
 
+/** Bumped when the tables change: a file of another layout is emptied and rebuilt. */
+const LAYOUT = '2';
+
 export function createSqliteSearch(path: string): SearchPort {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  const layout = db.prepare("SELECT name FROM sqlite_master WHERE name = 'search_meta'").get()
+    ? (db.prepare<[], { value: string }>("SELECT value FROM search_meta WHERE key = 'layout'").get()?.value ?? null)
+    : LAYOUT;
+  if (layout !== LAYOUT) {
+    db.exec('DROP TABLE IF EXISTS search_vocab; DROP TABLE IF EXISTS search_vocab_col; DROP TABLE IF EXISTS search_fts;');
+    db.exec('DROP TABLE IF EXISTS search_lengths; DROP TABLE IF EXISTS search_meta;');
+  }
   db.exec(SCHEMA);
+  db.prepare("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('layout', ?)").run(LAYOUT);
   const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM search_meta WHERE key = ?');
   const setMeta = db.prepare('INSERT INTO search_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const dfRow = db.prepare<[string], { doc: number }>('SELECT doc FROM search_vocab WHERE term = ?');
   const dfCol = db.prepare<[string], { col: string; doc: number }>('SELECT col, doc FROM search_vocab_col WHERE term = ?');
   const nonHan = db.prepare<[], { term: string }>("SELECT term FROM search_vocab WHERE term < '\u2e80'");
   const insert = db.prepare('INSERT INTO search_fts (rowid, title, text) VALUES (?, ?, ?)');
-  const candidates = db.prepare<[string, number], { id: number }>(
-    `SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? ORDER BY bm25(search_fts, ${defaultIndexOptions.titleBoost}, 1) LIMIT ?`,
+  const insertLengths = db.prepare('INSERT INTO search_lengths (id, title, text) VALUES (?, ?, ?)');
+  // The engine's best candidates first (limited), then their lengths.
+  const candidates = db.prepare<[string, number], { id: number; title: number; text: number }>(
+    `SELECT c.id, l.title, l.text FROM (
+       SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? ORDER BY bm25(search_fts, ${defaultIndexOptions.titleBoost}, 1) LIMIT ?
+     ) c JOIN search_lengths l ON l.id = c.id`,
   );
 
   let passages: readonly Passage[] = [];
@@ -93,11 +112,16 @@ export function createSqliteSearch(path: string): SearchPort {
   });
 
   const reindex = db.transaction((list: readonly Passage[], v: string) => {
-    db.exec("INSERT INTO search_fts (search_fts) VALUES ('delete-all')");
-    list.forEach((p, i) => {
-      insert.run(i, tokenize(p.title).join(' '), tokenize(p.text).join(' '));
+    db.exec("INSERT INTO search_fts (search_fts) VALUES ('delete-all'); DELETE FROM search_lengths;");
+    const lengths = list.map((p, i) => {
+      const title = tokenize(p.title);
+      const text = tokenize(p.text);
+      insert.run(i, title.join(' '), text.join(' '));
+      const l = { title: new Set(title).size, text: new Set(text).size };
+      insertLengths.run(i, l.title, l.text);
+      return l;
     });
-    setMeta.run('stats', JSON.stringify(averageLengths(list)));
+    setMeta.run('stats', JSON.stringify(averageLengths(lengths)));
     setMeta.run('version', v);
   });
 
@@ -127,16 +151,16 @@ export function createSqliteSearch(path: string): SearchPort {
         (t) => df(t) > 0,
         () => (latin ??= nonHan.all().map((r) => r.term)),
       );
-      const all = [...new Set(groups.flat().map((s) => s.term))];
+      const all = candidateTerms(groups, df);
       if (all.length === 0) return [];
       const limit = options.limit ?? 10;
-      const pool = Math.max(defaultIndexOptions.minCandidates, limit * defaultIndexOptions.candidatesPerHit);
+      const pool = candidatePool(limit);
       const rows = candidates.all(all.map(quote).join(' OR '), pool);
       const st = fieldStats();
       const hits = rows.flatMap((r) => {
         const passage = passages[r.id];
         if (!passage) return [];
-        const { score, matched } = scorePassage(passage, groups, plan.expanded, st);
+        const { score, matched } = scorePassage(passage, groups, plan.expanded, st, r);
         return score > 0 ? [{ passage, score: score * (options.weight?.(passage) ?? 1), matched }] : [];
       });
       hits.sort(byRank);
