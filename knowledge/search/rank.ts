@@ -27,7 +27,7 @@ export const defaultIndexOptions = {
   fuzzyWeight: 0.45,
   /** A full-text backend ranks this many of its engine's best candidates per hit asked (at least `minCandidates`)… */
   candidatesPerHit: 12,
-  minCandidates: 60,
+  minCandidates: 100,
   /**
    * …found by the rarest searched terms only, as long as their passages together stay under this
    * many (the rarest always): a term that half the passages hold adds no candidate worth ranking
