@@ -36,7 +36,7 @@ export const defaultIndexOptions = {
   candidatePostings: 2000,
 };
 
-/** A code with digits ("gb5084") may match one edit away. */
+/** A code with digits ("ab12345") may match one edit away. */
 export const isFuzzyCode = (t: string) => /^(?=.*\d)[a-z0-9.-]{5,}$/.test(t);
 const isCode = (t: string) => /^(?=.*\d)[a-z0-9.-]{4,}$/.test(t);
 

@@ -1,7 +1,7 @@
 /**
  * The SQLite FTS5 backend of the search port. Each passage's title and text are stored as the
  * project's own tokens joined by spaces in a contentless FTS5 table (unicode61 keeping diacritics,
- * `.` a token character so "90.72" stays whole), so FTS5 splits exactly where our tokenizer did.
+ * `.` a token character so "12.34" stays whole), so FTS5 splits exactly where our tokenizer did.
  * Document frequencies come from fts5vocab (per row, and per column for the ranking), so nothing but
  * the passages lives in the heap. FTS5's bm25 picks the candidates; `rank.ts` ranks them as
  * MiniSearch would. The file keeps the index: a start with the same corpus does not rebuild.
