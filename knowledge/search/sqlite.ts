@@ -45,6 +45,8 @@ const LAYOUT = '2';
 
 export function createSqliteSearch(path: string): SearchPort {
   const db = new Database(path);
+  // Another process building the same file: wait for it rather than fail.
+  db.pragma('busy_timeout = 60000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const layout = db.prepare("SELECT name FROM sqlite_master WHERE name = 'search_meta'").get()
@@ -111,7 +113,10 @@ export function createSqliteSearch(path: string): SearchPort {
     dfText: (t) => cols(t).text,
   });
 
-  const reindex = db.transaction((list: readonly Passage[], v: string) => {
+  const reindex = db.transaction((list: readonly Passage[], v: string): boolean => {
+    // Built meanwhile by another process (the write lock is held from here on): nothing to do.
+    const built = getMeta.get('stats');
+    if (getMeta.get('version')?.value === v && built && (JSON.parse(built.value) as { count: number }).count === list.length) return false;
     db.exec("INSERT INTO search_fts (search_fts) VALUES ('delete-all'); DELETE FROM search_lengths;");
     const lengths = list.map((p, i) => {
       const title = tokenize(p.title);
@@ -123,6 +128,7 @@ export function createSqliteSearch(path: string): SearchPort {
     });
     setMeta.run('stats', JSON.stringify(averageLengths(lengths)));
     setMeta.run('version', v);
+    return true;
   });
 
   return {
@@ -135,9 +141,8 @@ export function createSqliteSearch(path: string): SearchPort {
     },
     async index(list, v) {
       if (v !== version || stats.count !== list.length) {
-        reindex(list, v);
         // Merges the segments of the bulk insert: later queries read one b-tree per term.
-        db.exec("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
+        if (reindex.immediate(list, v)) db.exec("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
       }
       passages = list;
       version = v;
