@@ -14,7 +14,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { createTelegramChannel } from '../bot/channels/telegram.js';
 import type { createWeComChannel } from '../bot/channels/wecom/channel.js';
 import { type Config, channelsOf, parseConfig, withDotEnv } from '../bot/config.js';
-import { corpusDirOf, dataCorpusDir } from '../bot/corpus.js';
+import { corpusDirOf, dataCorpusDir, searchSettingsOf } from '../bot/corpus.js';
 import { type CuratedAnswerer, createCuratedAnswerer } from '../bot/curated.js';
 import { createDelivery, type Delivery } from '../bot/delivery.js';
 import { createDialog, type Dialog } from '../bot/dialog/dialog.js';
@@ -124,6 +124,7 @@ export async function openKnowledgeWithStore(config: Config, now: Date): Promise
     corpusDir: corpusDirOf(config),
     ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
     snapshotPath: config.INDEX_SNAPSHOT_PATH,
+    search: searchSettingsOf(config),
     contacts: view.contacts,
     ledger: view.ledger,
   });
@@ -145,6 +146,7 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
       corpusDir: corpusDirOf(config),
       ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
       snapshotPath: config.INDEX_SNAPSHOT_PATH,
+      search: searchSettingsOf(config),
       contacts: kview.contacts,
       ledger: kview.ledger,
     });
@@ -266,6 +268,8 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
     corpusDir: corpusDirOf(config),
     async reloadKnowledge(at) {
       const next = open();
+      // The new corpus gets its own search port when first searched; the old one lets go of its files.
+      void app.knowledge.closeSearch();
       app.corpusDir = corpusDirOf(config);
       knowledge = next;
       app.knowledge = next;
@@ -273,7 +277,10 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
       await ledger.sync(next.kb.milestones, at);
       return next;
     },
-    close: () => store.close(),
+    close: async () => {
+      await app.knowledge.closeSearch();
+      await store.close();
+    },
   };
   return app;
 }

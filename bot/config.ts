@@ -54,6 +54,17 @@ const base = z.object({
   CORPUS_DIR: optionalString,
   LEXICON_DIR: optionalString,
   INDEX_SNAPSHOT_PATH: z.preprocess(blankToUndefined, z.string().default('./data/index-snapshot.json')),
+  // Passage search: MiniSearch in memory, SQLite FTS5 or PostgreSQL full-text; auto picks by corpus size.
+  SEARCH_BACKEND: z.preprocess(blankToUndefined, z.enum(['auto', 'minisearch', 'sqlite', 'postgres']).default('auto')),
+  SEARCH_FULLTEXT_MIN_MB: z.preprocess(blankToUndefined, z.coerce.number().min(0).max(100_000).default(5)),
+  SEARCH_SQLITE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/search-fts.db')),
+  SEARCH_POSTGRES_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
   HTTP_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   HTTP_PORT: int(8080, 0, 65535),
   PUBLIC_BASE_URL: z.preprocess(blankToUndefined, z.url().optional()),
@@ -138,6 +149,9 @@ function crossChecks(env: Record<string, string | undefined>): Array<{ name: str
   const set = app.filter(has);
   if (set.length > 0 && set.length < app.length) {
     for (const k of app.filter((x) => !has(x))) out.push({ name: k, message: `is required with ${set.join(', ')}` });
+  }
+  if ((env.SEARCH_BACKEND ?? '').trim() === 'postgres' && !has('SEARCH_POSTGRES_URL')) {
+    out.push({ name: 'SEARCH_POSTGRES_URL', message: 'is required when SEARCH_BACKEND is postgres' });
   }
   if (has('WECOM_TOKEN') !== has('WECOM_ENCODING_AES_KEY')) {
     out.push({

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { projectPath } from '../core/paths.js';
+import type { SearchSettings } from '../knowledge/search/port.js';
 import type { Config } from './config.js';
 
 /**
@@ -20,4 +21,17 @@ export function corpusDirOf(config: Pick<Config, 'CORPUS_DIR' | 'DATABASE_PATH'>
 /** Where a document import copies the shipped corpus to when no CORPUS_DIR is set. */
 export function dataCorpusDir(config: Pick<Config, 'DATABASE_PATH'>): string {
   return join(dirname(config.DATABASE_PATH), 'corpus');
+}
+
+/** The passage search settings (the backend itself is loaded only when search is first used). */
+export function searchSettingsOf(
+  config: Pick<Config, 'SEARCH_BACKEND' | 'SEARCH_FULLTEXT_MIN_MB' | 'SEARCH_SQLITE_PATH' | 'SEARCH_POSTGRES_URL' | 'INDEX_SNAPSHOT_PATH'>,
+): SearchSettings {
+  return {
+    backend: config.SEARCH_BACKEND,
+    fullTextMinMb: config.SEARCH_FULLTEXT_MIN_MB,
+    sqlitePath: config.SEARCH_SQLITE_PATH,
+    snapshotPath: config.INDEX_SNAPSHOT_PATH,
+    ...(config.SEARCH_POSTGRES_URL ? { postgres: { connectionString: config.SEARCH_POSTGRES_URL } } : {}),
+  };
 }

@@ -12,7 +12,8 @@ import type { LedgerView } from './ledger.js';
 import { type Lexicon, loadLexicon } from './lexicon.js';
 import { type Analyzer, createAnalyzer } from './query/analyze.js';
 import { createSegmenter, type ExtraWords, type Segmenter } from './query/segment.js';
-import { openIndex, type SearchIndex } from './search/index.js';
+import { indexVersion, openIndex, type SearchIndex } from './search/index.js';
+import type { SearchPort, SearchSettings } from './search/port.js';
 
 export type { Handler } from './answer/answer.js';
 export { createAnswerer, defaultAnswerOptions, defaultHandlers } from './answer/answer.js';
@@ -35,6 +36,18 @@ export { createAnalyzer } from './query/analyze.js';
 export type { Segmenter } from './query/segment.js';
 export { createFallbackSegmenter, createJiebaSegmenter, createSegmenter, type ExtraWords } from './query/segment.js';
 export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, type SearchIndex } from './search/index.js';
+export {
+  chooseBackend,
+  corpusBytes,
+  createSearch,
+  defaultSearchSettings,
+  openSearch,
+  type PgPool,
+  SEARCH_BACKENDS,
+  type SearchBackendName,
+  type SearchPort,
+  type SearchSettings,
+} from './search/port.js';
 export { prepareQuery } from './search/query.js';
 export { TOKENIZER_VERSION, tokenize } from './search/tokenizer.js';
 
@@ -53,6 +66,10 @@ export interface Knowledge {
   answerer: Answerer;
   /** The passage-level search index (MiniSearch), opened on first use. */
   readonly index: SearchIndex;
+  /** Passage search behind the port, on the backend the settings choose; opened (and the backend loaded) on first use. */
+  search(): Promise<SearchPort>;
+  /** Closes the search port if it was opened. */
+  closeSearch(): Promise<void>;
   /** The living ledger (progress updates, linked cases) when the store supplies one, for the answerer. */
   ledger: LedgerView | null;
 }
@@ -78,6 +95,8 @@ export function openKnowledge(options: {
   answerOptions?: Partial<typeof defaultAnswerOptions>;
   /** Another segmenter (the benchmark compares them); default: jieba over the lexicon's dictionary. */
   segmenter?: (dict: Uint8Array | null, extra: ExtraWords) => Segmenter;
+  /** Passage search settings; default: MiniSearch for a small corpus, SQLite FTS5 in memory past 5 MB. */
+  search?: SearchSettings;
 }): Knowledge {
   const kb = loadKnowledgeBase(options.corpusDir ?? DEFAULT_CORPUS_DIR);
   const lexicon = loadLexicon(options.lexiconDir ?? DEFAULT_LEXICON_DIR);
@@ -100,6 +119,7 @@ export function openKnowledge(options: {
     ...(options.answerOptions ? { options: options.answerOptions } : {}),
   };
   let index: SearchIndex | null = null;
+  let search: Promise<SearchPort> | null = null;
   return {
     kb,
     lexicon,
@@ -111,6 +131,21 @@ export function openKnowledge(options: {
     get index() {
       index ??= openIndex(kb, lexicon, options.snapshotPath ?? null).index;
       return index;
+    },
+    search() {
+      search ??= import('./search/port.js').then(({ defaultSearchSettings, openSearch }) =>
+        openSearch(
+          { snapshotPath: options.snapshotPath ?? null, ...(options.search ?? defaultSearchSettings) },
+          kb.passages,
+          indexVersion(kb, lexicon),
+        ),
+      );
+      return search;
+    },
+    async closeSearch() {
+      const s = search;
+      search = null;
+      if (s) await (await s.catch(() => null))?.close();
     },
   };
 }

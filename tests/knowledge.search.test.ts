@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../core/text.js';
-import { buildIndex, indexVersion, loadIndex, openIndex, prepareQuery, tokenize } from '../knowledge/mod.js';
+import { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, prepareQuery, tokenize } from '../knowledge/mod.js';
+import { candidateTerms, termFrequencies, withinOneEdit } from '../knowledge/search/rank.js';
 import { knowledge } from './helpers.js';
 
 describe('normalize', () => {
@@ -106,5 +107,34 @@ describe('openIndex', () => {
     expect(indexVersion(k.kb, { ...k.lexicon, version: 'other' })).not.toBe(v);
     expect(loadIndex({ version: 'nope', minisearch: {} }, k.kb.passages, v)).toBeNull();
     expect(buildIndex(k.kb.passages, v).size).toBe(k.kb.passages.length);
+  });
+});
+
+describe('the ranking the search backends share', () => {
+  const k = knowledge();
+
+  it('counts a passage’s terms in its normalised text as its tokens would', () => {
+    for (const p of k.kb.passages) {
+      const tokens = tokenize(p.text);
+      const terms = [...new Set(tokens)];
+      const tf = termFrequencies(p.text, terms);
+      for (const t of terms) expect(tf.get(t), `${t} in passage ${p.id}`).toBe(tokens.filter((x) => x === t).length);
+    }
+  });
+
+  it('takes candidates from the rarest terms within the postings budget, the rarest always', () => {
+    const df = (t: string) => ({ a: 5, b: 1500, c: 900, d: 40000 })[t] ?? 0;
+    const groups = ['a', 'b', 'c', 'd'].map((t) => [{ source: t, term: t, weight: 1 }]);
+    expect(candidateTerms(groups, df)).toEqual(['a', 'c']);
+    expect(candidateTerms([[{ source: 'd', term: 'd', weight: 1 }]], df)).toEqual(['d']);
+    expect(defaultIndexOptions.candidatePostings).toBe(2000);
+  });
+
+  it('matches a code one edit away, and nothing else', () => {
+    expect(withinOneEdit('gb5084', 'gb5085')).toBe(true);
+    expect(withinOneEdit('gb5084', 'gb50845')).toBe(true);
+    expect(withinOneEdit('gb5084', 'b5084')).toBe(true);
+    expect(withinOneEdit('gb5084', 'gb5084')).toBe(false);
+    expect(withinOneEdit('gb5084', 'gb5184x')).toBe(false);
   });
 });

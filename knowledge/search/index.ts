@@ -11,7 +11,10 @@ import type { KnowledgeBase, Passage } from '../base.js';
 import type { Lexicon } from '../lexicon.js';
 import { readSnapshot } from '../snapshot.js';
 import type { PreparedQuery } from './query.js';
+import { byRank, defaultIndexOptions, isFuzzyCode, planQuery } from './rank.js';
 import { TOKENIZER_VERSION, tokenize } from './tokenizer.js';
+
+export { defaultIndexOptions } from './rank.js';
 
 /** A passage found for a query. */
 export interface Hit {
@@ -39,17 +42,6 @@ export interface SearchIndex {
   readonly version: string;
   toJSON(): unknown;
 }
-
-/** The defaults of the index, named so tests and the benchmark can refer to them. */
-export const defaultIndexOptions = {
-  /** Terms in more than this share of passages are dropped from a query… */
-  pruneDfShare: 0.1,
-  /** …but the rarest ones are always kept. */
-  keepRarest: 2,
-  titleBoost: 1.5,
-  /** Weight of the documents' words added for colloquial or English question words. */
-  expansionBoost: 1.5,
-};
 
 function miniSearchOptions(): Options<Passage> {
   return {
@@ -83,31 +75,25 @@ function documentFrequencies(passages: Passage[]): Map<string, number> {
 }
 
 function wrap(ms: MiniSearch<Passage>, passages: Passage[], df: Map<string, number>, version: string): SearchIndex {
-  const maxDf = Math.max(1, Math.floor(passages.length * defaultIndexOptions.pruneDfShare));
+  const dfOf = (t: string) => df.get(t) ?? 0;
   return {
     size: passages.length,
     version,
     has: (t) => df.has(t),
-    df: (t) => df.get(t) ?? 0,
+    df: dfOf,
     search(query, options = {}) {
-      // Unknown Latin words ("phone", "committee") cannot match a Chinese corpus; only codes with
-      // digits ("gb5084") are kept for the fuzzy match below.
-      const known = query.terms.filter((t) => df.has(t) || /^(?=.*\d)[a-z0-9.-]{4,}$/.test(t));
-      // The documents' own words that the question was expanded with are the surest signal:
-      // never pruned, and weighted up.
-      const expanded = new Set(query.expansions.flatMap((e) => tokenize(e)));
-      const byRarity = [...known].sort((a, b) => (df.get(a) ?? 0) - (df.get(b) ?? 0));
-      const kept = byRarity.filter((t, i) => i < defaultIndexOptions.keepRarest || expanded.has(t) || (df.get(t) ?? 0) <= maxDf);
-      if (kept.length === 0) return [];
-      const results: SearchResult[] = ms.search(kept.join(' '), {
-        fuzzy: (term) => (/^(?=.*\d)[a-z0-9.-]{5,}$/.test(term) && !df.has(term) ? 1 : false),
+      const { terms, expanded } = planQuery(query, dfOf, passages.length);
+      if (terms.length === 0) return [];
+      const results: SearchResult[] = ms.search(terms.join(' '), {
+        fuzzy: (term) => (isFuzzyCode(term) && !df.has(term) ? 1 : false),
         boostTerm: (term) => (expanded.has(term) ? defaultIndexOptions.expansionBoost : 1),
+        bm25: defaultIndexOptions.bm25,
       });
       const hits = results.map((r) => {
         const passage = passages[r.id as number] as Passage;
         return { passage, score: r.score * (options.weight?.(passage) ?? 1), matched: r.queryTerms };
       });
-      hits.sort((a, b) => b.score - a.score);
+      hits.sort(byRank);
       return hits.slice(0, options.limit ?? 10);
     },
     toJSON: () => ({ version, minisearch: ms.toJSON() }),
@@ -129,6 +115,27 @@ export function loadIndex(snapshot: unknown, passages: Passage[], version: strin
   return wrap(ms, passages, documentFrequencies(passages), version);
 }
 
+/** The snapshot in a file, or null when there is none or it is unreadable. */
+export function readSnapshotFile(path: string): unknown {
+  try {
+    return readSnapshot(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a snapshot file (then renames it, so a concurrent reader never sees half a file); a read-only disk only costs the rebuild next time. */
+export function writeSnapshotFile(path: string, snapshot: unknown): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(snapshot));
+    renameSync(tmp, path);
+  } catch {
+    // Rebuilt next time.
+  }
+}
+
 /** Opens the index: loads the snapshot file when it matches, else builds and writes it. */
 export function openIndex(
   kb: KnowledgeBase,
@@ -137,24 +144,10 @@ export function openIndex(
 ): { index: SearchIndex; source: 'snapshot' | 'built' } {
   const version = indexVersion(kb, lexicon);
   if (snapshotPath) {
-    try {
-      const loaded = loadIndex(readSnapshot(readFileSync(snapshotPath, 'utf8')), kb.passages, version);
-      if (loaded) return { index: loaded, source: 'snapshot' };
-    } catch {
-      // No snapshot yet, or an unreadable one: rebuild below.
-    }
+    const loaded = loadIndex(readSnapshotFile(snapshotPath), kb.passages, version);
+    if (loaded) return { index: loaded, source: 'snapshot' };
   }
   const index = buildIndex(kb.passages, version);
-  if (snapshotPath) {
-    try {
-      mkdirSync(dirname(snapshotPath), { recursive: true });
-      // Write then rename, so a concurrent reader never sees half a file.
-      const tmp = `${snapshotPath}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(index.toJSON()));
-      renameSync(tmp, snapshotPath);
-    } catch {
-      // A read-only disk only costs the rebuild next time.
-    }
-  }
+  if (snapshotPath) writeSnapshotFile(snapshotPath, index.toJSON());
   return { index, source: 'built' };
 }
