@@ -204,7 +204,7 @@ export function scoreStatement(
     if (
       term.period &&
       best < opts.termCovered &&
-      s.years.some((y) => y >= (term.period as number[])[0]! && y <= (term.period as number[])[1]!)
+      s.years.some((y) => term.period !== undefined && y >= term.period[0] && y <= term.period[1])
     )
       best = opts.termCovered;
     if (best <= 0) continue;
