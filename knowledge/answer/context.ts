@@ -133,7 +133,7 @@ export function alternatives(normalized: string, terms: Term[]): Term[] {
  * on rural sewage) goes on with the topic at hand: the statements beside the last answer's hold
  * every one of its words, as well as any statement elsewhere does.
  */
-function continues(deps: AnswererDeps, options: typeof defaultAnswerOptions, previous: Topic, own: Term[], query: Query): boolean {
+function continues(deps: AnswererDeps, previous: Topic, own: Term[], query: Query): boolean {
   const known = own.filter((t) => t.known && t.text.length > 1);
   if (!known.length || !previous.statements.length) return false;
   const last = previous.statements.flatMap((id) => deps.statements.statements[id] ?? []);
@@ -171,7 +171,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   );
   const cued = previous && (query.followUp || forceFollow || bare || choiceOnly);
   const followed =
-    previous && (cued || (!telling && query.districts.length === 0 && continues(deps, options, previous, ownTerms, query)))
+    previous && (cued || (!telling && query.districts.length === 0 && continues(deps, previous, ownTerms, query)))
       ? previous
       : null;
   let terms = ownTerms;
