@@ -171,9 +171,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   );
   const cued = previous && (query.followUp || forceFollow || bare || choiceOnly);
   const followed =
-    previous && (cued || (!telling && query.districts.length === 0 && continues(deps, previous, ownTerms, query)))
-      ? previous
-      : null;
+    previous && (cued || (!telling && query.districts.length === 0 && continues(deps, previous, ownTerms, query))) ? previous : null;
   let terms = ownTerms;
   let types = query.types;
   let years = query.years;
