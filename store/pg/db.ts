@@ -60,7 +60,14 @@ const MIGRATE_LOCK = 7_246_001;
 /** Opens a pool on `url`, checks that it connects and migrates the schema. */
 export async function openPg(url: string, opts: PgOptions = {}): Promise<PgDb> {
   const where = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: pgTypes, application_name: 'rectify' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    types: pgTypes,
+    application_name: 'rectify',
+    // Dates compared with instants ("2026-10-01" ≤ created_at) mean UTC midnight, as the ISO strings SQLite compares do.
+    options: '-c TimeZone=UTC',
+  });
   // An idle connection the server drops must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   try {

@@ -1,0 +1,122 @@
+/**
+ * The PostgreSQL adapter: the store contract, and what several replicas on one database must never
+ * do — handle a message twice, send an outbox row twice, fire a reminder twice, share a ticket.
+ */
+import { describe, expect, it } from 'vitest';
+import { openPgStore, type PgStore } from '../store/pg/store.js';
+import { newCase, storeContract } from './store.contract.js';
+import { pgSkipReason, usePostgres } from './support/postgres.js';
+
+const T0 = new Date('2026-11-22T01:00:00.000Z');
+
+describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
+  const server = usePostgres();
+  storeContract('postgres', async () => openPgStore(await server.freshDatabase(), { maxConnections: 4 }));
+
+  describe('replicas on one database', () => {
+    /** `n` stores (as n processes would hold) on one new database. */
+    async function replicas(n: number): Promise<PgStore[]> {
+      const url = await server.freshDatabase();
+      const first = await openPgStore(url, { maxConnections: 4 });
+      const rest = await Promise.all(Array.from({ length: n - 1 }, () => openPgStore(url, { maxConnections: 4 })));
+      return [first, ...rest];
+    }
+    const closeAll = (stores: PgStore[]) => Promise.all(stores.map((s) => s.close()));
+
+    it('hands each due outbox message to one dispatcher (FOR UPDATE SKIP LOCKED), again only after its claim lapses', async () => {
+      const stores = await replicas(3);
+      try {
+        const [a] = stores as [PgStore];
+        for (let i = 0; i < 300; i++) await a.outbox.enqueue({ channel: 'telegram', chatId: `c${i % 7}`, kind: 'unit', text: `m${i}` }, T0);
+        const taken = new Map<number, number>();
+        await Promise.all(
+          stores.map(async (s) => {
+            for (;;) {
+              const batch = await s.outbox.due(T0, 25, ['telegram']);
+              if (batch.length === 0) return;
+              for (const m of batch) {
+                taken.set(m.id, (taken.get(m.id) ?? 0) + 1);
+                await s.outbox.markSent(m.id, T0);
+              }
+            }
+          }),
+        );
+        expect(taken.size).toBe(300);
+        expect([...taken.values()].every((n) => n === 1)).toBe(true);
+        expect(await a.outbox.pendingCount()).toBe(0);
+        // A dispatcher that took messages and died: the others get them once its claim has lapsed.
+        await a.outbox.enqueue({ channel: 'telegram', chatId: 'c1', kind: 'unit', text: 'orphan' }, T0);
+        expect((await a.outbox.due(T0, 10, ['telegram'])).map((m) => m.text)).toEqual(['orphan']);
+        expect(await (stores[1] as PgStore).outbox.due(new Date(T0.getTime() + 30_000), 10, ['telegram'])).toEqual([]);
+        expect((await (stores[1] as PgStore).outbox.due(new Date(T0.getTime() + 61_000), 10, ['telegram'])).map((m) => m.text)).toEqual([
+          'orphan',
+        ]);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it('lets one replica claim a firing, handle an inbound message, and keeps tickets unique', async () => {
+      const stores = await replicas(3);
+      try {
+        const claims = await Promise.all(
+          stores.flatMap((s, i) =>
+            Array.from({ length: 5 }, () => s.leases.claim('reminders:slot', `r${i}`, new Date(T0.getTime() + 60_000), T0)),
+          ),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        // The same message delivered to every replica at once, each handling it in a transaction.
+        const handled = await Promise.all(
+          stores.map((s, i) =>
+            s.transaction(async (tx) => {
+              if (!(await tx.inbound.firstSeen('telegram', 'u1', 'c1', '42', T0))) return false;
+              await tx.outbox.enqueue({ dedupeKey: `reply:42:${i}`, channel: 'telegram', chatId: 'c1', kind: 'reply', text: `r${i}` }, T0);
+              return true;
+            }),
+          ),
+        );
+        expect(handled.filter(Boolean)).toHaveLength(1);
+        expect(await (stores[0] as PgStore).outbox.list({ kind: 'reply' })).toHaveLength(1);
+        // Every replica files cases, drawing tickets from a small space: clashes are retried, none is shared.
+        let n = 0;
+        const draw = () => `JJ-${(n++ * 7919) % 40}`;
+        const filed = await Promise.all(
+          stores.flatMap((s) =>
+            Array.from({ length: 10 }, (_, i) =>
+              s.transaction(async (tx) => {
+                let t = draw();
+                while (await tx.cases.hasTicket(t)) t = draw();
+                return (await tx.cases.insert(newCase(t, { userId: `u${i}` }))).ticket;
+              }),
+            ),
+          ),
+        );
+        expect(new Set(filed).size).toBe(30);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it('synchronises milestones once when replicas start together', async () => {
+      const stores = await replicas(3);
+      try {
+        const { milestone } = await import('./store.contract.js');
+        const list = [milestone('1'), milestone('2'), milestone('3')];
+        const added = await Promise.all(stores.map((s) => s.milestones.sync(list, T0)));
+        expect(added.reduce((a, b) => a + b, 0)).toBe(3);
+        expect((await (stores[0] as PgStore).milestones.list()).length).toBe(3);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it('refuses a file backup and says what to use instead', async () => {
+      const [s] = await replicas(1);
+      try {
+        await expect((s as PgStore).backup('/tmp/x.db')).rejects.toThrow(/pg_dump/);
+      } finally {
+        await (s as PgStore).close();
+      }
+    });
+  });
+});
