@@ -89,6 +89,8 @@ export interface CaseStore {
   near(category: string, lat: number, lon: number, degrees: number, since: string): CaseRecord[];
   /** Cases in a 镇街 created since a date. */
   inTown(town: string, since: string): CaseRecord[];
+  /** Units with a case in none of these statuses. */
+  unitsWithCasesNotIn(statuses: string[]): string[];
   route(category: string, town: string | null): string | null;
   setRoute(category: string, town: string | null, unit: string): void;
   removeRoute(category: string, town: string | null): number;
@@ -252,6 +254,11 @@ export function createCaseStore(db: Db): CaseStore {
     events: (caseId) => evQ.all(caseId) as CaseEvent[],
     near: (category, lat, lon, d, since) => (nearQ.all(category, lat - d, lat + d, lon - d, lon + d, since) as Row[]).map(toCase),
     inTown: (town, since) => (townQ.all(town, since) as Row[]).map(toCase),
+    unitsWithCasesNotIn: (statuses) =>
+      db
+        .prepare('SELECT DISTINCT unit FROM cases WHERE status NOT IN (SELECT value FROM json_each(?)) ORDER BY unit')
+        .pluck()
+        .all(JSON.stringify(statuses)) as string[],
     route: (category, town) => (routeQ.get(category, town ?? '*') as string | undefined) ?? null,
     setRoute: (category, town, unit) => {
       setRouteQ.run(category, town ?? '*', unit);

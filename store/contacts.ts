@@ -16,6 +16,7 @@ export interface ContactRow extends Contact {
 export interface ContactStore extends ContactDirectory {
   set(c: Contact, now: Date): ContactRow;
   list(): ContactRow[];
+  forUnit(unit: string): ContactRow[];
   remove(unit: string, name?: string): number;
 }
 

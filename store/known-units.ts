@@ -9,11 +9,13 @@ import type { Db } from './db.js';
 /** The known units. */
 export interface KnownUnits {
   known(): string[];
+  /** The units the store names (without the seeds). */
+  names(): string[];
   add(name: string, by: string, now: Date): void;
 }
 
 /** Creates the known units over the store; `seeds` are the units the data files name. */
-export function createKnownUnits(db: Db, seeds: () => string[]): KnownUnits {
+export function createKnownUnits(db: Db, seeds: () => string[] = () => []): KnownUnits {
   const q = db
     .prepare(
       `SELECT name FROM known_units
@@ -26,6 +28,7 @@ export function createKnownUnits(db: Db, seeds: () => string[]): KnownUnits {
   const addQ = db.prepare('INSERT OR IGNORE INTO known_units (name, added_by, added_at) VALUES (?, ?, ?)');
   return {
     known: () => [...new Set([...seeds(), ...(q.all() as string[])])].filter(Boolean).sort((a, b) => a.localeCompare(b, 'zh')),
+    names: () => q.all() as string[],
     add: (name, by, now) => {
       addQ.run(name.trim(), by, now.toISOString());
     },

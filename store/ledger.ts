@@ -38,6 +38,10 @@ export interface LedgerStore extends LedgerView {
   updates(milestoneId: number): StoredUpdate[];
   /** Updates posted since an instant, newest first. */
   updatesSince(since: Date): StoredUpdate[];
+  /** Every update, newest first, as the answerer reads them. */
+  allUpdates(): ProgressUpdate[];
+  /** Counted cases linked to each milestone key. */
+  linkCountsByKey(): Map<string, number>;
   link(caseId: number): CaseLink | null;
   setLink(caseId: number, milestoneId: number | null, score: number | null, by: string, now: Date): void;
   /** Counted cases linked to each milestone, filed in [from, to) when given. */
@@ -121,6 +125,20 @@ export function createLedgerStore(db: Db): LedgerStore {
     linkedCaseCount(milestoneIds) {
       if (milestoneIds.length === 0) return 0;
       return countKeys.get(JSON.stringify(milestoneIds), JSON.stringify(NOT_COUNTED)) as number;
+    },
+    allUpdates: () =>
+      (db.prepare(`${UPDATE_SELECT} ORDER BY u.date DESC, u.id DESC`).all() as UpdateRow[]).map((r) => {
+        const { id, milestoneId, date, unit, author, text } = toUpdate(r);
+        return { id, milestoneId, date, unit, author, text };
+      }),
+    linkCountsByKey() {
+      const rows = db
+        .prepare(
+          `SELECT m.key AS key, count(*) AS n FROM case_links l JOIN milestones m ON m.id = l.milestone_id JOIN cases c ON c.id = l.case_id
+           WHERE c.status NOT IN (SELECT value FROM json_each(?)) GROUP BY m.key`,
+        )
+        .all(JSON.stringify(NOT_COUNTED)) as Array<{ key: string; n: number }>;
+      return new Map(rows.map((r) => [r.key, r.n]));
     },
     link: (caseId) => (linkQ.get(caseId) as CaseLink | undefined) ?? null,
     setLink(caseId, milestoneId, score, by, now) {

@@ -56,6 +56,8 @@ export interface OutboxStore {
   due(now: Date, limit: number, channels: string[]): OutboxMessage[];
   /** Pending messages for one chat (the web and terminal chats fetch their own). */
   pendingFor(channel: string, chatId: string, limit: number): OutboxMessage[];
+  /** How many messages are pending. */
+  pendingCount(): number;
   markSent(id: number, now: Date): void;
   markFailed(id: number, error: string, retryAt: Date | null): void;
   list(filter?: { status?: string; kind?: string }): OutboxMessage[];
@@ -187,6 +189,7 @@ export function createOutboxStore(db: Db): OutboxStore {
     },
     due: (now, limit, channels) => (dueQ.all(now.toISOString(), JSON.stringify(channels), limit) as Row[]).map(toMessage),
     pendingFor: (channel, chatId, limit) => (forChatQ.all(channel, chatId, limit) as Row[]).map(toMessage),
+    pendingCount: () => db.prepare("SELECT count(*) FROM outbox WHERE status = 'pending'").pluck().get() as number,
     markSent: (id, now) => {
       sent.run(now.toISOString(), id);
     },

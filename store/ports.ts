@@ -18,6 +18,7 @@
  * - A transaction that meets a busy database (another process's write lock) is retried as a whole
  *   after a short asynchronous wait, so `fn` must not have effects outside the store.
  */
+import type { CaseStatus, OutboxKind, OutboxStatus } from '../core/domain.js';
 import type { Lang } from '../core/messages/index.js';
 import type { Contact, Milestone, ProgressUpdate, UnitSeed } from '../knowledge/mod.js';
 import type { CaseEvent, CaseFilter, CaseRecord, NewCase } from './cases.js';
@@ -87,7 +88,7 @@ export interface CasePort {
   /** Cases in a 镇街 created since a date (≤ 50, newest first). */
   inTown(town: string, since: string): Promise<CaseRecord[]>;
   /** Units with a case in none of these statuses. */
-  unitsWithCasesNotIn(statuses: string[]): Promise<string[]>;
+  unitsWithCasesNotIn(statuses: CaseStatus[]): Promise<string[]>;
   /** The unit for a category in a 镇街: the town's own route, else the category's ("*"). */
   route(category: string, town: string | null): Promise<string | null>;
   setRoute(category: string, town: string | null, unit: string): Promise<void>;
@@ -152,7 +153,7 @@ export interface OutboxPort {
   markSent(id: number, now: Date): Promise<void>;
   /** A failed send: pending again at `retryAt`, or failed for good when null. */
   markFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
-  list(filter?: { status?: string; kind?: string }): Promise<OutboxMessage[]>;
+  list(filter?: { status?: OutboxStatus; kind?: OutboxKind }): Promise<OutboxMessage[]>;
   hasKey(key: string): Promise<boolean>;
   /** Forgets delivered replies (kind "reply") sent before `before`. */
   pruneDeliveredReplies(before: Date): Promise<number>;
@@ -325,6 +326,8 @@ export interface ReminderLogPort {
   /** Result requests made so far for a milestone and unit, and the last period. */
   requests(milestoneId: number, unit: string): Promise<{ count: number; last: string | null }>;
   record(milestoneId: number, unit: string, kind: string, period: string, now: Date): Promise<void>;
+  /** Escalations made (milestone and the unit that did not answer), by unit then milestone. */
+  escalations(): Promise<Array<{ milestoneId: number; unit: string }>>;
 }
 
 /** Leases: one holder per named firing across processes (the scheduler's run coordinator). */
@@ -389,6 +392,12 @@ export interface Store extends Ports {
   /** Writes a consistent copy of the store to a file (SQLite's online backup; adapters without it refuse). */
   backup(path: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What every adapter is opened with besides its address. */
+export interface StoreOptions {
+  /** Validates (and upgrades) a stored dialog state for `dialogs.get`; default: as stored. */
+  readState?: (stored: unknown) => unknown | null;
 }
 
 /** Where the store lives, read from the settings by the composition root. */

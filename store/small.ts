@@ -1,0 +1,91 @@
+/**
+ * The small SQLite stores of the job machinery and the store's own health: the reminder log
+ * (idempotence of reminders), leases (one holder per named firing across processes), the health
+ * probe, and the files kept for other channels' photos.
+ */
+import { basename } from 'node:path';
+import { type Db, schemaVersion } from './db.js';
+
+/** Reminders already decided. */
+export interface ReminderLogStore {
+  has(milestoneId: number, unit: string, kind: string, period: string): boolean;
+  requests(milestoneId: number, unit: string): { count: number; last: string | null };
+  record(milestoneId: number, unit: string, kind: string, period: string, now: Date): void;
+  escalations(): Array<{ milestoneId: number; unit: string }>;
+}
+
+/** Creates the reminder log over a database. */
+export function createReminderLogStore(db: Db): ReminderLogStore {
+  const seen = db.prepare('SELECT 1 FROM reminder_log WHERE milestone_id = ? AND unit = ? AND kind = ? AND period = ?');
+  const requestsQ = db.prepare(
+    "SELECT count(*) AS count, max(period) AS last FROM reminder_log WHERE milestone_id = ? AND unit = ? AND kind = 'result-request'",
+  );
+  const log = db.prepare(
+    'INSERT INTO reminder_log (milestone_id, unit, kind, period, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  return {
+    has: (id, unit, kind, period) => seen.get(id, unit, kind, period) !== undefined,
+    requests: (id, unit) => requestsQ.get(id, unit) as { count: number; last: string | null },
+    record: (id, unit, kind, period, now) => {
+      log.run(id, unit, kind, period, now.toISOString());
+    },
+    escalations: () =>
+      db
+        .prepare("SELECT milestone_id AS milestoneId, unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit, milestone_id")
+        .all() as Array<{ milestoneId: number; unit: string }>,
+  };
+}
+
+/** Leases by name. */
+export interface LeaseStore {
+  claim(name: string, holder: string, until: Date, now: Date): boolean;
+  prune(before: Date): number;
+}
+
+/** Creates the lease store over a database. */
+export function createLeaseStore(db: Db): LeaseStore {
+  const claim = db.prepare(
+    `INSERT INTO leases (name, holder, until) VALUES (@name, @holder, @until)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE leases.until < @now`,
+  );
+  const prune = db.prepare('DELETE FROM leases WHERE until < ?');
+  return {
+    claim: (name, holder, until, now) => claim.run({ name, holder, until: until.toISOString(), now: now.toISOString() }).changes === 1,
+    prune: (before) => prune.run(before.toISOString()).changes,
+  };
+}
+
+/** The store's health probe. */
+export interface HealthStore {
+  probe(now: Date): void;
+  schemaVersion(): number;
+}
+
+/** Creates the health probe over a database. */
+export function createHealthStore(db: Db): HealthStore {
+  const probeQ = db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
+  return {
+    probe: (now) => {
+      probeQ.run(now.toISOString());
+    },
+    schemaVersion: () => schemaVersion(db),
+  };
+}
+
+/** Files kept for other channels' photos. */
+export interface PhotoFileStore {
+  record(ref: string, file: string, mime: string, bytes: number, now: Date): void;
+  file(ref: string): string | null;
+}
+
+/** Creates the photo file store over a database. */
+export function createPhotoFileStore(db: Db): PhotoFileStore {
+  const ins = db.prepare('INSERT OR REPLACE INTO photo_files (ref, file, mime, bytes, created_at) VALUES (?, ?, ?, ?, ?)');
+  const get = db.prepare('SELECT file FROM photo_files WHERE ref = ?').pluck();
+  return {
+    record: (ref, file, mime, bytes, now) => {
+      ins.run(ref, basename(file), mime, bytes, now.toISOString());
+    },
+    file: (ref) => (get.get(ref) as string | undefined) ?? null,
+  };
+}
