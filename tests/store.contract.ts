@@ -670,6 +670,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await s.reminders.has(id, '区农业农村委', 'result-request', '2026-W47')).toBe(true);
         expect(await s.reminders.requests(id, '区农业农村委')).toEqual({ count: 2, last: '2026-W48' });
         expect(await s.reminders.requests(id, '区林业局')).toEqual({ count: 0, last: null });
+        await s.reminders.record(id, '区林业局', 'escalation', '2026-W48', T0);
+        await s.reminders.record(id, '区农业农村委', 'escalation', '2026-W48', T0);
+        expect(await s.reminders.escalations()).toEqual([
+          { milestoneId: id, unit: '区农业农村委' },
+          { milestoneId: id, unit: '区林业局' },
+        ]);
         expect(await s.leases.claim('reminders:2026-11-22T01:00', 'a', at(5), T0)).toBe(true);
         expect(await s.leases.claim('reminders:2026-11-22T01:00', 'b', at(5), at(1))).toBe(false);
         expect(await s.leases.claim('reminders:2026-11-22T01:00', 'b', at(15), at(6))).toBe(true);

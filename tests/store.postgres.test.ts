@@ -3,7 +3,8 @@
  * do — handle a message twice, send an outbox row twice, fire a reminder twice, share a ticket.
  */
 import { describe, expect, it } from 'vitest';
-import { openPgStore, type PgStore } from '../store/pg/store.js';
+import { openStore, storeConfigOf } from '../store/open.js';
+import { openPgStore, type PgStore } from '../store/postgres/store.js';
 import { newCase, storeContract } from './store.contract.js';
 import { pgSkipReason, usePostgres } from './support/postgres.js';
 
@@ -107,6 +108,20 @@ describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
         expect((await (stores[0] as PgStore).milestones.list()).length).toBe(3);
       } finally {
         await closeAll(stores);
+      }
+    });
+
+    it('is what openStore opens for a postgres:// DATABASE_URL', async () => {
+      const url = await server.freshDatabase();
+      const config = storeConfigOf({ DATABASE_PATH: './data/x.db', DATABASE_URL: url });
+      expect(config).toEqual({ kind: 'postgres', url });
+      const s = await openStore(config);
+      try {
+        expect(s.kind).toBe('postgres');
+        await s.knownUnits.add('区林业局', 'admin', T0);
+        expect(await s.knownUnits.names()).toEqual(['区林业局']);
+      } finally {
+        await s.close();
       }
     });
 

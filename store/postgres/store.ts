@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL adapter of the store's ports (`DATABASE_URL=postgres://…`): a `pg` pool shared by
- * every replica's processes, the schema of `store/pg/migrations.ts`, and values returned exactly as
+ * every replica's processes, the schema of `store/postgres/migrations.ts`, and values returned exactly as
  * the SQLite adapter returns them (the contract suite, tests/store.contract.ts, runs on both).
  *
  * The unit of work: `transaction(fn)` takes one pooled connection, `BEGIN`s (READ COMMITTED), and
@@ -19,6 +19,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type pg from 'pg';
+import type { CaseStatus, OutboxKind } from '../../core/domain.js';
 import { RectifyError } from '../../core/errors.js';
 import type { Milestone, MilestoneEvidence, MilestoneSource, ProgressUpdate } from '../../knowledge/mod.js';
 import type { CaseEvent, CaseRecord } from '../cases.js';
@@ -52,6 +53,7 @@ import type {
   ReminderLogPort,
   SessionPort,
   Store,
+  StoreOptions,
   TransactionOptions,
   UnitMapPort,
   UploadPort,
@@ -64,9 +66,7 @@ import type { WeComCard } from '../wecom-cards.js';
 import { openPg, type PgDb, pgSchemaVersion } from './db.js';
 
 /** Options of the PostgreSQL store. */
-export interface PgStoreOptions {
-  /** Validates (and upgrades) a stored dialog state; default: as stored. */
-  readState?: StateReader;
+export interface PgStoreOptions extends StoreOptions {
   /** How long a dispatcher holds the outbox messages `due` handed it before others may take them. Default 60 s. */
   outboxClaimMs?: number;
   /** Most connections of this process. Default 10. */
@@ -171,7 +171,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     anonymous: boolean;
     phone: string | null;
     unit: string;
-    status: string;
+    status: CaseStatus;
     created_at: string;
     updated_at: string;
     accept_due: string;
@@ -488,7 +488,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     channel: string | null;
     chat_id: string | null;
     unit: string | null;
-    kind: string;
+    kind: OutboxKind;
     text: string;
     choices: string | null;
     request_location: boolean;
@@ -1442,6 +1442,10 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
         'SELECT count(*) AS count, max(period COLLATE "C") AS last FROM reminder_log WHERE milestone_id = $1 AND unit = $2 AND kind = \'result-request\'',
         [id, unit],
       )) as { count: number; last: string | null },
+    escalations: () =>
+      rows<{ milestoneId: number; unit: string }>(
+        `SELECT milestone_id AS "milestoneId", unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit COLLATE "C", milestone_id`,
+      ),
     async record(id, unit, kind, period, now) {
       await q(
         'INSERT INTO reminder_log (milestone_id, unit, kind, period, decided_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
