@@ -20,6 +20,7 @@
  *   unit set --body 主体 --unit U1[、U2] [--document D] [--scope 第2行]   (responsible body → handling units)
  *   outbox [--status pending|sent|failed|unroutable]
  *   backup FILE                              (SQLite online backup)
+ *   migrate-store --to postgres://…          (copy the SQLite store into a new PostgreSQL database, verified per table)
  *   import FILE [--title 标题] [--as-of 2026] [--dry-run]   (a rectification table as DOCX, XLSX, CSV or TXT: preview, then add it to the corpus)
  *   open311-key --name 名称 | open311-key list | open311-key revoke ID   (keys of POST /open311/v2/requests.json)
  */
@@ -42,6 +43,7 @@ import { splitUnits } from '../store/milestones.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 import { casesCsv } from './csv.js';
 import { adminHelp, checkCommand } from './help.js';
+import { migrateStore } from './migrate-store.js';
 
 const VALUED = [
   'unit',
@@ -63,6 +65,7 @@ const VALUED = [
   'scope',
   'state',
   'as-of',
+  'to',
 ];
 
 function out(line: string): void {
@@ -99,6 +102,11 @@ async function main(): Promise<void> {
         : '数据库有问题：请从备份恢复（npm run admin -- backup 生成的副本）/ problems found: restore from a backup',
     );
     process.exitCode = r.ok ? 0 : 1;
+    return;
+  }
+  if (command === 'migrate-store') {
+    // Not through createApp: the SQLite file is only read, and the target is a new database.
+    process.exitCode = await migrateStore({ sqlitePath: config.DATABASE_PATH, url: str('to') ?? config.DATABASE_URL, out });
     return;
   }
   const app = createApp(config);
