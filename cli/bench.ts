@@ -6,8 +6,9 @@
  *              and a synthetic corpus grown to ~20 MB;
  *   cases:     durable case writes per second, status-query latency;
  *   channels:  updates per second through the Telegram pipeline (grammY) against a local fake,
- *              WeCom callbacks per second through decrypt + dispatch.
- * `--quick` skips the 20 MB corpus; `--only knowledge|cases|channels` runs one part; `--json` prints
+ *              WeCom callbacks per second through decrypt + dispatch;
+ *   store:     the SQLite and PostgreSQL adapters side by side (cli/bench-store.ts).
+ * `--quick` skips the 20 MB corpus; `--only knowledge|cases|channels|store` runs one part; `--json` prints
  * the figures as one JSON object at the end.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
@@ -44,6 +45,7 @@ import {
 } from '../knowledge/mod.js';
 import { indexVersion } from '../knowledge/search/index.js';
 import { openDb } from '../store/db.js';
+import { storeBench } from './bench-store.js';
 import { parseArgs } from './common.js';
 
 const execFileAsync = promisify(execFile);
@@ -525,6 +527,7 @@ async function main(): Promise<void> {
   if (!only || only === 'channels') await channelsBench();
   if (!only || only === 'knowledge') await knowledgeBench(flags.quick === true, cases);
   if (!only || only === 'cases') casesBench();
+  if (!only || only === 'store') await storeBench(record, out);
   if (flags.json) out(JSON.stringify(figures));
 }
 
