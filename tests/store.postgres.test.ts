@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openStore, storeConfigOf } from '../store/open.js';
+import { PG_TABLES } from '../store/postgres/migrations.js';
 import { openPgStore, type PgStore } from '../store/postgres/store.js';
 import { newCase, storeContract } from './store.contract.js';
 import { pgSkipReason, usePostgres } from './support/postgres.js';
@@ -12,7 +13,14 @@ const T0 = new Date('2026-11-22T01:00:00.000Z');
 
 describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
   const server = usePostgres();
-  storeContract('postgres', async () => openPgStore(await server.freshDatabase(), { maxConnections: 4 }));
+  // One database for the contract, emptied before each test (creating a database per test is slower).
+  let contractDb: string | null = null;
+  storeContract('postgres', async () => {
+    contractDb ??= await server.freshDatabase();
+    const s = await openPgStore(contractDb, { maxConnections: 4 });
+    await s.db.pool.query(`TRUNCATE ${PG_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    return s;
+  });
 
   describe('replicas on one database', () => {
     /** `n` stores (as n processes would hold) on one new database. */
