@@ -43,7 +43,6 @@ import { splitUnits } from '../store/milestones.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 import { casesCsv } from './csv.js';
 import { adminHelp, checkCommand } from './help.js';
-import { migrateStore } from './migrate-store.js';
 
 const VALUED = [
   'unit',
@@ -105,7 +104,9 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'migrate-store') {
-    // Not through createApp: the SQLite file is only read, and the target is a new database.
+    // Not through createApp: the SQLite file is only read, and the target is a new database. Loaded
+    // only here, so the other commands never load the PostgreSQL driver.
+    const { migrateStore } = await import('./migrate-store.js');
     process.exitCode = await migrateStore({ sqlitePath: config.DATABASE_PATH, url: str('to') ?? config.DATABASE_URL, out });
     return;
   }

@@ -4,6 +4,7 @@
  * open)` registers the suite; `open` gives a fresh, empty store per test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { leaseCoordinator } from '../jobs/coordinator.js';
 import type { Milestone } from '../knowledge/mod.js';
 import type { NewCase, Store } from '../store/ports.js';
 
@@ -680,6 +681,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await s.leases.claim('reminders:2026-11-22T01:00', 'b', at(5), at(1))).toBe(false);
         expect(await s.leases.claim('reminders:2026-11-22T01:00', 'b', at(15), at(6))).toBe(true);
         expect(await s.leases.prune(at(20))).toBe(1);
+        // node-cron's coordinator over the leases: one holder per firing.
+        const [x, y] = ['host-a', 'host-b'].map((h) => leaseCoordinator(s.leases, h, () => at(30)));
+        expect([await x?.shouldRun('digest:slot', 60_000), await y?.shouldRun('digest:slot', 60_000)]).toEqual([true, false]);
         await s.health.probe(T0);
         await s.health.probe(at(1));
         expect(await s.health.schemaVersion()).toBeGreaterThan(0);

@@ -3,6 +3,7 @@
  * do — handle a message twice, send an outbox row twice, fire a reminder twice, share a ticket.
  */
 import { describe, expect, it } from 'vitest';
+import { leaseCoordinator } from '../jobs/coordinator.js';
 import { openStore, storeConfigOf } from '../store/open.js';
 import { PG_TABLES } from '../store/postgres/migrations.js';
 import { openPgStore, type PgStore } from '../store/postgres/store.js';
@@ -101,6 +102,20 @@ describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
           ),
         );
         expect(new Set(filed).size).toBe(30);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it('runs each scheduled firing on one replica (the lease coordinator node-cron asks)', async () => {
+      const stores = await replicas(3);
+      try {
+        const clock = () => T0;
+        const coordinators = stores.map((s, i) => leaseCoordinator(s.leases, `replica-${i}`, clock));
+        for (const slot of ['reminders:2026-11-22T09:00', 'digest:2026-11-23T09:00', 'reminders:2026-11-23T09:00']) {
+          const ran = await Promise.all(coordinators.map((c) => c.shouldRun(slot, 5 * 60_000)));
+          expect(ran.filter(Boolean)).toHaveLength(1);
+        }
       } finally {
         await closeAll(stores);
       }
