@@ -121,6 +121,18 @@ describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
       }
     });
 
+    it('holds a rate limit across replicas', async () => {
+      const stores = await replicas(3);
+      try {
+        const took = await Promise.all(
+          stores.flatMap((s) => Array.from({ length: 10 }, () => s.limits.take('reports', 'telegram:u1', T0, 3_600_000, 5))),
+        );
+        expect(took.filter(Boolean)).toHaveLength(5);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
     it('synchronises milestones once when replicas start together', async () => {
       const stores = await replicas(3);
       try {
