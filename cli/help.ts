@@ -84,7 +84,10 @@ export const ADMIN_COMMANDS: Record<string, CommandHelp> = {
   backup: { summary: '在线备份数据库', usage: ['backup backup.db'] },
   'migrate-store': {
     summary: '把 SQLite 数据库（DATABASE_PATH）复制到一个新建的空 PostgreSQL 数据库，并逐表核对行数和校验和（请先停止助手）',
-    usage: ['migrate-store --to postgres://rectify@db.internal:5432/rectify'],
+    usage: [
+      'migrate-store --to postgres://rectify@db.internal:5432/rectify',
+      'migrate-store --to postgres://… --verify   （只核对，不复制）',
+    ],
   },
 };
 

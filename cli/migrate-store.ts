@@ -1,7 +1,7 @@
 /**
  * `npm run admin -- migrate-store --to postgres://…`: copies the SQLite store (DATABASE_PATH) into
- * a new, empty PostgreSQL database and verifies every table (row count and checksum). The SQLite
- * file is only read. Messages are Chinese first, then English.
+ * a new, empty PostgreSQL database and verifies every table (row count and checksum); `--verify`
+ * only compares the two (a copy made earlier, before switching). The SQLite file is only read. Messages are Chinese first, then English.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +15,8 @@ export interface MigrateStoreArgs {
   sqlitePath: string;
   /** The target (`--to`, else DATABASE_URL). */
   url: string | undefined;
+  /** Only compare the two stores (after a copy, before switching), copying nothing. */
+  verifyOnly?: boolean;
   out: (line: string) => void;
 }
 
@@ -41,12 +43,14 @@ export async function migrateStore(a: MigrateStoreArgs): Promise<number> {
   try {
     db = openDb(a.sqlitePath);
     target = await openPg(a.url, { max: 2 });
-    const started = Date.now();
-    const copied = await copySqliteToPostgres(db, target, (table, rows) => out(`  已复制 / copied  ${table.padEnd(18)} ${rows}`));
-    const total = [...copied.values()].reduce((x, y) => x + y, 0);
-    out(
-      `已复制 ${copied.size} 张表、${total} 行（${((Date.now() - started) / 1000).toFixed(1)} 秒）/ copied ${copied.size} tables, ${total} rows`,
-    );
+    if (!a.verifyOnly) {
+      const started = Date.now();
+      const copied = await copySqliteToPostgres(db, target, (table, rows) => out(`  已复制 / copied  ${table.padEnd(18)} ${rows}`));
+      const total = [...copied.values()].reduce((x, y) => x + y, 0);
+      out(
+        `已复制 ${copied.size} 张表、${total} 行（${((Date.now() - started) / 1000).toFixed(1)} 秒）/ copied ${copied.size} tables, ${total} rows`,
+      );
+    }
     out('核对行数和校验和 / verifying row counts and checksums:');
     const checks = await verifyCopy(db, target);
     for (const c of checks) {
@@ -62,7 +66,9 @@ export async function migrateStore(a: MigrateStoreArgs): Promise<number> {
       return 1;
     }
     out(
-      `迁移完成，${checks.length} 张表行数和校验和全部一致。现在可设置 DATABASE_URL=${where} 后启动 / done: every table verified; set DATABASE_URL and start the assistant`,
+      a.verifyOnly
+        ? `两边一致：${checks.length} 张表行数和校验和全部相同 / both stores hold the same data in every table`
+        : `迁移完成，${checks.length} 张表行数和校验和全部一致。现在可设置 DATABASE_URL=${where} 后启动 / done: every table verified; set DATABASE_URL and start the assistant`,
     );
     return 0;
   } catch (e) {

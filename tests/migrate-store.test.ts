@@ -112,6 +112,11 @@ describe.skipIf(pgSkipReason !== null)('npm run admin -- migrate-store', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.match(/✓/g)?.length).toBe(PG_TABLES.length);
     expect(r.stdout).not.toContain('✗');
+    // Compared again later (before switching): still the same, nothing copied.
+    const verified = run('--to', url, '--verify');
+    expect(verified.status).toBe(0);
+    expect(verified.stdout).toContain('两边一致');
+    expect(verified.stdout).not.toContain('已复制');
 
     // The PostgreSQL adapter reads what the SQLite adapter reads.
     const again = openSqliteStore(path);
@@ -135,6 +140,11 @@ describe.skipIf(pgSkipReason !== null)('npm run admin -- migrate-store', () => {
       await again.close();
       await pgs.close();
     }
+
+    // Written to after the copy (the new case and message below): --verify says which tables differ.
+    const changed = run('--to', url, '--verify');
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toMatch(/核对不一致：cases、outbox/);
 
     // Into a database that already holds data: refused, nothing written.
     const second = run('--to', url);
