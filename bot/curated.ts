@@ -11,7 +11,7 @@
 import { shanghaiDate } from '../core/clock.js';
 import { hanBigrams, isMostlyLatin, normalize } from '../core/text.js';
 import { type Answer, type Answerer, type AskOptions, CONVERSATIONAL_INTENTS, type Intent } from '../knowledge/mod.js';
-import type { CuratedAnswer, QuestionStore } from '../store/questions.js';
+import type { CuratedAnswer, QuestionPort } from '../store/ports.js';
 
 /** A paraphrase counts as the curated question when their bigram sets' Dice similarity reaches this. */
 export const CURATED_MIN_SIMILARITY = 0.6;
@@ -55,22 +55,46 @@ export interface Asker {
 
 /** The answerer with curated answers, the queue and ratings. */
 export interface CuratedAnswerer extends Answerer {
+  /** Answers from the curated answers held in memory, else from the answerer underneath (synchronous). */
   answer(question: string, options?: AskOptions | Date): CuratedResult;
   /** The curated answer for a question, if one matches. */
   match(question: string): CuratedAnswer | null;
+  /** Queues a question the records could not answer (after `answer`, in the same unit of work). */
+  unanswered(a: CuratedResult, now: Date): Promise<void>;
   /** Logs an answer given to someone; its id goes into the 👍/👎 buttons. */
-  log(a: CuratedResult, who: Asker, now: Date): number;
+  log(a: CuratedResult, who: Asker, now: Date): Promise<number>;
   /** Records a rating; 'unknown' when the answer is not this asker's. */
-  rate(id: number, who: Asker, rating: 'up' | 'down', now: Date): 'ok' | 'again' | 'unknown';
+  rate(id: number, who: Asker, rating: 'up' | 'down', now: Date): Promise<'ok' | 'again' | 'unknown'>;
+  /** Marks the curated answers held in memory stale (one was added). */
+  invalidate(): void;
+  /** Reloads the curated answers when stale or older than `maxAgeMs`. */
+  fresh(now: Date): Promise<void>;
   /** Replaces the answerer underneath (after a document import). */
   setInner(inner: Answerer): void;
 }
 
 /** Wraps an answerer. */
-export function createCuratedAnswerer(deps: { inner: Answerer; questions: QuestionStore; minSimilarity?: number }): CuratedAnswerer {
+export async function createCuratedAnswerer(deps: {
+  inner: Answerer;
+  questions: QuestionPort;
+  minSimilarity?: number;
+  /** How long the curated answers held in memory are trusted (other processes may add some). */
+  maxAgeMs?: number;
+  now: Date;
+}): Promise<CuratedAnswerer> {
   let inner = deps.inner;
   const q = deps.questions;
   const min = deps.minSimilarity ?? CURATED_MIN_SIMILARITY;
+  const maxAge = deps.maxAgeMs ?? 30_000;
+  let curated: CuratedAnswer[] = [];
+  let loadedAt = 0;
+  let stale = true;
+  const load = async (now: Date) => {
+    stale = false;
+    curated = await q.curated();
+    loadedAt = now.getTime();
+  };
+  await load(deps.now);
 
   function match(question: string): CuratedAnswer | null {
     const key = questionKey(question);
@@ -78,7 +102,7 @@ export function createCuratedAnswerer(deps: { inner: Answerer; questions: Questi
     let best: CuratedAnswer | null = null;
     let bestScore = 0;
     // Newest first: the latest curated answer of the same question wins.
-    for (const c of q.curated()) {
+    for (const c of curated) {
       if (c.norm === key) return c;
       const s = similarity(c.norm, key);
       if (s >= min && s > bestScore) {
@@ -108,15 +132,20 @@ export function createCuratedAnswerer(deps: { inner: Answerer; questions: Questi
     answer(question, options) {
       const c = match(question);
       if (c) return curatedAnswer(question, c);
-      const a = inner.answer(question, options);
-      if (!a.found && !NOT_QUESTIONS.includes(a.intent)) {
-        const now = options instanceof Date ? options : (options?.now ?? new Date());
-        const key = questionKey(question);
-        if (key) q.enqueue({ norm: key, question: question.trim(), lang: a.lang, reason: 'not_found' }, now);
-      }
-      return a;
+      return inner.answer(question, options);
     },
     match,
+    async unanswered(a, now) {
+      if (a.found || NOT_QUESTIONS.includes(a.intent) || a.curatedId !== undefined) return;
+      const key = questionKey(a.question);
+      if (key) await q.enqueue({ norm: key, question: a.question.trim(), lang: a.lang, reason: 'not_found' }, now);
+    },
+    invalidate() {
+      stale = true;
+    },
+    async fresh(now) {
+      if (stale || now.getTime() - loadedAt > maxAge || now.getTime() < loadedAt) await load(now);
+    },
     log: (a, who, now) =>
       q.logAnswer(
         {
@@ -129,12 +158,12 @@ export function createCuratedAnswerer(deps: { inner: Answerer; questions: Questi
         },
         now,
       ),
-    rate(id, who, rating, now) {
-      const a = q.answer(id);
+    async rate(id, who, rating, now) {
+      const a = await q.answer(id);
       if (!a || a.channel !== who.channel || a.userId !== who.userId) return 'unknown';
-      if (!q.rate(id, who.channel, who.userId, rating, now)) return 'again';
+      if (!(await q.rate(id, who.channel, who.userId, rating, now))) return 'again';
       if (rating === 'down' && a.norm)
-        q.enqueue({ norm: a.norm, question: a.question, lang: isMostlyLatin(a.question) ? 'en' : 'zh', reason: 'down' }, now);
+        await q.enqueue({ norm: a.norm, question: a.question, lang: isMostlyLatin(a.question) ? 'en' : 'zh', reason: 'down' }, now);
       return 'ok';
     },
     setInner(next) {

@@ -7,13 +7,11 @@
  * nothing. The web and terminal chats answer in the response itself: their replies are recorded as
  * delivered, and a repeated request gets the same replies back.
  *
- * The transaction waits for another process's write lock asynchronously (`retryBusy`): a locked
- * store never holds the event loop for more than the short busy timeout.
+ * The unit of work waits for another process's write lock asynchronously (the adapter retries it):
+ * a locked store never holds the event loop for more than the short busy timeout.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../store/db.js';
-import { retryBusy } from '../store/db.js';
-import type { OutboxMessage, OutboxStore } from '../store/outbox.js';
+import type { OutboxMessage, OutboxPort, Store } from '../store/ports.js';
 import type { Dialog } from './dialog/dialog.js';
 import type { Choice, Inbound, Reply } from './dialog/types.js';
 
@@ -41,7 +39,7 @@ export interface DeliverOptions {
   /** Turns the replies into the messages to owe (WeCom joins them into one numbered text). */
   shape?: (replies: Reply[]) => OwedMessage[];
   /** Runs inside the transaction after the replies are owed (WeCom keeps the numbered choices). */
-  withinCommit?: (replies: Reply[], now: Date) => void;
+  withinCommit?: (replies: Reply[], now: Date) => Promise<void>;
   /** How long the dispatcher leaves a reply to the channel that sends it at once. */
   holdMs?: number;
 }
@@ -62,19 +60,19 @@ export interface Delivery {
 }
 
 /** Creates the delivery. */
-export function createDelivery(deps: { db: Db; dialog: Dialog; outbox: OutboxStore }): Delivery {
-  const { db, dialog, outbox } = deps;
-  const tx = db.transaction((inbound: Inbound, now: Date, o: DeliverOptions): Owed => {
+export function createDelivery(deps: { store: Pick<Store, 'transaction'>; dialog: Dialog; outbox: OutboxPort }): Delivery {
+  const { store, dialog, outbox } = deps;
+  const tx = async (inbound: Inbound, now: Date, o: DeliverOptions): Promise<Owed> => {
     const prefix = replyKeyPrefix(inbound);
-    const r = dialog.handle(inbound, now);
+    const r = await dialog.handle(inbound, now);
     const keep = (ms: OutboxMessage[]) => (o.inResponse ? ms : ms.filter((x) => x.status === 'pending'));
-    if (r.duplicate) return { messages: keep(prefix ? outbox.byKeyPrefix(prefix) : []), duplicate: true, failed: false };
+    if (r.duplicate) return { messages: keep(prefix ? await outbox.byKeyPrefix(prefix) : []), duplicate: true, failed: false };
     // A message that was not handled (and so not recorded) may come again: its replies get keys of their own.
     const base = prefix && !r.failed ? prefix : `reply:${randomBytes(16).toString('hex')}:`;
     const owed: OwedMessage[] = o.shape ? o.shape(r.replies) : r.replies;
     const notBefore = new Date(now.getTime() + (o.holdMs ?? 60_000));
-    owed.forEach((x, i) => {
-      outbox.enqueue(
+    for (const [i, x] of owed.entries()) {
+      await outbox.enqueue(
         {
           dedupeKey: `${base}${String(i).padStart(3, '0')}`,
           channel: String(inbound.channel),
@@ -89,12 +87,12 @@ export function createDelivery(deps: { db: Db; dialog: Dialog; outbox: OutboxSto
         },
         now,
       );
-    });
-    o.withinCommit?.(r.replies, now);
-    return { messages: keep(outbox.byKeyPrefix(base)), duplicate: false, failed: r.failed === true };
-  });
+    }
+    await o.withinCommit?.(r.replies, now);
+    return { messages: keep(await outbox.byKeyPrefix(base)), duplicate: false, failed: r.failed === true };
+  };
   return {
-    handle: (inbound, now, options = {}) => retryBusy(() => tx.immediate(inbound, now, options)),
+    handle: (inbound, now, options = {}) => store.transaction(() => tx(inbound, now, options)),
   };
 }
 

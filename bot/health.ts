@@ -5,14 +5,15 @@
  */
 import { dirname } from 'node:path';
 import { freeBytes as diskFree } from '../core/disk.js';
-import { type Db, isBusy, isWriteFailure, schemaVersion } from '../store/db.js';
+import { isBusy, isWriteFailure } from '../store/db.js';
+import type { HealthPort } from '../store/ports.js';
 
 /** How long a failed write keeps /healthz degraded. */
 export const WRITE_FAILURE_MEMORY_MS = 5 * 60_000;
 
 /** The health of the store and the disk. */
 export function createHealth(o: {
-  db: Db;
+  health: HealthPort;
   dbPath: string;
   minFreeBytes: number;
   freeBytes?: (path: string) => number | null;
@@ -22,7 +23,6 @@ export function createHealth(o: {
   const free = o.freeBytes ?? diskFree;
   let lastFailure: { at: number; message: string } | null = null;
   let probe: { at: number; error: string | null } = { at: 0, error: null };
-  const probeQ = o.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
 
   return {
     /** Notes an error of the store (a failed write degrades /healthz for a while). */
@@ -30,19 +30,19 @@ export function createHealth(o: {
       if (isWriteFailure(e)) lastFailure = { at: clock().getTime(), message: e instanceof Error ? e.message : String(e) };
     },
     /** The store's part of /healthz. */
-    report(): { ok: boolean; status: 'ok' | 'degraded'; problems: string[]; schema: number | null; freeMB: number | null } {
+    async report(): Promise<{ ok: boolean; status: 'ok' | 'degraded'; problems: string[]; schema: number | null; freeMB: number | null }> {
       const now = clock().getTime();
       const problems: string[] = [];
       let schema: number | null = null;
       try {
-        schema = schemaVersion(o.db);
+        schema = await o.health.schemaVersion();
       } catch (e) {
         problems.push(`store: ${e instanceof Error ? e.message : String(e)}`);
       }
       // A real write, at most every two seconds (an unauthenticated caller cannot make it write more).
       if (now - probe.at > 2000) {
         try {
-          probeQ.run(new Date(now).toISOString());
+          await o.health.probe(new Date(now));
           probe = { at: now, error: null };
         } catch (e) {
           probe = { at: now, error: isBusy(e) ? null : e instanceof Error ? e.message : String(e) };

@@ -33,7 +33,7 @@ export interface HttpParts {
   web: { handle(req: WebRequest): Promise<WebResponse | null> | WebResponse | null };
   telegram?: WebhookPart | null;
   wecom?: { handle(req: CallbackRequest): Promise<CallbackResponse> | CallbackResponse } | null;
-  health(): { ok: boolean } & Record<string, unknown>;
+  health(): Promise<{ ok: boolean } & Record<string, unknown>>;
   log?: (line: string) => void;
   /** Errors that reached the server (the store's failures degrade /healthz). */
   onError?: (e: unknown) => void;
@@ -129,7 +129,7 @@ export function createHttpServer(parts: HttpParts): Server {
         return;
       }
       if (url.pathname === '/healthz') {
-        const h = parts.health();
+        const h = await parts.health();
         res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
         res.end(JSON.stringify(h));
         return;

@@ -9,9 +9,7 @@
  * create / verify / signIn / revoke / expire and the CSRF check.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../store/db.js';
-import type { PeopleStore, PersonRole } from '../store/people.js';
-import type { SessionRow, SessionStore } from '../store/sessions.js';
+import type { PeoplePort, PersonRole, SessionPort, SessionRow, Store } from '../store/ports.js';
 
 /** The cookie's name. */
 export const SESSION_COOKIE = 'rectify_sid';
@@ -38,15 +36,15 @@ export interface WebSession {
 
 /** The session module. */
 export interface Sessions {
-  create(now: Date, client: string | null): WebSession;
-  verify(token: string | null, now: Date): WebSession | null;
-  revoke(token: string): void;
+  create(now: Date, client: string | null): Promise<WebSession>;
+  verify(token: string | null, now: Date): Promise<WebSession | null>;
+  revoke(token: string): Promise<void>;
   /** Removes expired sessions (and the web identities of expired sign-ins); returns how many. */
-  expire(now: Date): number;
+  expire(now: Date): Promise<number>;
   /** A one-time sign-in code for a role (stored hashed, single use, expiring). */
-  issueCode(role: 'official' | 'admin', unit: string | null, now: Date): string;
+  issueCode(role: 'official' | 'admin', unit: string | null, now: Date): Promise<string>;
   /** Signs a session in with a code: a new session (new token and user id) replaces it; null when the code is not valid. */
-  signIn(token: string, code: string, now: Date, client: string | null): WebSession | null;
+  signIn(token: string, code: string, now: Date, client: string | null): Promise<WebSession | null>;
   /** The Set-Cookie value for a session, or for clearing the cookie. */
   cookie(session: WebSession | null, now: Date): string;
   /** Whether a request carries the session's CSRF token. */
@@ -81,8 +79,15 @@ export function normalizeCode(code: string): string {
 }
 
 /** Creates the session module. */
-export function createSessions(deps: { db: Db; store: SessionStore; people: PeopleStore; settings: SessionSettings }): Sessions {
-  const { db, store, people, settings } = deps;
+export function createSessions(deps: {
+  store: Pick<Store, 'transaction'>;
+  sessions: SessionPort;
+  people: PeoplePort;
+  settings: SessionSettings;
+}): Sessions {
+  const { people, settings } = deps;
+  const store = deps.sessions;
+  const uow = deps.store;
   const asSession = (token: string, r: SessionRow): WebSession => ({
     token,
     userId: r.userId,
@@ -92,11 +97,18 @@ export function createSessions(deps: { db: Db; store: SessionStore; people: Peop
     signedIn: r.role !== 'citizen',
     expiresAt: new Date(r.expiresAt),
   });
-  const drop = (r: SessionRow | null) => {
-    if (r && r.role !== 'citizen') people.forget('web', r.userId);
+  const drop = async (r: SessionRow | null) => {
+    if (r && r.role !== 'citizen') await people.forget('web', r.userId);
   };
 
-  function insert(now: Date, client: string | null, role: PersonRole, unit: string | null, userId: string, lifeMs: number): WebSession {
+  async function insert(
+    now: Date,
+    client: string | null,
+    role: PersonRole,
+    unit: string | null,
+    userId: string,
+    lifeMs: number,
+  ): Promise<WebSession> {
     const token = random(32);
     const row: SessionRow = {
       idHash: sha256(token),
@@ -109,7 +121,7 @@ export function createSessions(deps: { db: Db; store: SessionStore; people: Peop
       seenAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + lifeMs).toISOString(),
     };
-    store.insert(row);
+    await store.insert(row);
     return asSession(token, row);
   }
 
@@ -117,39 +129,37 @@ export function createSessions(deps: { db: Db; store: SessionStore; people: Peop
 
   return {
     create: (now, client) => insert(now, client, 'citizen', null, `w-${random(12)}`, citizenLife),
-    verify(token, now) {
+    async verify(token, now) {
       if (!token || !TOKEN.test(token)) return null;
       const h = sha256(token);
-      const r = store.byHash(h);
+      const r = await store.byHash(h);
       if (!r) return null;
       if (Date.parse(r.expiresAt) <= now.getTime()) {
-        db.transaction(() => drop(store.remove(h))).immediate();
+        await uow.transaction(async () => drop(await store.remove(h)));
         return null;
       }
       // A citizen's session lasts while it is used; a sign-in ends at its fixed time.
       if (r.role === 'citizen' && now.getTime() - Date.parse(r.seenAt) > SLIDE_AFTER_MS) {
         const until = new Date(now.getTime() + citizenLife);
-        store.touch(h, now, until);
+        await store.touch(h, now, until);
         r.expiresAt = until.toISOString();
       }
       return asSession(token, r);
     },
-    revoke(token) {
+    async revoke(token) {
       if (!TOKEN.test(token)) return;
-      db.transaction(() => drop(store.remove(sha256(token)))).immediate();
+      await uow.transaction(async () => drop(await store.remove(sha256(token))));
     },
     expire(now) {
-      return db
-        .transaction(() => {
-          const gone = store.expired(now);
-          for (const r of gone) drop(r);
-          return gone.length;
-        })
-        .immediate();
+      return uow.transaction(async () => {
+        const gone = await store.expired(now);
+        for (const r of gone) await drop(r);
+        return gone.length;
+      });
     },
-    issueCode(role, unit, now) {
+    async issueCode(role, unit, now) {
       const code = [...randomBytes(10)].map((b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
-      store.insertCode({
+      await store.insertCode({
         codeHash: sha256(code),
         role,
         unit,
@@ -158,21 +168,19 @@ export function createSessions(deps: { db: Db; store: SessionStore; people: Peop
       });
       return code;
     },
-    signIn(token, code, now, client) {
+    async signIn(token, code, now, client) {
       const normal = normalizeCode(code);
       if (!/^[A-Z0-9]{10}$/.test(normal)) return null;
-      return db
-        .transaction(() => {
-          const userId = `wo-${random(12)}`;
-          const granted = store.useCode(sha256(normal), `web:${userId}`, now);
-          if (!granted) return null;
-          // A new token and a new user id: whatever knew the old session learns nothing of this one.
-          if (TOKEN.test(token)) drop(store.remove(sha256(token)));
-          const s = insert(now, client, granted.role, granted.unit, userId, settings.signedInHours * 3600_000);
-          people.bind('web', userId, granted.role, granted.unit, '网页登录', now);
-          return s;
-        })
-        .immediate();
+      return uow.transaction(async () => {
+        const userId = `wo-${random(12)}`;
+        const granted = await store.useCode(sha256(normal), `web:${userId}`, now);
+        if (!granted) return null;
+        // A new token and a new user id: whatever knew the old session learns nothing of this one.
+        if (TOKEN.test(token)) await drop(await store.remove(sha256(token)));
+        const s = await insert(now, client, granted.role, granted.unit, userId, settings.signedInHours * 3600_000);
+        await people.bind('web', userId, granted.role, granted.unit, '网页登录', now);
+        return s;
+      });
     },
     cookie(session, now) {
       const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(settings.secureCookie ? ['Secure'] : [])];

@@ -2,24 +2,13 @@
  * The lifecycle of a case: statuses, the actions that move between them, and who may take each.
  * Pure: it decides; the store records.
  */
+import { type CaseStatus, STATUS } from '../core/domain.js';
 import { type Lang, messages } from '../core/messages/index.js';
 
-/** Statuses of a case. */
-export const STATUS = {
-  submitted: '待受理',
-  accepted: '已受理',
-  dispatched: '已派单',
-  inProgress: '办理中',
-  done: '已办结',
-  rated: '已评价',
-  closed: '已关闭',
-  refused: '不予受理',
-  duplicate: '重复',
-  reopened: '重新办理',
-} as const;
+export { STATUS } from '../core/domain.js';
 
 /** A status of a case. */
-export type Status = (typeof STATUS)[keyof typeof STATUS];
+export type Status = CaseStatus;
 
 /** Actions on a case. */
 export type Action =

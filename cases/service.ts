@@ -7,11 +7,7 @@ import { shanghaiDate } from '../core/clock.js';
 import { maskPhone, maskPhonesIn } from '../core/mask.js';
 import { type Lang, messages } from '../core/messages/index.js';
 import { hanLength } from '../core/text.js';
-import type { CaseRecord, CaseStore } from '../store/cases.js';
-import type { Db } from '../store/db.js';
-import type { LimitStore } from '../store/limits.js';
-import type { OutboxStore } from '../store/outbox.js';
-import type { PeopleStore, PersonRole } from '../store/people.js';
+import type { CasePort, CaseRecord, CaseUpdate, LimitPort, OutboxPort, PeoplePort, PersonRole, Store } from '../store/ports.js';
 import type { Category } from './categories.js';
 import { distanceM } from './geo.js';
 import { type Action, checkAction, isOverdue, nextStatus, OPEN_STATUSES, STATUS } from './lifecycle.js';
@@ -60,17 +56,18 @@ export const duplicateRules = {
 
 /** What the service needs. */
 export interface CaseServiceDeps {
-  db: Db;
-  cases: CaseStore;
-  people: PeopleStore;
-  outbox: OutboxStore;
+  /** The unit of work: filing and acting each run in one transaction (joining the caller's). */
+  store: Pick<Store, 'transaction'>;
+  cases: CasePort;
+  people: PeoplePort;
+  outbox: OutboxPort;
   categories: Category[];
   limits: CaseLimits;
   /** Where per-address report counts are kept. */
-  rateLimits?: LimitStore;
+  rateLimits?: LimitPort;
   random?: (n: number) => number;
   /** The language a citizen writes in (their notices follow it); Chinese when unknown. */
-  langOf?: (channel: string, userId: string) => Lang | null;
+  langOf?: (channel: string, userId: string) => Promise<Lang | null>;
 }
 
 /** The result of filing or acting: the case, or a message saying why not. */
@@ -82,7 +79,7 @@ const refusal = (code: string, say: (lang: Lang) => string): Outcome => ({ ok: f
 
 /** The case service. */
 export interface CaseService {
-  file(draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Outcome;
+  file(draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Promise<Outcome>;
   act(
     ticket: string,
     action: Action,
@@ -90,21 +87,21 @@ export interface CaseService {
     note: string | null,
     now: Date,
     extra?: { duplicateOf?: string; referTo?: string; category?: string },
-  ): Outcome;
+  ): Promise<Outcome>;
   /** The case if the viewer may see it: its reporter, an official of its unit, or an administrator. */
-  visibleTo(ticket: string, viewer: Actor): CaseRecord | null;
+  visibleTo(ticket: string, viewer: Actor): Promise<CaseRecord | null>;
   /** Whether the viewer may see the reporter's phone: only officials of the handling unit, and not in a group. */
   mayseePhone(c: CaseRecord, viewer: Actor): boolean;
-  possibleDuplicates(c: CaseRecord): CaseRecord[];
+  possibleDuplicates(c: CaseRecord): Promise<CaseRecord[]>;
   /** A unit's open cases, overdue first, then by due date. */
-  openForUnit(unit: string, now: Date): Array<CaseRecord & { overdue: boolean }>;
-  unitFor(category: string, town: string | null): string;
+  openForUnit(unit: string, now: Date): Promise<Array<CaseRecord & { overdue: boolean }>>;
+  unitFor(category: string, town: string | null): Promise<string>;
   categoryName(id: string, lang?: Lang): string;
   /**
    * Delivers the notices kept for units that had no chat to reach (all units, or one): a copy to
    * each chat the unit now has, once. Returns how many notices were released.
    */
-  releaseHeld(now: Date, unit?: string): number;
+  releaseHeld(now: Date, unit?: string): Promise<number>;
 }
 
 const day = 86_400_000;
@@ -127,44 +124,47 @@ function similarity(a: string, b: string): number {
 
 /** Creates the case service. */
 export function createCaseService(deps: CaseServiceDeps): CaseService {
-  const { db, cases, people, outbox, categories, limits } = deps;
+  const { store, cases, people, outbox, categories, limits } = deps;
   const categoryName = (id: string, lang: Lang = 'zh') => {
     const c = categories.find((x) => x.id === id);
     return (lang === 'en' ? c?.nameEn : undefined) ?? c?.name ?? id;
   };
-  const langFor = (c: CaseRecord): Lang => deps.langOf?.(c.channel, c.userId) ?? 'zh';
+  const langFor = async (c: CaseRecord): Promise<Lang> => (await deps.langOf?.(c.channel, c.userId)) ?? 'zh';
   /** A note as it reads inside a sentence: no closing full stop of its own (no "。。"). */
   const bare = (note: string | null) => (note ? note.trim().replace(/[。．.！!]+$/u, '') : note);
-  const unitFor = (category: string, town: string | null) =>
-    cases.route(category, town) ?? categories.find((c) => c.id === category)?.unit ?? categories.at(-1)?.unit ?? '区生态环境局';
+  const unitFor = async (category: string, town: string | null) =>
+    (await cases.route(category, town)) ?? categories.find((c) => c.id === category)?.unit ?? categories.at(-1)?.unit ?? '区生态环境局';
 
   /**
    * Enqueues a message to everyone who speaks for a unit: its bound chats and its officials. A bound
    * chat may be a group, so phone numbers typed into the text are masked there; an official's own
    * chat gets it as it is.
    */
-  function notifyUnit(unit: string, key: string, text: string, now: Date): void {
-    const targets = people.targets(unit);
+  async function notifyUnit(unit: string, key: string, text: string, now: Date): Promise<void> {
+    const targets = await people.targets(unit);
     if (targets.length === 0) {
       // Kept, and delivered when someone of the unit binds a chat (releaseHeld).
-      outbox.enqueue({ dedupeKey: `${key}:unroutable`, channel: null, chatId: null, unit, kind: 'unit', text: maskPhonesIn(text) }, now);
+      await outbox.enqueue(
+        { dedupeKey: `${key}:unroutable`, channel: null, chatId: null, unit, kind: 'unit', text: maskPhonesIn(text) },
+        now,
+      );
       return;
     }
-    const own = new Set(people.officials(unit).map((o) => `${o.channel}:${o.userId}`));
+    const own = new Set((await people.officials(unit)).map((o) => `${o.channel}:${o.userId}`));
     for (const t of targets) {
       const body = own.has(`${t.channel}:${t.chatId}`) ? text : maskPhonesIn(text);
-      outbox.enqueue({ dedupeKey: `${key}:${t.channel}:${t.chatId}`, ...t, unit, kind: 'unit', text: body }, now);
+      await outbox.enqueue({ dedupeKey: `${key}:${t.channel}:${t.chatId}`, ...t, unit, kind: 'unit', text: body }, now);
     }
   }
 
-  function notifyCitizen(
+  async function notifyCitizen(
     c: CaseRecord,
     key: string,
     text: string,
     now: Date,
     choices?: Array<Array<{ label: string; value: string }>>,
-  ): void {
-    outbox.enqueue({ dedupeKey: key, channel: c.channel, chatId: c.chatId, kind: 'citizen', text, choices: choices ?? null }, now);
+  ): Promise<void> {
+    await outbox.enqueue({ dedupeKey: key, channel: c.channel, chatId: c.chatId, kind: 'citizen', text, choices: choices ?? null }, now);
   }
 
   function summaryForUnit(c: CaseRecord): string {
@@ -179,24 +179,24 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     );
   }
 
-  const fileTx = db.transaction((draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Outcome => {
+  const fileTx = async (draft: Draft, from: ReportSource, sourceKey: string | null, now: Date): Promise<Outcome> => {
     if (sourceKey) {
-      const existing = cases.bySourceKey(sourceKey);
+      const existing = await cases.bySourceKey(sourceKey);
       if (existing) return { ok: true, case: existing };
     }
-    const recent = cases.countSince(from.channel, from.userId, new Date(now.getTime() - 3600_000));
+    const recent = await cases.countSince(from.channel, from.userId, new Date(now.getTime() - 3600_000));
     if (recent >= limits.reportsPerHour) {
       return refusal('rate_limited', (l) => messages(l).caseErrors.tooMany(recent));
     }
     const perAddress = limits.reportsPerHourPerAddress;
     if (from.origin && perAddress && deps.rateLimits) {
-      if (deps.rateLimits.count('report-addr', from.origin, new Date(now.getTime() - 3600_000)) >= perAddress) {
+      if ((await deps.rateLimits.count('report-addr', from.origin, new Date(now.getTime() - 3600_000))) >= perAddress) {
         return refusal('rate_limited', (l) => messages(l).caseErrors.tooManyFromNetwork(perAddress));
       }
     }
     const words = draft.description.split(/\s+/).filter((w) => /[a-z]{2,}/i.test(w)).length;
     if (hanLength(draft.description) < 5 && words < 5) return refusal('invalid', (l) => messages(l).caseErrors.tooShort);
-    const unit = unitFor(draft.category, draft.town);
+    const unit = await unitFor(draft.category, draft.town);
     const base = {
       ...draft,
       channel: from.channel,
@@ -213,11 +213,11 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     // A ticket collision is astronomically rare but must not lose the report: draw again.
     for (let attempt = 0; attempt < 5 && !created; attempt++) {
       const ticket = newTicket(now, deps.random);
-      if (cases.hasTicket(ticket)) continue;
-      created = cases.insert({ ...base, ticket });
+      if (await cases.hasTicket(ticket)) continue;
+      created = await cases.insert({ ...base, ticket });
     }
     if (!created) return refusal('ticket', (l) => messages(l).caseErrors.busy);
-    cases.addEvent(created.id, {
+    await cases.addEvent(created.id, {
       at: now.toISOString(),
       actorRole: 'citizen',
       actor: draft.anonymous ? '匿名' : 'reporter',
@@ -225,11 +225,11 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       toStatus: STATUS.submitted,
       note: null,
     });
-    notifyUnit(unit, `case:${created.ticket}:new`, summaryForUnit(created), now);
-    if (people.targets(unit).length === 0) {
+    await notifyUnit(unit, `case:${created.ticket}:new`, summaryForUnit(created), now);
+    if ((await people.targets(unit)).length === 0) {
       // Nobody of the unit can be reached yet: the administrators hear of it at once.
-      for (const a of people.adminTargets())
-        outbox.enqueue(
+      for (const a of await people.adminTargets())
+        await outbox.enqueue(
           {
             dedupeKey: `case:${created.ticket}:unrouted:${a.channel}:${a.chatId}`,
             ...a,
@@ -239,111 +239,109 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
           now,
         );
     }
-    if (from.origin && deps.rateLimits) deps.rateLimits.record('report-addr', from.origin, now);
+    if (from.origin && deps.rateLimits) await deps.rateLimits.record('report-addr', from.origin, now);
     return { ok: true, case: created };
-  });
+  };
 
-  const actTx = db.transaction(
-    (
-      ticket: string,
-      action: Action,
-      actor: Actor,
-      note: string | null,
-      now: Date,
-      extra: { duplicateOf?: string; referTo?: string; category?: string },
-    ): Outcome => {
-      const c = cases.byTicket(ticket);
-      if (!c) return refusal('not_found', (l) => messages(l).caseErrors.notFound(ticket));
-      if (actor.role === 'official' && actor.unit !== c.unit) {
-        return refusal('forbidden', (l) => messages(l).caseErrors.notYourUnit);
-      }
-      if (actor.role === 'citizen' && !(actor.channel === c.channel && actor.userId === c.userId)) {
-        return refusal('forbidden', (l) => messages(l).caseErrors.notYourReport);
-      }
-      const checked = action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note;
-      const why = checkAction(action, c.status as never, actor.role, checked);
-      if (why) return refusal('not_allowed', (l) => checkAction(action, c.status as never, actor.role, checked, l) ?? why);
-      const to = nextStatus(action, c.status as never);
-      const fields: Parameters<CaseStore['update']>[1] = { status: to };
-      if (action === 'accept') fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
-      if (action === 'close') fields.closedAt = now.toISOString();
-      if (action === 'refuse') {
-        fields.refuseReason = note;
-        fields.referTo = extra.referTo ?? null;
-      }
-      if (action === 'duplicate') {
-        const orig = cases.byTicket(extra.duplicateOf ?? '');
-        if (!orig || orig.id === c.id) return refusal('not_found', (l) => messages(l).caseErrors.noOriginal(extra.duplicateOf ?? ''));
-        fields.duplicateOf = orig.ticket;
-      }
-      if (action === 'satisfied') fields.satisfaction = '满意';
-      if (action === 'unsatisfied') {
-        fields.satisfaction = '不满意';
-        fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
-      }
-      if (action === 'recategorize') {
-        const cat = categories.find((x) => x.id === extra.category || x.name === extra.category);
-        if (!cat) return refusal('invalid', (l) => messages(l).caseErrors.noCategory(extra.category ?? ''));
-        fields.category = cat.id;
-        fields.unit = unitFor(cat.id, c.town);
-      }
-      cases.update(c.id, fields, now);
-      const noteText =
-        action === 'duplicate'
-          ? `与 ${fields.duplicateOf} 重复${note ? `：${note}` : ''}`
-          : action === 'recategorize'
-            ? `改为“${categoryName(fields.category as string)}”，由${fields.unit}办理${note ? `：${note}` : ''}`
-            : action === 'refuse' && extra.referTo
-              ? `${note}；请向${extra.referTo}反映`
-              : note;
-      cases.addEvent(c.id, {
-        at: now.toISOString(),
-        actorRole: actor.role,
-        actor: `${actor.channel}:${actor.userId}`,
-        fromStatus: c.status,
-        toStatus: to,
-        note: noteText,
-      });
-      const updated = cases.byTicket(ticket) as CaseRecord;
-      const eventNo = cases.events(c.id).length;
-      if (actor.role !== 'citizen') {
-        const say = messages(langFor(updated));
-        if (action === 'close') {
-          notifyCitizen(updated, `case:${ticket}:ev${eventNo}:citizen`, say.notify.closed(ticket, note), now, [
-            [
-              { label: say.notify.satisfied, value: `rate:${ticket}:yes` },
-              { label: say.notify.unsatisfied, value: `rate:${ticket}:no` },
-            ],
-          ]);
-        } else if (action !== 'recategorize' || fields.unit !== c.unit) {
-          notifyCitizen(
-            updated,
-            `case:${ticket}:ev${eventNo}:citizen`,
-            say.notify.statusChanged(ticket, say.status[to] ?? to, bare(noteText)),
-            now,
-          );
-        }
-      }
-      if (action === 'recategorize' && fields.unit !== c.unit) {
-        notifyUnit(updated.unit, `case:${ticket}:ev${eventNo}:reroute`, summaryForUnit(updated), now);
-      }
-      if (action === 'unsatisfied') {
-        notifyUnit(
-          updated.unit,
-          `case:${ticket}:ev${eventNo}:reopen`,
-          messages('zh').notify.unitReopen(ticket, bare(note), shanghaiDate(new Date(updated.completeDue ?? now.toISOString()))),
+  const actTx = async (
+    ticket: string,
+    action: Action,
+    actor: Actor,
+    note: string | null,
+    now: Date,
+    extra: { duplicateOf?: string; referTo?: string; category?: string },
+  ): Promise<Outcome> => {
+    const c = await cases.byTicket(ticket);
+    if (!c) return refusal('not_found', (l) => messages(l).caseErrors.notFound(ticket));
+    if (actor.role === 'official' && actor.unit !== c.unit) {
+      return refusal('forbidden', (l) => messages(l).caseErrors.notYourUnit);
+    }
+    if (actor.role === 'citizen' && !(actor.channel === c.channel && actor.userId === c.userId)) {
+      return refusal('forbidden', (l) => messages(l).caseErrors.notYourReport);
+    }
+    const checked = action === 'duplicate' ? (extra.duplicateOf ?? null) : action === 'recategorize' ? (extra.category ?? null) : note;
+    const why = checkAction(action, c.status, actor.role, checked);
+    if (why) return refusal('not_allowed', (l) => checkAction(action, c.status, actor.role, checked, l) ?? why);
+    const to = nextStatus(action, c.status);
+    const fields: CaseUpdate = { status: to };
+    if (action === 'accept') fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
+    if (action === 'close') fields.closedAt = now.toISOString();
+    if (action === 'refuse') {
+      fields.refuseReason = note;
+      fields.referTo = extra.referTo ?? null;
+    }
+    if (action === 'duplicate') {
+      const orig = await cases.byTicket(extra.duplicateOf ?? '');
+      if (!orig || orig.id === c.id) return refusal('not_found', (l) => messages(l).caseErrors.noOriginal(extra.duplicateOf ?? ''));
+      fields.duplicateOf = orig.ticket;
+    }
+    if (action === 'satisfied') fields.satisfaction = '满意';
+    if (action === 'unsatisfied') {
+      fields.satisfaction = '不满意';
+      fields.completeDue = new Date(now.getTime() + limits.completeDays * day).toISOString();
+    }
+    if (action === 'recategorize') {
+      const cat = categories.find((x) => x.id === extra.category || x.name === extra.category);
+      if (!cat) return refusal('invalid', (l) => messages(l).caseErrors.noCategory(extra.category ?? ''));
+      fields.category = cat.id;
+      fields.unit = await unitFor(cat.id, c.town);
+    }
+    await cases.update(c.id, fields, now);
+    const noteText =
+      action === 'duplicate'
+        ? `与 ${fields.duplicateOf} 重复${note ? `：${note}` : ''}`
+        : action === 'recategorize'
+          ? `改为“${categoryName(fields.category as string)}”，由${fields.unit}办理${note ? `：${note}` : ''}`
+          : action === 'refuse' && extra.referTo
+            ? `${note}；请向${extra.referTo}反映`
+            : note;
+    await cases.addEvent(c.id, {
+      at: now.toISOString(),
+      actorRole: actor.role,
+      actor: `${actor.channel}:${actor.userId}`,
+      fromStatus: c.status,
+      toStatus: to,
+      note: noteText,
+    });
+    const updated = (await cases.byTicket(ticket)) as CaseRecord;
+    const eventNo = (await cases.events(c.id)).length;
+    if (actor.role !== 'citizen') {
+      const say = messages(await langFor(updated));
+      if (action === 'close') {
+        await notifyCitizen(updated, `case:${ticket}:ev${eventNo}:citizen`, say.notify.closed(ticket, note), now, [
+          [
+            { label: say.notify.satisfied, value: `rate:${ticket}:yes` },
+            { label: say.notify.unsatisfied, value: `rate:${ticket}:no` },
+          ],
+        ]);
+      } else if (action !== 'recategorize' || fields.unit !== c.unit) {
+        await notifyCitizen(
+          updated,
+          `case:${ticket}:ev${eventNo}:citizen`,
+          say.notify.statusChanged(ticket, say.status[to] ?? to, bare(noteText)),
           now,
         );
       }
-      return { ok: true, case: updated };
-    },
-  );
+    }
+    if (action === 'recategorize' && fields.unit !== c.unit) {
+      await notifyUnit(updated.unit, `case:${ticket}:ev${eventNo}:reroute`, summaryForUnit(updated), now);
+    }
+    if (action === 'unsatisfied') {
+      await notifyUnit(
+        updated.unit,
+        `case:${ticket}:ev${eventNo}:reopen`,
+        messages('zh').notify.unitReopen(ticket, bare(note), shanghaiDate(new Date(updated.completeDue ?? now.toISOString()))),
+        now,
+      );
+    }
+    return { ok: true, case: updated };
+  };
 
   return {
-    file: (draft, from, sourceKey, now) => fileTx.immediate(draft, from, sourceKey, now),
-    act: (ticket, action, actor, note, now, extra = {}) => actTx.immediate(ticket, action, actor, note, now, extra),
-    visibleTo(ticket, viewer) {
-      const c = cases.byTicket(ticket);
+    file: (draft, from, sourceKey, now) => store.transaction(() => fileTx(draft, from, sourceKey, now)),
+    act: (ticket, action, actor, note, now, extra = {}) => store.transaction(() => actTx(ticket, action, actor, note, now, extra)),
+    async visibleTo(ticket, viewer) {
+      const c = await cases.byTicket(ticket);
       if (!c) return null;
       if (viewer.role === 'admin') return c;
       if (viewer.role === 'official' && viewer.unit === c.unit) return c;
@@ -351,12 +349,12 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       return null;
     },
     mayseePhone: (c, viewer) => viewer.role === 'official' && viewer.unit === c.unit && viewer.inGroup !== true,
-    possibleDuplicates(c) {
+    async possibleDuplicates(c) {
       const since = new Date(Date.parse(c.createdAt) - duplicateRules.townDays * day).toISOString();
       const found = new Map<number, CaseRecord>();
       if (c.lat !== null && c.lon !== null) {
         // 250 m is about 0.0023° of latitude; the box is widened, the distance decides.
-        for (const o of cases.near(c.category, c.lat, c.lon, 0.005, '0000')) {
+        for (const o of await cases.near(c.category, c.lat, c.lon, 0.005, '0000')) {
           if (
             o.id !== c.id &&
             o.lat !== null &&
@@ -368,16 +366,15 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         }
       }
       if (c.town) {
-        for (const o of cases.inTown(c.town, since)) {
+        for (const o of await cases.inTown(c.town, since)) {
           if (o.id !== c.id && o.createdAt <= c.createdAt && similarity(o.description, c.description) >= duplicateRules.textOverlap)
             found.set(o.id, o);
         }
       }
       return [...found.values()];
     },
-    openForUnit(unit, now) {
-      return cases
-        .list({ unit, status: OPEN_STATUSES })
+    async openForUnit(unit, now) {
+      return (await cases.list({ unit, status: OPEN_STATUSES }))
         .map((c) => ({ ...c, overdue: isOverdue(c, now) }))
         .sort(
           (a, b) => Number(b.overdue) - Number(a.overdue) || (a.completeDue ?? a.acceptDue).localeCompare(b.completeDue ?? b.acceptDue),
@@ -386,20 +383,18 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     unitFor,
     categoryName,
     releaseHeld(now, unit) {
-      return db
-        .transaction(() => {
-          let released = 0;
-          for (const u of unit ? [unit] : outbox.heldUnits()) {
-            if (people.targets(u).length === 0) continue;
-            for (const m of outbox.heldFor(u)) {
-              notifyUnit(u, `${m.dedupeKey ?? `held:${m.id}`}:released`, m.text, now);
-              outbox.markReleased(m.id, now);
-              released++;
-            }
+      return store.transaction(async () => {
+        let released = 0;
+        for (const u of unit ? [unit] : await outbox.heldUnits()) {
+          if ((await people.targets(u)).length === 0) continue;
+          for (const m of await outbox.heldFor(u)) {
+            await notifyUnit(u, `${m.dedupeKey ?? `held:${m.id}`}:released`, m.text, now);
+            await outbox.markReleased(m.id, now);
+            released++;
           }
-          return released;
-        })
-        .immediate();
+        }
+        return released;
+      });
     },
   };
 }

@@ -26,20 +26,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createApp, createAppJobs, dataCorpusDir } from '../bot/app.js';
+import { composeApp } from '../app/compose.js';
+import { dataCorpusDir } from '../bot/corpus.js';
 import { hashKey } from '../bot/open311/open311.js';
 import { normalizeCode } from '../bot/sessions.js';
 import { isOverdue } from '../cases/lifecycle.js';
 import { phoneFor } from '../cases/service.js';
 import { shanghaiDate, shanghaiDateTime, shanghaiIso } from '../core/clock.js';
+import { isCaseStatus, type OutboxStatus } from '../core/domain.js';
 import { maskOrNull, maskPhonesIn } from '../core/mask.js';
 import { actorLabel } from '../jobs/desk.js';
 import { handlerLabel } from '../jobs/reminders.js';
 import { commitImport, ImportError, prepareImport } from '../knowledge/import/import.js';
 import { isJurisdiction } from '../knowledge/mod.js';
-import type { CaseRecord } from '../store/cases.js';
 import { doctor } from '../store/db.js';
 import { splitUnits } from '../store/milestones.js';
+import type { CaseRecord, MilestoneRow } from '../store/ports.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 import { casesCsv } from './csv.js';
 import { adminHelp, checkCommand } from './help.js';
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   }
   const config = configOrExit();
   if (command === 'doctor') {
-    // Not through createApp: a damaged store must be examined, not refused.
+    // Not through the composition root: a damaged store must be examined, not refused.
     const r = doctor(config.DATABASE_PATH);
     for (const l of r.lines) out(l);
     out(
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'migrate-store') {
-    // Not through createApp: the SQLite file is only read, and the target is a new database. Loaded
+    // Not through the composition root: the SQLite file is only read, and the target is a new database. Loaded
     // only here, so the other commands never load the PostgreSQL driver.
     const { migrateStore } = await import('./migrate-store.js');
     process.exitCode = await migrateStore({
@@ -115,12 +117,13 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const app = createApp(config);
   const now = new Date();
+  // Only the milestone and mapping commands read the documents' milestones from the store.
+  const app = await composeApp(config, { now, syncMilestones: command === 'milestone' || command === 'unit' });
   /** The units an invite or a route may name: known from the data, the store, or added by `unit add`. */
   const knownUnits = () => app.units.known();
-  function knownUnitOrFail(unit: string): string {
-    const known = knownUnits();
+  async function knownUnitOrFail(unit: string): Promise<string> {
+    const known = await knownUnits();
     if (!known.includes(unit))
       fail(new Error(`没有“${unit}”这个单位。已知单位：${known.join('、')}\n如确需新增，请先运行：npm run admin -- unit add ${unit}`));
     return unit;
@@ -131,15 +134,15 @@ async function main(): Promise<void> {
         if (sub === 'set') {
           const phone = need('phone', '电话');
           if (!/^[+\d][\d\s-]{2,19}$/.test(phone)) fail(new Error(`电话格式不对：${phone}`));
-          const c = app.contacts.set(
+          const c = await app.contacts.set(
             { unit: need('unit', '单位'), name: need('name', '联系人'), phone, hours: str('hours') ?? null, note: str('note') ?? null },
             now,
           );
           out(`已保存：${c.unit} ${c.name} ${c.phone}`);
         } else if (sub === 'remove') {
-          out(`已删除 ${app.contacts.remove(need('unit', '单位'), str('name'))} 条。`);
+          out(`已删除 ${await app.contacts.remove(need('unit', '单位'), str('name'))} 条。`);
         } else {
-          const list = app.contacts.list();
+          const list = await app.contacts.list();
           if (flags.json) out(JSON.stringify(list));
           else if (list.length === 0) out('还没有录入联系人。');
           else for (const c of list) out(`${c.unit}\t${c.name}\t${c.phone}\t${c.hours ?? ''}\t${c.note ?? ''}`);
@@ -151,8 +154,8 @@ async function main(): Promise<void> {
         if (role !== 'official' && role !== 'admin') fail(new Error('--role 只能是 official 或 admin'));
         const unit = str('unit') ?? null;
         if (role === 'official' && !unit) fail(new Error('办理人员邀请码需要 --unit'));
-        if (unit) knownUnitOrFail(unit);
-        const code = app.people.invite(role, unit, now);
+        if (unit) await knownUnitOrFail(unit);
+        const code = await app.people.invite(role, unit, now);
         out(`邀请码：${code}（7天内有效，仅可使用一次）\n在 Telegram、企业微信或网页聊天中发送：/join ${code}`);
         break;
       }
@@ -161,8 +164,8 @@ async function main(): Promise<void> {
         if (role !== 'official' && role !== 'admin') fail(new Error('--role 只能是 official 或 admin'));
         const unit = str('unit') ?? null;
         if (role === 'official' && !unit) fail(new Error('办理人员登录码需要 --unit'));
-        if (unit) knownUnitOrFail(unit);
-        const code = app.sessions.issueCode(role, unit, now);
+        if (unit) await knownUnitOrFail(unit);
+        const code = await app.sessions.issueCode(role, unit, now);
         const shown = `${code.slice(0, 5)}-${code.slice(5)}`;
         const base = config.PUBLIC_BASE_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
         out(
@@ -174,14 +177,16 @@ async function main(): Promise<void> {
         break;
       }
       case 'people':
-        for (const p of app.people.list()) out(`${p.role}\t${p.unit ?? ''}\t${p.channel}:${p.userId}\t${p.name ?? ''}`);
+        for (const p of await app.people.list()) out(`${p.role}\t${p.unit ?? ''}\t${p.channel}:${p.userId}\t${p.name ?? ''}`);
         break;
       case 'cases':
       case 'export': {
         const status = str('status')?.split(',');
-        let list: CaseRecord[] = app.cases.list({
+        const bad = status?.find((x) => !isCaseStatus(x));
+        if (bad) fail(new Error(`没有“${bad}”这个状态`));
+        let list: CaseRecord[] = await app.cases.list({
           ...(str('unit') ? { unit: str('unit') } : {}),
-          ...(status ? { status } : {}),
+          ...(status ? { status: status.filter(isCaseStatus) } : {}),
           ...(str('category') ? { category: str('category') } : {}),
           ...(str('town') ? { town: str('town') } : {}),
           ...(str('from') ? { from: new Date(`${str('from')}T00:00:00+08:00`).toISOString() } : {}),
@@ -255,30 +260,29 @@ async function main(): Promise<void> {
           const cat = need('category', '类别 id，如 aquaculture');
           if (!app.categories.some((c) => c.id === cat))
             fail(new Error(`没有类别 ${cat}；可用：${app.categories.map((c) => c.id).join(', ')}`));
-          app.cases.setRoute(cat, str('town') ?? null, knownUnitOrFail(need('unit', '办理单位')));
+          await app.cases.setRoute(cat, str('town') ?? null, await knownUnitOrFail(need('unit', '办理单位')));
           out('已保存。');
         } else if (sub === 'remove') {
-          out(`已删除 ${app.cases.removeRoute(need('category', '类别 id'), str('town') ?? null)} 条。`);
+          out(`已删除 ${await app.cases.removeRoute(need('category', '类别 id'), str('town') ?? null)} 条。`);
         } else {
-          for (const r of app.cases.routes())
+          for (const r of await app.cases.routes())
             out(`${r.category}（${app.service.categoryName(r.category)}）\t${r.town === '*' ? '全区' : r.town}\t→ ${r.unit}`);
         }
         break;
       }
       case 'milestone': {
-        const jobs = createAppJobs(app, now);
-        const ms = jobs.milestones;
-        const ledger = jobs.ledger;
+        const ms = app.ledger.milestones;
+        const ledger = app.ledger;
         const id = Number(rest[0]);
-        const existing = () => {
-          const m = ms.get(id);
+        const existing = async () => {
+          const m = await ms.get(id);
           if (!m || m.mergedInto !== null) fail(new Error(`没有编号为 ${rest[0] ?? ''} 的节点（npm run admin -- milestone list 查看）`));
           return m;
         };
-        const detail = (m: NonNullable<ReturnType<typeof ms.get>>) => ({
+        const detail = async (m: MilestoneRow) => ({
           ...m,
-          handlers: ledger.handlers(m),
-          updates: ledger.store.updates(m.id).map(({ id: uid, date, unit, author, text, via, createdAt }) => ({
+          handlers: await ledger.handlers(m),
+          updates: (await ledger.store.updates(m.id)).map(({ id: uid, date, unit, author, text, via, createdAt }) => ({
             id: uid,
             date,
             unit,
@@ -287,92 +291,92 @@ async function main(): Promise<void> {
             via,
             createdAt: shanghaiIso(new Date(createdAt)),
           })),
-          linkedCases: ledger.store.linkedCaseCount([m.key]),
-          history: ms.events(m.id).map((e) => ({ ...e, at: shanghaiIso(new Date(e.at)) })),
+          linkedCases: (await ledger.store.linkCountsByKey()).get(m.key) ?? 0,
+          history: (await ms.events(m.id)).map((e) => ({ ...e, at: shanghaiIso(new Date(e.at)) })),
         });
         if (sub === 'assign') {
-          const m = existing();
+          const m = await existing();
           const units = flags.clear ? [] : splitUnits(rest.slice(1).join(' '));
           if (!flags.clear && units.length === 0) fail(new Error('用法：milestone assign 编号 单位[、单位…]（或 --clear 恢复按对照表）'));
           const bad = units.find(isJurisdiction);
           if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体的委、局、办等单位`));
-          ms.assign(m.id, units, 'admin-cli', now);
+          await ms.assign(m.id, units, 'admin-cli', now);
           out(units.length ? `已指定 #${m.id} 的责任单位为 ${units.join('、')}` : `#${m.id} 恢复按对照表确定责任单位`);
         } else if (sub === 'snooze') {
-          const m = existing();
+          const m = await existing();
           const days = Number(rest[1]);
           if (!Number.isInteger(days) || days < 1 || days > 365) fail(new Error('用法：milestone snooze 编号 天数（1–365）'));
           const until = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
-          ms.snooze(m.id, until, 'admin-cli', now, rest.slice(2).join(' ') || str('note') || null);
+          await ms.snooze(m.id, until, 'admin-cli', now, rest.slice(2).join(' ') || str('note') || null);
           out(`已暂缓 #${m.id} 的提醒至 ${until}`);
         } else if (sub === 'done' || sub === 'cancel' || sub === 'reopen') {
-          const m = existing();
+          const m = await existing();
           const note = rest.slice(1).join(' ') || str('note') || null;
           if (sub === 'reopen' && !note) fail(new Error('用法：milestone reopen 编号 理由'));
-          ms.setStatus(m.id, sub === 'done' ? 'done' : sub === 'cancel' ? 'cancelled' : 'open', 'admin-cli', note, now);
+          await ms.setStatus(m.id, sub === 'done' ? 'done' : sub === 'cancel' ? 'cancelled' : 'open', 'admin-cli', note, now);
           out(`已更新 #${m.id}：${sub === 'done' ? '已完成' : sub === 'cancel' ? '已取消' : '重新打开'}`);
         } else if (sub === 'update') {
-          const m = existing();
+          const m = await existing();
           const text = need('text', '进展内容');
           const date = str('date') ?? shanghaiDate(now);
           if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) fail(new Error('--date 格式应为 YYYY-MM-DD'));
-          const u = ledger.update(m, { text, date, unit: str('unit') ?? null, author: 'admin-cli', via: 'cli' }, now);
+          const u = await ledger.update(m, { text, date, unit: str('unit') ?? null, author: 'admin-cli', via: 'cli' }, now);
           out(`已记录 #${m.id} 的进展（${u.date}${u.unit ? `，${u.unit}` : ''}）：${u.text}`);
         } else if (sub === 'history') {
-          const m = existing();
+          const m = await existing();
           out(`#${m.id} ${m.title}`);
-          for (const e of ms.events(m.id)) out(`${shanghaiDateTime(new Date(e.at))}\t${actorLabel(e.actor)}\t${e.action}\t${e.note ?? ''}`);
+          for (const e of await ms.events(m.id))
+            out(`${shanghaiDateTime(new Date(e.at))}\t${actorLabel(e.actor)}\t${e.action}\t${e.note ?? ''}`);
         } else if (sub === 'show') {
-          out(JSON.stringify(detail(existing()), null, 2));
+          out(JSON.stringify(await detail(await existing()), null, 2));
         } else if (sub === 'link') {
-          const c = app.cases.byTicket(rest[0] ?? '');
+          const c = await app.cases.byTicket(rest[0] ?? '');
           if (!c) fail(new Error('用法：milestone link 举报编号 节点号|0'));
           const target = rest[1] ?? '';
-          if (target === '0') ledger.setLink(c, null, 'admin-cli', now);
+          if (target === '0') await ledger.setLink(c, null, 'admin-cli', now);
           else {
-            const m = ms.get(Number(target));
+            const m = await ms.get(Number(target));
             if (!m || m.mergedInto !== null) fail(new Error(`没有编号为 ${target} 的节点`));
-            ledger.setLink(c, m.id, 'admin-cli', now);
+            await ledger.setLink(c, m.id, 'admin-cli', now);
           }
           out(`已更新 ${c.ticket} 的关联节点：${target === '0' ? '无' : `#${target}`}`);
         } else if (sub === 'add') {
           const date = need('date', 'YYYY-MM-DD');
           if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) fail(new Error('--date 格式应为 YYYY-MM-DD'));
-          const m = ms.add({ title: need('title', '节点内容'), dueDate: date, unit: str('unit') ?? null }, 'admin-cli', now);
+          const m = await ms.add({ title: need('title', '节点内容'), dueDate: date, unit: str('unit') ?? null }, 'admin-cli', now);
           out(`已添加 #${m.id}`);
         } else {
           const unit = str('unit');
-          const list = unit ? ledger.forUnit(unit) : ms.list();
-          if (flags.json) out(JSON.stringify(list.map(detail)));
+          const list = unit ? await ledger.forUnit(unit) : await ms.list();
+          if (flags.json) out(JSON.stringify(await Promise.all(list.map(detail))));
           else
             for (const m of list) {
-              const latest = ledger.store.updates(m.id)[0];
+              const latest = (await ledger.store.updates(m.id))[0];
               out(
-                `#${m.id}\t${m.status}\t${m.dueDate}\t${m.outcome ?? ''}\t${handlerLabel(ledger.handlers(m))}\t${m.title}${latest ? `\t最新进展 ${latest.date}：${latest.text}` : ''}`,
+                `#${m.id}\t${m.status}\t${m.dueDate}\t${m.outcome ?? ''}\t${handlerLabel(await ledger.handlers(m))}\t${m.title}${latest ? `\t最新进展 ${latest.date}：${latest.text}` : ''}`,
               );
             }
         }
         break;
       }
       case 'unit': {
-        const jobs = createAppJobs(app, now);
-        const units = jobs.ledger.units;
+        const units = app.ledger.units;
         if (sub === 'known') {
-          for (const u of knownUnits()) out(u);
+          for (const u of await knownUnits()) out(u);
           break;
         }
         if (sub === 'add') {
           const name = rest[0]?.trim();
           if (!name) fail(new Error('用法：npm run admin -- unit add 单位名称'));
-          app.units.add(name, 'admin-cli', now);
+          await app.units.add(name, 'admin-cli', now);
           out(`已添加单位：${name}`);
           break;
         }
         if (sub === 'confirm' || sub === 'remove') {
-          const r = units.get(Number(rest[0]));
+          const r = await units.get(Number(rest[0]));
           if (!r || r.state === 'removed') fail(new Error(`没有编号为 ${rest[0] ?? ''} 的对照（npm run admin -- unit list 查看）`));
-          if (sub === 'confirm') units.confirm(r.id, 'admin-cli', now);
-          else units.remove(r.id, 'admin-cli', now);
+          if (sub === 'confirm') await units.confirm(r.id, 'admin-cli', now);
+          else await units.remove(r.id, 'admin-cli', now);
           out(`${sub === 'confirm' ? '已确认' : '已删除'}：${r.body || '（文件未写明）'} → ${r.unit}`);
         } else if (sub === 'set') {
           const body = str('body') ?? (flags.body === true ? '' : undefined);
@@ -380,7 +384,7 @@ async function main(): Promise<void> {
           const list = splitUnits(need('unit', '办理单位，多个用、隔开'));
           const bad = list.find(isJurisdiction);
           if (bad) fail(new Error(`“${bad}”是整个行政区，不是可以接收提醒的单位；请写具体单位`));
-          const set = units.set(
+          const set = await units.set(
             body,
             list,
             { ...(str('document') ? { document: str('document') } : {}), ...(str('scope') ? { scope: str('scope') } : {}) },
@@ -391,29 +395,33 @@ async function main(): Promise<void> {
             `已设定：${body || '（文件未写明）'} → ${set.map((r) => r.unit).join('、')}（${str('document') ?? '所有文件'}，${str('scope') ?? '所有任务'}）`,
           );
         } else {
-          const list = units.list(str('state') ? { state: str('state') } : {});
+          const list = await units.list(str('state') ? { state: str('state') } : {});
+          const where = new Map<number, string>();
+          for (const r of list) where.set(r.id, await app.ledger.scopeLabel(r));
           if (flags.json)
-            out(
-              JSON.stringify(list.map((r) => ({ ...r, where: jobs.ledger.scopeLabel(r), updatedAt: shanghaiIso(new Date(r.updatedAt)) }))),
-            );
+            out(JSON.stringify(list.map((r) => ({ ...r, where: where.get(r.id), updatedAt: shanghaiIso(new Date(r.updatedAt)) }))));
           else if (list.length === 0) out('对照表为空。');
           else
             for (const r of list)
-              out(`[${r.id}]\t${r.state}\t${r.body || '（文件未写明）'} → ${r.unit}\t${jobs.ledger.scopeLabel(r)}\t${r.reason ?? ''}`);
+              out(`[${r.id}]\t${r.state}\t${r.body || '（文件未写明）'} → ${r.unit}\t${where.get(r.id)}\t${r.reason ?? ''}`);
         }
         break;
       }
-      case 'outbox':
-        for (const m of app.outbox.list(str('status') ? { status: str('status') } : {})) {
+      case 'outbox': {
+        const status = str('status');
+        if (status && !['pending', 'sent', 'failed', 'unroutable'].includes(status))
+          fail(new Error(`--status 应为 pending、sent、failed 或 unroutable`));
+        for (const m of await app.outbox.list(status ? { status: status as OutboxStatus } : {})) {
           out(
             `${m.id}\t${m.status}\t${m.kind}\t${m.unit ?? ''}\t${m.channel ?? '-'}:${m.chatId ?? '-'}\t${maskPhonesIn(m.text.split('\n')[0] ?? '')}`,
           );
         }
         break;
+      }
       case 'backup': {
         if (!sub) fail(new Error('请给出备份文件名，例如：npm run admin -- backup backup.db'));
-        const r = await app.db.backup(sub);
-        out(`已备份到 ${sub}（${r.totalPages} 页）`);
+        await app.store.backup(sub);
+        out(`已备份到 ${sub}`);
         break;
       }
       case 'import': {
@@ -440,7 +448,7 @@ async function main(): Promise<void> {
           }
           const target = config.CORPUS_DIR ?? dataCorpusDir(config);
           commitImport(p, app.corpusDir, target);
-          app.reloadKnowledge(now);
+          await app.reloadKnowledge(now);
           out(`已导入到 ${target}；正在运行的助手会自动加载（数秒内）。/ imported; a running assistant picks it up within seconds.`);
         } catch (e) {
           if (e instanceof ImportError) fail(new Error(`${e.message}（语料未改变 / nothing changed）`));
@@ -450,18 +458,18 @@ async function main(): Promise<void> {
       }
       case 'open311-key': {
         if (sub === 'list') {
-          for (const k of app.apiKeys.list())
+          for (const k of await app.apiKeys.list())
             out(`${k.id}\t${k.name}\t${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`);
           break;
         }
         if (sub === 'revoke') {
           const id = Number(rest[0]);
-          out(app.apiKeys.revoke(id, now) ? `已停用 ${id}` : `没有可停用的 ${rest[0] ?? ''}`);
+          out((await app.apiKeys.revoke(id, now)) ? `已停用 ${id}` : `没有可停用的 ${rest[0] ?? ''}`);
           break;
         }
         const name = need('name', '使用方名称');
         const key = randomBytes(24).toString('base64url');
-        const id = app.apiKeys.insert(hashKey(key), name, now);
+        const id = await app.apiKeys.insert(hashKey(key), name, now);
         out(`Open311 API key #${id}（${name}）：${key}\n只显示这一次，请妥善保存；停用：npm run admin -- open311-key revoke ${id}`);
         break;
       }
@@ -469,7 +477,7 @@ async function main(): Promise<void> {
         fail(new Error(`未知命令：${command}`));
     }
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const { flags, words } = parseArgs(process.argv.slice(2));
   const json = flags.json === true;
   const config = configOrExit();
-  const { db, knowledge } = openAll(config);
   const now = new Date();
+  const { store, knowledge } = await openAll(config, now);
   try {
     if (flags.stdin) {
       const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${render(knowledge.answerer.answer(question, now), json)}\n`);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { run } from '@grammyjs/runner';
 import { Bot, webhookCallback } from 'grammy';
 import MiniSearch from 'minisearch';
-import { createApp } from '../bot/app.js';
+import { composeApp } from '../app/compose.js';
 import { parseConfig } from '../bot/config.js';
 import { startAssistant } from '../bot/main.js';
 import { projectPath } from '../core/paths.js';
@@ -44,7 +44,7 @@ import {
   type Segmenter,
 } from '../knowledge/mod.js';
 import { indexVersion } from '../knowledge/search/index.js';
-import { openDb } from '../store/db.js';
+import { openSqliteStore } from '../store/sqlite.js';
 import { storeBench } from './bench-store.js';
 import { parseArgs } from './common.js';
 
@@ -63,6 +63,12 @@ const median = (xs: number[]) => quantile(xs, 0.5);
 function time<T>(fn: () => T): [T, number] {
   const t = process.hrtime.bigint();
   const r = fn();
+  return [r, Number(process.hrtime.bigint() - t) / 1e6];
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = process.hrtime.bigint();
+  const r = await fn();
   return [r, Number(process.hrtime.bigint() - t) / 1e6];
 }
 
@@ -291,12 +297,12 @@ async function segmenterChoice(cases: EvalCase[]): Promise<void> {
   }
 }
 
-function casesBench(): void {
+async function casesBench(): Promise<void> {
   out('\n举报 / cases');
   const dir = mkdtempSync(join(tmpdir(), 'rectify-bench-cases-'));
   const config = parseConfig({ DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 's.json'), REPORTS_PER_HOUR: '1000' });
-  const app = createApp(config, { db: openDb(config.DATABASE_PATH) });
   const now = new Date();
+  const app = await composeApp(config, { store: openSqliteStore(config.DATABASE_PATH), now });
   const draft = {
     category: 'livestock',
     town: '石蟆镇',
@@ -313,9 +319,14 @@ function casesBench(): void {
   const tickets: string[] = [];
   for (let round = 0; round < 5; round++) {
     const n = 2000;
-    const [, t] = time(() => {
+    const [, t] = await timeAsync(async () => {
       for (let i = 0; i < n; i++) {
-        const r = app.service.file(draft, { channel: 'bench', userId: `u${round}-${i}`, chatId: `u${i}` }, `bench:${round}:${i}`, now);
+        const r = await app.service.file(
+          draft,
+          { channel: 'bench', userId: `u${round}-${i}`, chatId: `u${i}` },
+          `bench:${round}:${i}`,
+          now,
+        );
         if (r.ok && i % 50 === 0) tickets.push(r.case.ticket);
       }
     });
@@ -327,19 +338,19 @@ function casesBench(): void {
     `durable case writes (each its own transaction: case, photos, history, outbox; WAL): ${Math.round(median(rates))}/s median of 5×2000  [target ≥ 3,000/s]`,
   );
   const viewer = { channel: 'bench', userId: 'u0-0', role: 'citizen' as const, unit: null };
-  const lat = tickets.flatMap((t) =>
-    Array.from(
-      { length: 20 },
-      () => time(() => app.dialog.handle({ channel: 'bench', userId: 'u0-0', chatId: 'u0', text: `查询 ${t}` }, now))[1],
-    ),
-  );
-  const direct = tickets.flatMap((t) => Array.from({ length: 20 }, () => time(() => app.service.visibleTo(t, viewer))[1]));
+  const lat: number[] = [];
+  const direct: number[] = [];
+  for (const t of tickets)
+    for (let i = 0; i < 20; i++) {
+      lat.push((await timeAsync(() => app.dialog.handle({ channel: 'bench', userId: 'u0-0', chatId: 'u0', text: `查询 ${t}` }, now)))[1]);
+      direct.push((await timeAsync(() => app.service.visibleTo(t, viewer)))[1]);
+    }
   record(
     'statusQuery',
     { dialogP50: quantile(lat, 0.5), dialogP99: quantile(lat, 0.99), storeP50: quantile(direct, 0.5) },
-    `status query over ${app.cases.list({}).length} cases: through the dialog p50 ${ms(quantile(lat, 0.5))} p99 ${ms(quantile(lat, 0.99))}; store lookup p50 ${ms(quantile(direct, 0.5))}`,
+    `status query over ${(await app.cases.list({})).length} cases: through the dialog p50 ${ms(quantile(lat, 0.5))} p99 ${ms(quantile(lat, 0.99))}; store lookup p50 ${ms(quantile(direct, 0.5))}`,
   );
-  app.close();
+  await app.close();
 }
 
 const BENCH_TEXTS = ['你好', '尾水整改完成了多少？', '畜禽粪污综合利用率是多少', '/status'];
@@ -376,7 +387,7 @@ async function pollingBench(): Promise<void> {
       TELEGRAM_BOT_TOKEN: '123456:BENCH-token-abcdefghijklmnopqrstuv',
       TELEGRAM_API_ROOT: tg.url,
     }),
-    { log: () => {}, telegramBotInfo: BOT_INFO as never, scheduler: false },
+    { log: () => {}, telegramBotInfo: BOT_INFO, scheduler: false },
   );
   try {
     await pollRound(tg.url, 300, 10_000);
@@ -390,7 +401,7 @@ async function pollingBench(): Promise<void> {
     await running.stop();
   }
   // The floor: a bare grammY bot under the same runner, replying "ok".
-  const bare = new Bot('123456:BENCH-token-abcdefghijklmnopqrstuv', { client: { apiRoot: tg.url }, botInfo: BOT_INFO as never });
+  const bare = new Bot('123456:BENCH-token-abcdefghijklmnopqrstuv', { client: { apiRoot: tg.url }, botInfo: BOT_INFO });
   bare.on('message', (ctx) => ctx.api.sendMessage(ctx.chat.id, 'ok'));
   const handle = run(bare, { runner: { silent: true }, sink: { concurrency: 64 } });
   try {
@@ -434,7 +445,7 @@ async function channelsBench(): Promise<void> {
       WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
       WECOM_API_BASE: wc.url,
     }),
-    { log: () => {}, telegramBotInfo: BOT_INFO as never, scheduler: false },
+    { log: () => {}, telegramBotInfo: BOT_INFO, scheduler: false },
   );
   try {
     // The load generator is another process; the assistant keeps serving in this one meanwhile.
@@ -463,7 +474,7 @@ async function channelsBench(): Promise<void> {
       }
     }
     // The floor: a bare grammY webhook bot that answers "ok" with no logic, same fake, same load.
-    const bare = new Bot('123456:BENCH-token-abcdefghijklmnopqrstuv', { client: { apiRoot: tg.url }, botInfo: BOT_INFO as never });
+    const bare = new Bot('123456:BENCH-token-abcdefghijklmnopqrstuv', { client: { apiRoot: tg.url }, botInfo: BOT_INFO });
     bare.on('message', (ctx) => ctx.api.sendMessage(ctx.chat.id, 'ok'));
     const bareHandler = webhookCallback(bare, 'http', { secretToken: secret });
     const bareServer = createHttpServer((req, res) => void bareHandler(req, res));
@@ -526,7 +537,7 @@ async function main(): Promise<void> {
   // Channels first, while the heap is small: the 20 MB corpus leaves garbage that slows what follows.
   if (!only || only === 'channels') await channelsBench();
   if (!only || only === 'knowledge') await knowledgeBench(flags.quick === true, cases);
-  if (!only || only === 'cases') casesBench();
+  if (!only || only === 'cases') await casesBench();
   if (!only || only === 'store') await storeBench(record, out);
   if (flags.json) out(JSON.stringify(figures));
 }

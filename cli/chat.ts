@@ -8,16 +8,15 @@
 
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
-import { createApp } from '../bot/app.js';
+import { composeApp } from '../app/compose.js';
 import { asReplies } from '../bot/delivery.js';
-import type { Choice, Reply } from '../bot/dialog/types.js';
-import { createMilestoneDesk } from '../jobs/desk.js';
+import { type Choice, inboundSchema, type Reply } from '../bot/dialog/types.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['user']);
   const config = configOrExit();
-  const app = createApp(config, { milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb, p.categories, p.service) });
+  const app = await composeApp(config, { now: new Date() });
   const channel = 'terminal';
   const user = typeof flags.user === 'string' ? flags.user : `terminal-${userInfo().username}`;
   const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
@@ -33,15 +32,20 @@ async function main(): Promise<void> {
         process.stdout.write(`${JSON.stringify({ error: 'bad json' })}\n`);
         continue;
       }
-      const r = await app.delivery.handle({ channel, userId: user, chatId: user, ...msg } as never, new Date(), { inResponse: true });
+      const parsed = inboundSchema.safeParse({ channel, userId: user, chatId: user, ...msg });
+      if (!parsed.success) {
+        process.stdout.write(`${JSON.stringify({ error: 'bad message' })}\n`);
+        continue;
+      }
+      const r = await app.delivery.handle(parsed.data, new Date(), { inResponse: true });
       process.stdout.write(`${JSON.stringify({ replies: asReplies(r.messages), ...(r.duplicate ? { duplicate: true } : {}) })}\n`);
     }
-    app.close();
+    await app.close();
     return;
   }
 
   let choices: Choice[] = [];
-  const show = (replies: Reply[]) => {
+  const show = async (replies: Reply[]) => {
     choices = [];
     for (const r of replies) {
       process.stdout.write(`\n助手：${r.text}\n`);
@@ -51,10 +55,10 @@ async function main(): Promise<void> {
       if (r.requestLocation) process.stdout.write('  （发送定位：/loc 纬度 经度）\n');
     }
     // Notifications owed to this terminal user (status changes, ratings) are shown here.
-    for (const m of app.outbox.pendingFor(channel, user, 20)) {
+    for (const m of await app.outbox.pendingFor(channel, user, 20)) {
       process.stdout.write(`\n🔔 通知：${m.text}\n`);
       for (const row of m.choices ?? []) process.stdout.write(`  ${row.map((c) => `[${choices.push(c)}] ${c.label}`).join('  ')}\n`);
-      app.outbox.markSent(m.id, new Date());
+      await app.outbox.markSent(m.id, new Date());
     }
     process.stdout.write('\n你：');
   };
@@ -79,9 +83,9 @@ async function main(): Promise<void> {
     const r = await app.delivery.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, new Date(), {
       inResponse: true,
     });
-    show(asReplies(r.messages));
+    await show(asReplies(r.messages));
   }
-  app.close();
+  await app.close();
   process.stdout.write('\n再见。\n');
 }
 

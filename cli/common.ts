@@ -2,14 +2,11 @@
  * What the command-line tools share: reading the settings (reporting bad ones in Chinese and
  * English), opening the store and the knowledge module.
  */
-import { join } from 'node:path';
-import { type Config, parseConfig, withDotEnv } from '../bot/config.js';
-import { corpusDirOf } from '../bot/corpus.js';
+import { openKnowledgeWithStore, readSettings } from '../app/compose.js';
+import type { Config } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
-import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
-import { createContactStore } from '../store/contacts.js';
-import { type Db, openDb } from '../store/db.js';
-import { createLedgerStore } from '../store/ledger.js';
+import type { Knowledge } from '../knowledge/mod.js';
+import type { Store } from '../store/ports.js';
 
 // A reader that stops early (`| head`) is no error of ours.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -20,7 +17,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 /** Reads the settings (`.env` in the working folder under the environment) or exits with a clear message. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return parseConfig(withDotEnv(env, join(process.cwd(), '.env')));
+    return readSettings(env);
   } catch (e) {
     fail(e);
   }
@@ -33,18 +30,9 @@ export function fail(e: unknown): never {
   process.exit(2);
 }
 
-/** Opens the store and the knowledge module as the settings say. */
-export function openAll(config: Config): { db: Db; knowledge: Knowledge } {
-  const db = openDb(config.DATABASE_PATH);
-  const knowledge = openKnowledge({
-    // The corpus in use: CORPUS_DIR, or the data folder's copy once a document was imported.
-    corpusDir: corpusDirOf(config),
-    ...(config.LEXICON_DIR ? { lexiconDir: config.LEXICON_DIR } : {}),
-    snapshotPath: config.INDEX_SNAPSHOT_PATH,
-    contacts: createContactStore(db),
-    ledger: createLedgerStore(db),
-  });
-  return { db, knowledge };
+/** Opens the store and the knowledge module as the settings say (through the composition root). */
+export function openAll(config: Config, now: Date): Promise<{ store: Store; knowledge: Knowledge }> {
+  return openKnowledgeWithStore(config, now);
 }
 
 /** Splits argv into flags (--name or --name value) and positional words. */

@@ -34,7 +34,7 @@ const PARTS: Part[] = [
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['set', 'min', 'now']);
   const config = configOrExit();
-  const { db, knowledge } = openAll(config);
+  const { store, knowledge } = await openAll(config, new Date());
   const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date('2026-11-23T09:00:00+08:00');
   const dir = join(process.cwd(), 'tests', 'eval');
   const parts: Part[] =
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         : evaluate(knowledge.answerer, parseQuestionSet(text), now);
     reports.push([part, r]);
   }
-  db.close();
+  await store.close();
   for (const [part, r] of reports) {
     process.stdout.write(`${part.name.padEnd(14)} ${String(r.passed).padStart(3)}/${String(r.total).padEnd(3)} ${pct(r.rate)}   `);
     process.stdout.write(

@@ -4,7 +4,7 @@
  * `npm run jobs -- run --now …`: decides and records what is due and puts it in the outbox for
  * the running assistant to send (it sends at once when channels are configured here).
  */
-import { createApp, createAppJobs } from '../bot/app.js';
+import { composeApp } from '../app/compose.js';
 import { shanghaiDateTime } from '../core/clock.js';
 import type { PlannedMessage } from '../jobs/reminders.js';
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
@@ -34,11 +34,10 @@ async function main(): Promise<void> {
   const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date();
   if (Number.isNaN(now.getTime())) fail(new Error(`--now 不是有效时间：${String(flags.now)}（例：2025-12-01T09:07:00+08:00）`));
   const config = configOrExit();
-  const app = createApp(config);
-  const jobs = createAppJobs(app, now);
+  const app = await composeApp(config, { now });
   const dry = command === 'preview';
-  const planned = flags.digest ? jobs.digest(now, dry) : jobs.reminders(now, dry);
-  app.close();
+  const planned = flags.digest ? await app.jobs.digest(now, dry) : await app.jobs.reminders(now, dry);
+  await app.close();
   if (flags.json) {
     for (const m of planned) {
       for (const text of render(m)) {

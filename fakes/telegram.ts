@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { UserFromGetMe } from 'grammy/types';
 
 /** A recorded API call. */
 export interface ApiCall {
@@ -13,7 +14,8 @@ export interface ApiCall {
   payload: Record<string, unknown>;
 }
 
-export const BOT_INFO = {
+/** The fake bot's own user (what getMe answers). */
+export const BOT_INFO: UserFromGetMe = {
   id: 42,
   is_bot: true as const,
   first_name: '整改助手',

@@ -8,12 +8,9 @@
 
 import type { CaseService } from '../cases/service.js';
 import { addDays, daysBetween, shanghaiDate, shanghaiMidnight } from '../core/clock.js';
+import { STATUS } from '../core/domain.js';
 import { type Lang, messages } from '../core/messages/index.js';
-import type { CaseStore } from '../store/cases.js';
-import type { Db } from '../store/db.js';
-import type { MilestoneRow } from '../store/milestones.js';
-import type { OutboxStore } from '../store/outbox.js';
-import type { PeopleStore } from '../store/people.js';
+import type { CasePort, MilestoneRow, OutboxPort, PeoplePort, ReminderLogPort, Store } from '../store/ports.js';
 import { ADMINS, type Ledger } from './ledger.js';
 import { type PlannedMessage, weekOf } from './reminders.js';
 
@@ -21,12 +18,13 @@ export { weekOf } from './reminders.js';
 
 /** What the digest needs. */
 export interface DigestDeps {
-  db: Db;
+  store: Pick<Store, 'transaction'>;
+  log: ReminderLogPort;
   service: CaseService;
-  cases: CaseStore;
+  cases: CasePort;
   ledger: Ledger;
-  outbox: OutboxStore;
-  people: PeopleStore;
+  outbox: OutboxPort;
+  people: PeoplePort;
 }
 
 /** Lines listed at most per section. */
@@ -38,14 +36,14 @@ function week(now: Date): { start: string; from: Date; to: Date } {
 }
 
 /** Cases of the week linked to each milestone; links not stored yet are stored (unless a dry run). */
-function linkedThisWeek(deps: DigestDeps, now: Date, dryRun: boolean): Map<number, number> {
+async function linkedThisWeek(deps: DigestDeps, now: Date, dryRun: boolean): Promise<Map<number, number>> {
   const { from, to } = week(now);
   const counts = new Map<number, number>();
-  for (const c of deps.cases.list({ from: from.toISOString(), to: to.toISOString() })) {
-    if (c.status === '重复' || c.status === '不予受理') continue;
+  for (const c of await deps.cases.list({ from: from.toISOString(), to: to.toISOString() })) {
+    if (c.status === STATUS.duplicate || c.status === STATUS.refused) continue;
     const id = dryRun
-      ? (deps.ledger.store.link(c.id)?.milestoneId ?? deps.ledger.suggest(c)?.milestone.id ?? null)
-      : deps.ledger.linkOf(c, now).milestoneId;
+      ? ((await deps.ledger.store.link(c.id))?.milestoneId ?? (await deps.ledger.suggest(c))?.milestone.id ?? null)
+      : (await deps.ledger.linkOf(c, now)).milestoneId;
     if (id !== null) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
@@ -57,23 +55,30 @@ const list = <T>(xs: T[], line: (x: T) => string, more: string) => [
 ];
 
 /** The digest text of one unit (Chinese unless `lang` says otherwise: the unit's chat language is not known). */
-export function digestText(unit: string, deps: DigestDeps, now: Date, linked: Map<number, number> = new Map(), lang: Lang = 'zh'): string {
+export async function digestText(
+  unit: string,
+  deps: DigestDeps,
+  now: Date,
+  linked: Map<number, number> = new Map(),
+  lang: Lang = 'zh',
+): Promise<string> {
   const say = messages(lang);
   const w = say.digest;
   const today = shanghaiDate(now);
-  const open = deps.service.openForUnit(unit, now);
+  const open = await deps.service.openForUnit(unit, now);
   const byStatus = new Map<string, number>();
   for (const c of open) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
   const overdue = open.filter((c) => c.overdue);
-  const mine = deps.ledger.forUnit(unit);
+  const mine = await deps.ledger.forUnit(unit);
   const ms = mine.filter((m) => m.status === 'open');
   const soon = ms.filter((m) => {
     const d = daysBetween(today, m.dueDate);
     return d >= 0 && d <= 90;
   });
-  const owed = ms.filter((m) => m.dueDate < today && !deps.ledger.answered(m, unit));
+  const owed: MilestoneRow[] = [];
+  for (const m of ms) if (m.dueDate < today && !(await deps.ledger.answered(m, unit))) owed.push(m);
   const ids = new Set(mine.map((m) => m.id));
-  const updates = deps.ledger.store.updatesSince(new Date(now.getTime() - 7 * 86_400_000)).filter((u) => ids.has(u.milestoneRowId));
+  const updates = (await deps.ledger.store.updatesSince(new Date(now.getTime() - 7 * 86_400_000))).filter((u) => ids.has(u.milestoneRowId));
   const lines = [w.title(unit, weekOf(today))];
   lines.push(
     w.open(
@@ -107,30 +112,35 @@ export function digestText(unit: string, deps: DigestDeps, now: Date, linked: Ma
 }
 
 /** The administrators' digest text. */
-export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number, number> = new Map(), lang: Lang = 'zh'): string {
+export async function adminDigestText(
+  deps: DigestDeps,
+  now: Date,
+  linked: Map<number, number> = new Map(),
+  lang: Lang = 'zh',
+): Promise<string> {
   const w = messages(lang).digest;
   const today = shanghaiDate(now);
   const lines = [w.title(ADMINS, weekOf(today))];
-  const escalated = deps.db
-    .prepare("SELECT milestone_id AS id, unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit, milestone_id")
-    .all() as Array<{ id: number; unit: string }>;
   const silent = new Map<string, number[]>();
-  for (const e of escalated) {
-    const m = deps.ledger.milestones.get(e.id);
-    if (m?.status !== 'open' || deps.ledger.answered(m, e.unit)) continue;
+  for (const e of await deps.log.escalations()) {
+    const m = await deps.ledger.milestones.get(e.milestoneId);
+    if (m?.status !== 'open' || (await deps.ledger.answered(m, e.unit))) continue;
     silent.set(e.unit, [...(silent.get(e.unit) ?? []), m.id]);
   }
   if (silent.size) {
     lines.push(w.silent(silent.size));
     for (const [u, ids] of silent) lines.push(w.silentLine(u, ids));
   }
-  const inferred = deps.ledger.units.list({ state: 'inferred' });
+  const inferred = await deps.ledger.units.list({ state: 'inferred' });
   if (inferred.length) {
+    const labels = new Map<number, string>();
+    for (const r of inferred.slice(0, MAX_LINES)) labels.set(r.id, await deps.ledger.scopeLabel(r));
     lines.push(w.inferred(inferred.length));
-    lines.push(...list(inferred, (r) => w.inferredLine(r.id, r.body, r.unit, deps.ledger.scopeLabel(r), r.reason ?? ''), w.more));
+    lines.push(...list(inferred, (r) => w.inferredLine(r.id, r.body, r.unit, labels.get(r.id) ?? '', r.reason ?? ''), w.more));
   }
-  const open = deps.ledger.milestones.list({ status: 'open' });
-  const orphans = open.filter((m: MilestoneRow) => deps.ledger.handlers(m).length === 0);
+  const open = await deps.ledger.milestones.list({ status: 'open' });
+  const handlers = await deps.ledger.resolver();
+  const orphans = open.filter((m: MilestoneRow) => handlers(m).length === 0);
   if (orphans.length) {
     lines.push(w.orphans(orphans.length));
     lines.push(...list(orphans, (m) => w.orphanLine(m.id, m.title, m.unit), w.more));
@@ -141,48 +151,39 @@ export function adminDigestText(deps: DigestDeps, now: Date, linked: Map<number,
   return lines.join('\n');
 }
 
-/** Puts each unit's digest for this week in the outbox (once a week per chat), and the administrators'. */
-export function runDigest(deps: DigestDeps, now: Date, dryRun = false): PlannedMessage[] {
-  const wk = weekOf(shanghaiDate(now));
-  const out: PlannedMessage[] = [];
-  const tx = deps.db.transaction(() => {
-    const linked = linkedThisWeek(deps, now, dryRun);
-    const units = new Set<string>();
-    for (const c of deps.people.allUnitChats()) units.add(c.unit);
-    for (const m of deps.ledger.milestones.list({ status: 'open' })) for (const h of deps.ledger.handlers(m)) units.add(h.unit);
-    for (const id of linked.keys()) {
-      const m = deps.ledger.milestones.get(id);
-      if (m) for (const h of deps.ledger.handlers(m)) units.add(h.unit);
-    }
-    const openCases = deps.db
-      .prepare("SELECT DISTINCT unit FROM cases WHERE status NOT IN ('已评价','已关闭','不予受理','重复','已办结')")
-      .pluck()
-      .all() as string[];
-    for (const u of openCases) units.add(u);
-    units.delete(ADMINS);
-    const send = (unit: string, text: string, targets: Array<{ channel: string | null; chatId: string | null }>) => {
-      for (const t of targets.length ? targets : [{ channel: null, chatId: null }]) {
-        const key = `digest:${wk}:${unit}:${t.channel}:${t.chatId}`;
-        if (deps.outbox.hasKey(key)) continue;
-        out.push({ unit, channel: t.channel, chatId: t.chatId, kind: 'digest', milestones: [], text });
-        if (!dryRun) deps.outbox.enqueue({ dedupeKey: key, channel: t.channel, chatId: t.chatId, unit, kind: 'digest', text }, now);
-      }
-    };
-    for (const unit of [...units].sort()) send(unit, digestText(unit, deps, now, linked), deps.people.targets(unit));
-    send(ADMINS, adminDigestText(deps, now, linked), deps.people.adminTargets());
-  });
-  if (!dryRun) tx.immediate();
-  else {
-    try {
-      deps.db.transaction(() => {
-        tx();
-        throw new DryRunDigest();
-      })();
-    } catch (e) {
-      if (!(e instanceof DryRunDigest)) throw e;
-    }
-  }
-  return out;
-}
+/** The statuses of cases no longer open. */
+const FINISHED = [STATUS.rated, STATUS.closed, STATUS.refused, STATUS.duplicate, STATUS.done];
 
-class DryRunDigest extends Error {}
+/** Puts each unit's digest for this week in the outbox (once a week per chat), and the administrators'. */
+export function runDigest(deps: DigestDeps, now: Date, dryRun = false): Promise<PlannedMessage[]> {
+  const wk = weekOf(shanghaiDate(now));
+  // A dry run reads inside a transaction that is always rolled back.
+  return deps.store.transaction(
+    async () => {
+      const out: PlannedMessage[] = [];
+      const linked = await linkedThisWeek(deps, now, dryRun);
+      const units = new Set<string>();
+      for (const c of await deps.people.allUnitChats()) units.add(c.unit);
+      const handlers = await deps.ledger.resolver();
+      for (const m of await deps.ledger.milestones.list({ status: 'open' })) for (const h of handlers(m)) units.add(h.unit);
+      for (const id of linked.keys()) {
+        const m = await deps.ledger.milestones.get(id);
+        if (m) for (const h of handlers(m)) units.add(h.unit);
+      }
+      for (const u of await deps.cases.unitsWithCasesNotIn(FINISHED)) units.add(u);
+      units.delete(ADMINS);
+      const send = async (unit: string, text: string, targets: Array<{ channel: string | null; chatId: string | null }>) => {
+        for (const t of targets.length ? targets : [{ channel: null, chatId: null }]) {
+          const key = `digest:${wk}:${unit}:${t.channel}:${t.chatId}`;
+          if (await deps.outbox.hasKey(key)) continue;
+          out.push({ unit, channel: t.channel, chatId: t.chatId, kind: 'digest', milestones: [], text });
+          if (!dryRun) await deps.outbox.enqueue({ dedupeKey: key, channel: t.channel, chatId: t.chatId, unit, kind: 'digest', text }, now);
+        }
+      };
+      for (const unit of [...units].sort()) await send(unit, await digestText(unit, deps, now, linked), await deps.people.targets(unit));
+      await send(ADMINS, await adminDigestText(deps, now, linked), await deps.people.adminTargets());
+      return out;
+    },
+    { rollback: dryRun },
+  );
+}

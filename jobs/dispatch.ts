@@ -2,7 +2,7 @@
  * The dispatcher: sends what the outbox holds, through whichever channel each message is for, with
  * retries and backoff. One failing message (or channel) never holds up the others.
  */
-import type { OutboxMessage, OutboxStore } from '../store/outbox.js';
+import type { OutboxMessage, OutboxPort } from '../store/ports.js';
 
 /** Something that can deliver a message to a chat of one channel. */
 export interface Sender {
@@ -29,12 +29,12 @@ export interface DispatchReport {
 }
 
 /** Sends the messages due at `now`. */
-export async function dispatchDue(outbox: OutboxStore, senders: Senders, now: Date): Promise<DispatchReport> {
+export async function dispatchDue(outbox: OutboxPort, senders: Senders, now: Date): Promise<DispatchReport> {
   const report: DispatchReport = { sent: 0, retried: 0, failed: 0, skipped: 0 };
   // Only channels this process can send through: messages for the others (the web and terminal
   // chats fetch their own) must not fill the batch and starve the rest.
   const channels = Object.keys(senders).filter((c) => senders[c]);
-  for (const m of outbox.due(now, dispatchDefaults.batch, channels)) {
+  for (const m of await outbox.due(now, dispatchDefaults.batch, channels)) {
     const sender = m.channel ? senders[m.channel] : undefined;
     if (!sender || !m.chatId) {
       report.skipped++;
@@ -42,16 +42,16 @@ export async function dispatchDue(outbox: OutboxStore, senders: Senders, now: Da
     }
     try {
       await sender.send(m.chatId, m);
-      outbox.markSent(m.id, now);
+      await outbox.markSent(m.id, now);
       report.sent++;
     } catch (e) {
       const attempt = m.attempts + 1;
       const error = e instanceof Error ? e.message : String(e);
       if (attempt >= dispatchDefaults.maxAttempts) {
-        outbox.markFailed(m.id, error, null);
+        await outbox.markFailed(m.id, error, null);
         report.failed++;
       } else {
-        outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(attempt)));
+        await outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(attempt)));
         report.retried++;
       }
     }

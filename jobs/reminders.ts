@@ -14,10 +14,7 @@
  */
 import { addDays, daysBetween, shanghaiDate } from '../core/clock.js';
 import { type Lang, messages } from '../core/messages/index.js';
-import type { Db } from '../store/db.js';
-import type { MilestoneRow } from '../store/milestones.js';
-import type { OutboxStore } from '../store/outbox.js';
-import type { PeopleStore } from '../store/people.js';
+import type { MilestoneRow, OutboxPort, PeoplePort, ReminderLogPort, Store } from '../store/ports.js';
 import { isWorkday, type WorkCalendar } from './calendar.js';
 import { ADMINS, type Handler, type Ledger } from './ledger.js';
 
@@ -174,62 +171,87 @@ export function reminderText(
 
 /** What running the reminders needs. */
 export interface ReminderDeps {
-  db: Db;
+  store: Pick<Store, 'transaction'>;
+  log: ReminderLogPort;
   ledger: Ledger;
-  outbox: OutboxStore;
-  people: PeopleStore;
+  outbox: OutboxPort;
+  people: PeoplePort;
   documentTitle: (id: string) => string;
 }
 
 const KIND_ORDER: ReminderKind[] = ['result-request', 'lead', 'escalation'];
 
+/** What deciding needs to know of the open milestones, read ahead so that deciding stays pure. */
+async function contextOf(
+  deps: ReminderDeps,
+  open: MilestoneRow[],
+): Promise<{ ctx: ReminderContext; lines: (d: (id: string) => string) => LineContext }> {
+  const handlers = await deps.ledger.resolver();
+  const recipients = (m: MilestoneRow) => {
+    const hs = handlers(m).map((h) => h.unit);
+    return hs.length ? hs : [ADMINS];
+  };
+  const requests = new Map<string, { count: number; last: string | null }>();
+  const escalated = new Set<string>();
+  const answered = new Set<string>();
+  const key = (id: number, unit: string) => `${id}\u0000${unit}`;
+  for (const m of open) {
+    const updates = await deps.ledger.store.updates(m.id);
+    for (const unit of recipients(m)) {
+      const k = key(m.id, unit);
+      requests.set(k, await deps.log.requests(m.id, unit));
+      if (await deps.log.has(m.id, unit, 'escalation', 'once')) escalated.add(k);
+      if (updates.some((u) => u.date >= m.dueDate && (u.unit === null || u.unit === unit || unit === ADMINS))) answered.add(k);
+    }
+  }
+  return {
+    ctx: {
+      recipients,
+      requests: (id, unit) => requests.get(key(id, unit)) ?? { count: 0, last: null },
+      escalated: (id, unit) => escalated.has(key(id, unit)),
+      answered: (m, unit) => answered.has(key(m.id, unit)),
+    },
+    lines: (documentTitle) => ({ documentTitle, handlers }),
+  };
+}
+
 /**
  * Decides and records the reminders due at `now` and puts their messages in the outbox, in one
  * transaction. With `dryRun` nothing is recorded: the messages are only returned.
  */
-export function runReminders(deps: ReminderDeps, now: Date, opts: ReminderOptions, dryRun = false): PlannedMessage[] {
+export function runReminders(deps: ReminderDeps, now: Date, opts: ReminderOptions, dryRun = false): Promise<PlannedMessage[]> {
   const today = shanghaiDate(now);
-  const seen = deps.db.prepare('SELECT 1 FROM reminder_log WHERE milestone_id = ? AND unit = ? AND kind = ? AND period = ?');
-  const requestsQ = deps.db.prepare(
-    "SELECT count(*) AS count, max(period) AS last FROM reminder_log WHERE milestone_id = ? AND unit = ? AND kind = 'result-request'",
-  );
-  const log = deps.db.prepare(
-    'INSERT INTO reminder_log (milestone_id, unit, kind, period, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-  );
-  const ctx: ReminderContext = {
-    recipients: (m) => deps.ledger.recipients(m),
-    requests: (id, unit) => requestsQ.get(id, unit) as { count: number; last: string | null },
-    escalated: (id, unit) => seen.get(id, unit, 'escalation', 'once') !== undefined,
-    answered: (m, unit) => deps.ledger.answered(m, unit),
-  };
-  const lines: LineContext = { documentTitle: deps.documentTitle, handlers: (m) => deps.ledger.handlers(m) };
-  const tx = deps.db.transaction((): PlannedMessage[] => {
-    const fresh = dueItems(today, deps.ledger.milestones.list({ status: 'open' }), opts, ctx).filter(
-      (i) => seen.get(i.milestone.id, i.unit, i.kind, i.period) === undefined,
-    );
-    // One message per recipient and kind; escalations go to the administrators.
-    const batches = new Map<string, { unit: string; kind: ReminderKind; items: ReminderItem[] }>();
-    for (const i of fresh) {
-      const to = i.kind === 'escalation' ? ADMINS : i.unit;
-      const k = `${to}\u0000${i.kind}`;
-      const b = batches.get(k) ?? { unit: to, kind: i.kind, items: [] };
-      b.items.push(i);
-      batches.set(k, b);
-    }
-    const out: PlannedMessage[] = [];
-    const ordered = [...batches.values()].sort(
-      (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.unit.localeCompare(b.unit, 'zh'),
-    );
-    for (const { unit, kind, items } of ordered) {
-      items.sort((a, b) => a.days - b.days || a.milestone.id - b.milestone.id);
-      const text = reminderText(unit, kind, items, lines, opts.resultRequestWeeks);
-      const targets = unit === ADMINS ? deps.people.adminTargets() : deps.people.targets(unit);
-      const milestones = items.map((i) => ({ id: i.milestone.id, title: i.milestone.title, dueDate: i.milestone.dueDate }));
-      const batch = items.map((i) => `${i.milestone.id}:${i.unit}:${i.kind}:${i.period}`).join(',');
-      for (const t of targets.length ? targets : [{ channel: null, chatId: null }]) {
-        out.push({ unit, channel: t.channel, chatId: t.chatId, kind, milestones, text });
-        if (!dryRun) {
-          deps.outbox.enqueue(
+  // A dry run reads inside a transaction that is always rolled back.
+  return deps.store.transaction(
+    async (): Promise<PlannedMessage[]> => {
+      const open = await deps.ledger.milestones.list({ status: 'open' });
+      const { ctx, lines: linesOf } = await contextOf(deps, open);
+      const lines = linesOf(deps.documentTitle);
+      const due = dueItems(today, open, opts, ctx);
+      const fresh: ReminderItem[] = [];
+      for (const i of due) if (!(await deps.log.has(i.milestone.id, i.unit, i.kind, i.period))) fresh.push(i);
+      // One message per recipient and kind; escalations go to the administrators.
+      const batches = new Map<string, { unit: string; kind: ReminderKind; items: ReminderItem[] }>();
+      for (const i of fresh) {
+        const to = i.kind === 'escalation' ? ADMINS : i.unit;
+        const k = `${to}\u0000${i.kind}`;
+        const b = batches.get(k) ?? { unit: to, kind: i.kind, items: [] };
+        b.items.push(i);
+        batches.set(k, b);
+      }
+      const out: PlannedMessage[] = [];
+      const ordered = [...batches.values()].sort(
+        (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.unit.localeCompare(b.unit, 'zh'),
+      );
+      for (const { unit, kind, items } of ordered) {
+        items.sort((a, b) => a.days - b.days || a.milestone.id - b.milestone.id);
+        const text = reminderText(unit, kind, items, lines, opts.resultRequestWeeks);
+        const targets = unit === ADMINS ? await deps.people.adminTargets() : await deps.people.targets(unit);
+        const milestones = items.map((i) => ({ id: i.milestone.id, title: i.milestone.title, dueDate: i.milestone.dueDate }));
+        const batch = items.map((i) => `${i.milestone.id}:${i.unit}:${i.kind}:${i.period}`).join(',');
+        for (const t of targets.length ? targets : [{ channel: null, chatId: null }]) {
+          out.push({ unit, channel: t.channel, chatId: t.chatId, kind, milestones, text });
+          await deps.outbox.enqueue(
             {
               dedupeKey: `reminder:${today}:${unit}:${kind}:${t.channel}:${t.chatId}:${batch}`,
               channel: t.channel,
@@ -242,23 +264,10 @@ export function runReminders(deps: ReminderDeps, now: Date, opts: ReminderOption
             now,
           );
         }
+        for (const i of items) await deps.log.record(i.milestone.id, i.unit, i.kind, i.period, now);
       }
-      if (!dryRun) for (const i of items) log.run(i.milestone.id, i.unit, i.kind, i.period, now.toISOString());
-    }
-    return out;
-  });
-  if (!dryRun) return tx.immediate();
-  // A dry run reads inside a transaction that is always rolled back.
-  let planned: PlannedMessage[] = [];
-  try {
-    deps.db.transaction(() => {
-      planned = tx();
-      throw new DryRun();
-    })();
-  } catch (e) {
-    if (!(e instanceof DryRun)) throw e;
-  }
-  return planned;
+      return out;
+    },
+    { rollback: dryRun },
+  );
 }
-
-class DryRun extends Error {}

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Db } from '../store/db.js';
-import { sqliteCoordinator } from './lease.js';
+import type { LeasePort } from '../store/ports.js';
+import { leaseCoordinator } from './lease.js';
 
 /** A job: a plain function of `now`. */
 export interface Job {
@@ -36,8 +36,13 @@ export function onBusyMark(expression: string): boolean {
 }
 
 /** Starts the jobs. */
-export function startScheduler(db: Db, jobs: Job[], log: (line: string) => void, clock: () => Date = () => new Date()): Scheduler {
-  const coordinator = sqliteCoordinator(db, `${process.pid}-${randomUUID().slice(0, 8)}`, clock);
+export function startScheduler(
+  leases: LeasePort,
+  jobs: Job[],
+  log: (line: string) => void,
+  clock: () => Date = () => new Date(),
+): Scheduler {
+  const coordinator = leaseCoordinator(leases, `${process.pid}-${randomUUID().slice(0, 8)}`, clock);
   const tasks = jobs.map((job) => {
     checkExpression(job.name, job.expression);
     if (onBusyMark(job.expression)) {

@@ -2,6 +2,7 @@
  * Persistence of complaint cases: the cases, their photos, their history of transitions, and the
  * routing table (category × 镇街 → handling unit).
  */
+import type { CaseStatus } from '../core/domain.js';
 import type { Db } from './db.js';
 import { where } from './sql.js';
 
@@ -22,7 +23,7 @@ export interface CaseRecord {
   anonymous: boolean;
   phone: string | null;
   unit: string;
-  status: string;
+  status: CaseStatus;
   createdAt: string;
   updatedAt: string;
   acceptDue: string;
@@ -40,8 +41,8 @@ export interface CaseEvent {
   at: string;
   actorRole: string;
   actor: string;
-  fromStatus: string | null;
-  toStatus: string;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus;
   note: string | null;
 }
 
@@ -54,7 +55,7 @@ export type NewCase = Omit<
 /** Filters of a case listing. */
 export interface CaseFilter {
   unit?: string;
-  status?: string[];
+  status?: CaseStatus[];
   category?: string;
   town?: string;
   from?: string;
@@ -90,7 +91,7 @@ export interface CaseStore {
   /** Cases in a 镇街 created since a date. */
   inTown(town: string, since: string): CaseRecord[];
   /** Units with a case in none of these statuses. */
-  unitsWithCasesNotIn(statuses: string[]): string[];
+  unitsWithCasesNotIn(statuses: CaseStatus[]): string[];
   route(category: string, town: string | null): string | null;
   setRoute(category: string, town: string | null, unit: string): void;
   removeRoute(category: string, town: string | null): number;
@@ -113,7 +114,7 @@ interface Row {
   anonymous: number;
   phone: string | null;
   unit: string;
-  status: string;
+  status: CaseStatus;
   created_at: string;
   updated_at: string;
   accept_due: string;

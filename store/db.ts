@@ -14,8 +14,8 @@ export type Db = Database.Database;
 
 /**
  * How long one statement waits for another process's write lock before SQLITE_BUSY. better-sqlite3
- * waits synchronously, holding the event loop, so this is short; callers that can wait (the
- * channels) retry asynchronously instead, see `retryBusy`.
+ * waits synchronously, holding the event loop, so this is short; the unit of work of
+ * `store/sqlite.ts` waits for a lock asynchronously instead and runs the transaction again.
  */
 export const BUSY_TIMEOUT_MS = 100;
 
@@ -23,19 +23,6 @@ export const BUSY_TIMEOUT_MS = 100;
 export function isBusy(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-/** Runs `fn`, retrying asynchronously (the loop stays free meanwhile) while the store is busy. */
-export async function retryBusy<T>(fn: () => T, delaysMs: number[] = [20, 50, 100, 200, 400, 800]): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return fn();
-    } catch (e) {
-      const delay = delaysMs[attempt];
-      if (!isBusy(e) || delay === undefined) throw e;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
 }
 
 /** Whether an error means the store cannot write (disk full, I/O error, read-only). */

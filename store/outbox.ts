@@ -5,6 +5,7 @@
  * second enqueue of the same message a no-op.
  */
 import { z } from 'zod';
+import type { OutboxKind, OutboxStatus } from '../core/domain.js';
 import type { Db } from './db.js';
 import { where } from './sql.js';
 
@@ -15,7 +16,7 @@ export interface OutboxMessage {
   channel: string | null;
   chatId: string | null;
   unit: string | null;
-  kind: string;
+  kind: OutboxKind;
   text: string;
   /** Buttons to show with the text, as rows of {label, value}. */
   choices: Array<Array<{ label: string; value: string }>> | null;
@@ -23,7 +24,7 @@ export interface OutboxMessage {
   requestLocation: boolean;
   /** Photos to show with the text ("TICKET#ref"): officials viewing a case. */
   photos: string[] | null;
-  status: 'pending' | 'sent' | 'failed' | 'unroutable';
+  status: OutboxStatus;
   attempts: number;
   nextAttemptAt: string;
   lastError: string | null;
@@ -37,7 +38,7 @@ export interface OutboxInput {
   channel: string | null;
   chatId: string | null;
   unit?: string | null;
-  kind: string;
+  kind: OutboxKind;
   text: string;
   choices?: Array<Array<{ label: string; value: string }>> | null;
   requestLocation?: boolean;
@@ -60,7 +61,7 @@ export interface OutboxStore {
   pendingCount(): number;
   markSent(id: number, now: Date): void;
   markFailed(id: number, error: string, retryAt: Date | null): void;
-  list(filter?: { status?: string; kind?: string }): OutboxMessage[];
+  list(filter?: { status?: OutboxStatus; kind?: OutboxKind }): OutboxMessage[];
   hasKey(key: string): boolean;
   /** Forgets delivered replies (kind "reply") sent before `before`; a redelivery older than that gets nothing again. */
   pruneDeliveredReplies(before: Date): number;
@@ -80,7 +81,7 @@ interface Row {
   channel: string | null;
   chat_id: string | null;
   unit: string | null;
-  kind: string;
+  kind: OutboxKind;
   text: string;
   choices: string | null;
   request_location: number;

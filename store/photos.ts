@@ -8,27 +8,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { imageType } from '../core/image.js';
-import type { Db } from './db.js';
+import type { PhotoFilePort } from './ports.js';
 
 /** What the first bytes say an image is: JPEG, PNG or WebP, else null. */
 export const imageKind = imageType;
 
-/** Records a downloaded photo's file under its channel reference. */
-export function recordPhotoFile(db: Db, ref: string, file: string, mime: string, bytes: number, now: Date): void {
-  db.prepare('INSERT OR REPLACE INTO photo_files (ref, file, mime, bytes, created_at) VALUES (?, ?, ?, ?, ?)').run(
-    ref,
-    basename(file),
-    mime,
-    bytes,
-    now.toISOString(),
-  );
-}
-
 /** The stored bytes of a case photo reference, when they are kept here and are an image. */
-export function readStoredPhoto(db: Db, uploadDir: string, ref: string): { bytes: Buffer; mime: string } | null {
-  const name = ref.startsWith('web:')
-    ? ref.slice(4)
-    : ((db.prepare('SELECT file FROM photo_files WHERE ref = ?').pluck().get(ref) as string | undefined) ?? null);
+export async function readStoredPhoto(
+  photos: PhotoFilePort,
+  uploadDir: string,
+  ref: string,
+): Promise<{ bytes: Buffer; mime: string } | null> {
+  const name = ref.startsWith('web:') ? ref.slice(4) : await photos.file(ref);
   if (!name || name !== basename(name)) return null;
   try {
     const bytes = readFileSync(join(uploadDir, name));
@@ -40,8 +31,8 @@ export function readStoredPhoto(db: Db, uploadDir: string, ref: string): { bytes
 }
 
 /** Whether a channel reference already has a stored file (a redelivered message is not downloaded again). */
-export function hasPhotoFile(db: Db, ref: string): boolean {
-  return db.prepare('SELECT 1 FROM photo_files WHERE ref = ?').pluck().get(ref) !== undefined;
+export async function hasPhotoFile(photos: PhotoFilePort, ref: string): Promise<boolean> {
+  return (await photos.file(ref)) !== null;
 }
 
 /**
@@ -50,14 +41,14 @@ export function hasPhotoFile(db: Db, ref: string): boolean {
  * the bytes really are a JPEG, PNG or WebP image of at most `maxBytes`. The file is written under a
  * temporary name and renamed, so a crash never leaves half a photo under its real name.
  */
-export function storePhotoFile(
-  db: Db,
+export async function storePhotoFile(
+  photos: PhotoFilePort,
   uploadDir: string,
   ref: string,
   bytes: Buffer,
   maxBytes: number,
   now: Date,
-): { ok: true; file: string } | { ok: false; reason: 'not_image' | 'too_large' } {
+): Promise<{ ok: true; file: string } | { ok: false; reason: 'not_image' | 'too_large' }> {
   if (bytes.length > maxBytes) return { ok: false, reason: 'too_large' };
   const kind = imageKind(bytes);
   if (!kind || bytes.length < 16) return { ok: false, reason: 'not_image' };
@@ -67,28 +58,28 @@ export function storePhotoFile(
   const tmp = join(uploadDir, `.${file}.${randomBytes(4).toString('hex')}.tmp`);
   writeFileSync(tmp, bytes);
   renameSync(tmp, join(uploadDir, file));
-  recordPhotoFile(db, ref, file, kind.mime, bytes.length, now);
+  await photos.record(ref, file, kind.mime, bytes.length, now);
   return { ok: true, file };
 }
 
 /** Whether a photo reference has its bytes kept here (a web upload, or a downloaded photo). */
-export function hasStoredPhoto(db: Db, ref: string): boolean {
-  return ref.startsWith('web:') || hasPhotoFile(db, ref);
+export async function hasStoredPhoto(photos: PhotoFilePort, ref: string): Promise<boolean> {
+  return ref.startsWith('web:') || (await hasPhotoFile(photos, ref));
 }
 
 /**
  * Keeps the downloaded bytes of a channel's photo under its reference (as `storePhotoFile` does);
  * null, keeping nothing, when they are not an image.
  */
-export function keepDownloadedPhoto(
-  db: Db,
+export async function keepDownloadedPhoto(
+  photos: PhotoFilePort,
   uploadDir: string,
   ref: string,
   bytes: Buffer,
   now: Date,
   maxBytes = Number.POSITIVE_INFINITY,
-): { bytes: Buffer; mime: string } | null {
-  const kept = storePhotoFile(db, uploadDir, ref, bytes, maxBytes, now);
+): Promise<{ bytes: Buffer; mime: string } | null> {
+  const kept = await storePhotoFile(photos, uploadDir, ref, bytes, maxBytes, now);
   const kind = imageKind(bytes);
   return kept.ok && kind ? { bytes, mime: kind.mime } : null;
 }

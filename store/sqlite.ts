@@ -10,7 +10,7 @@
  * `tx` or through the store itself — runs in it, and a transaction inside it is a savepoint. A port
  * called outside any transaction also takes the mutex for its one statement, so it never lands in
  * another caller's open transaction. Another process's write lock (SQLITE_BUSY at BEGIN IMMEDIATE
- * or during the work) makes the whole transaction wait asynchronously and run again (`retryBusy`).
+ * or during the work) makes the whole transaction wait asynchronously and run again.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createCaseStore } from './cases.js';

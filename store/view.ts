@@ -82,19 +82,21 @@ export async function loadKnowledgeView(
   return view;
 }
 
-/** Which writes change what the view holds. */
+/** The writes that change what the answerer holds in memory: the view's data, and curated answers. */
 const WATCHED: Partial<Record<keyof Ports, string[]>> = {
   contacts: ['set', 'remove'],
   ledger: ['addUpdate', 'setLink'],
   cases: ['insert', 'update'],
   milestones: ['sync', 'add'],
+  questions: ['addCurated'],
 };
 
 /**
- * The store with the writes that change the view reported to `onWrite` once they resolve (inside a
- * transaction too: the view then reads the transaction's own writes, or waits for its commit).
+ * The store with the writes that change what the answerer holds reported to `onWrite` (with the
+ * port written) once they resolve — inside a transaction too: a reload then reads the
+ * transaction's own writes, or waits for its commit.
  */
-export function observeWrites<S extends Store>(store: S, onWrite: () => void): S {
+export function observeWrites<S extends Store>(store: S, onWrite: (port: keyof Ports) => void): S {
   const wrap = <P extends Ports>(p: P): P => {
     // Objects over the originals (not copies): an adapter's ports may be class instances.
     const out = Object.create(p) as Record<string, unknown>;
@@ -106,7 +108,7 @@ export function observeWrites<S extends Store>(store: S, onWrite: () => void): S
         if (!f) continue;
         copy[m] = async (...args: unknown[]) => {
           const r = await f.apply(inner, args);
-          onWrite();
+          onWrite(port);
           return r;
         };
       }

@@ -21,7 +21,7 @@ export async function startTestAssistant(
       JOBS_ENABLED: 'false',
       ...env,
     }),
-    { log: (l) => void logs.push(l), telegramBotInfo: BOT_INFO as never, scheduler: false, ...opts },
+    { log: (l) => void logs.push(l), telegramBotInfo: BOT_INFO, scheduler: false, ...opts },
   );
   return Object.assign(running, { logs, dir });
 }

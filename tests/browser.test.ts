@@ -52,7 +52,7 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('local chat page in a rea
       await done.waitFor();
       const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec((await done.textContent()) ?? '')?.[0];
       expect(ticket).toBeDefined();
-      expect(running.app.cases.byTicket(ticket as string)).toMatchObject({ channel: 'web', category: 'aquaculture', town: '吴滩镇' });
+      expect(await running.app.cases.byTicket(ticket as string)).toMatchObject({ channel: 'web', category: 'aquaculture', town: '吴滩镇' });
       await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/rectify-chat.png`, fullPage: true });
     } finally {
       await browser.close();
@@ -66,7 +66,7 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('local chat page in a rea
     });
     try {
       const page = await browser.newPage();
-      const code = running.app.sessions.issueCode('official', '区城市管理局', new Date());
+      const code = await running.app.sessions.issueCode('official', '区城市管理局', new Date());
       await page.goto(`${running.url}/login#${code}`);
       await page.locator('.bot .bubble', { hasText: '已登录：区城市管理局办理人员' }).waitFor();
       expect(page.url()).toBe(`${running.url}/`);

@@ -73,9 +73,9 @@ describe('Telegram long replies, entities and photos', () => {
     await say(callbackUpdate(301, 'done'));
     await say(callbackUpdate(301, 'anon'));
     await say(callbackUpdate(301, 'confirm'));
-    const ticket = r.app.cases.list({})[0]?.ticket as string;
-    expect(r.app.cases.byTicket(ticket)?.photos).toEqual(['PHOTO-FILE-ID-1']);
-    const code = r.app.people.invite('official', '区农业农村委', NOW);
+    const ticket = (await r.app.cases.list({}))[0]?.ticket as string;
+    expect((await r.app.cases.byTicket(ticket))?.photos).toEqual(['PHOTO-FILE-ID-1']);
+    const code = await r.app.people.invite('official', '区农业农村委', NOW);
     await say(textUpdate(302, `/join ${code}`));
     await say(textUpdate(302, `/case ${ticket}`));
     expect(f.calls.filter((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === 302).at(-1)?.payload.text).toContain(

@@ -56,17 +56,17 @@ async function scenario(f: FakeTelegram, r: Running, deliver: (u: Record<string,
   const done = await turn(f, () => deliver(callbackUpdate(CITIZEN, 'confirm')), CITIZEN, /受理编号/);
   const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
   expect(ticket).toBeDefined();
-  const stored = r.app.cases.byTicket(ticket);
+  const stored = await r.app.cases.byTicket(ticket);
   expect(stored).toMatchObject({ channel: 'telegram', lat: 29.05, lon: 105.95, photos: ['PHOTO-FILE-ID'], anonymous: true });
   expect(f.calls.some((c) => c.method === 'answerCallbackQuery')).toBe(true);
 
   expect(await turn(f, () => deliver(textUpdate(CITIZEN, '/status')), CITIZEN, new RegExp(ticket))).toContain('待受理');
 
-  const code = r.app.people.invite('official', '区农业农村委', new Date());
+  const code = await r.app.people.invite('official', '区农业农村委', new Date());
   expect(await turn(f, () => deliver(textUpdate(OFFICIAL, `/join ${code}`)), OFFICIAL, /已绑定/)).toContain('区农业农村委');
   await f.waitFor((c) => c.method === 'setMyCommands' && (c.payload.scope as { type?: string } | undefined)?.type === 'chat');
   expect(await turn(f, () => deliver(textUpdate(OFFICIAL, `/accept ${ticket}`)), OFFICIAL, /已办理/)).toContain('已受理');
-  expect(r.app.cases.byTicket(ticket)?.status).toBe('已受理');
+  expect((await r.app.cases.byTicket(ticket))?.status).toBe('已受理');
 
   // The citizen hears of the change through the outbox.
   const report = await r.jobs.dispatch(r.senders, new Date());

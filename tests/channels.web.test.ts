@@ -40,10 +40,10 @@ describe('web chat API', () => {
     await chat({ choice: 'done' });
     await chat({ choice: 'anon' });
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(await chat({ choice: 'confirm' }))?.[0] as string;
-    const code = r.app.people.invite('admin', null, new Date());
+    const code = await r.app.people.invite('admin', null, new Date());
     const admin = { channel: 'test', userId: 'admin-1', chatId: 'admin-1' };
-    r.app.dialog.handle({ ...admin, text: `/join ${code}` }, new Date());
-    r.app.dialog.handle({ ...admin, text: `/accept ${ticket}` }, new Date());
+    await r.app.dialog.handle({ ...admin, text: `/join ${code}` }, new Date());
+    await r.app.dialog.handle({ ...admin, text: `/accept ${ticket}` }, new Date());
     const notes = (await (await c.post('/api/notifications', {})).json()) as { notifications: Array<{ text: string }> };
     expect(notes.notifications.map((x) => x.text).join()).toContain('已受理');
     const again = (await (await c.post('/api/notifications', {})).json()) as { notifications: unknown[] };

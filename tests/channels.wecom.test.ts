@@ -5,6 +5,7 @@ import { createWeComClient, WeComApiError } from '../bot/channels/wecom/client.j
 import { decrypt, encrypt, signature, verifySignature } from '../bot/channels/wecom/crypto.js';
 import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom, type WeComCall } from '../fakes/wecom.js';
 import { startTestAssistant } from './assistant.js';
+import { dbOf } from './helpers.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
 
@@ -135,17 +136,17 @@ describe('WeCom channel', () => {
     await say('zhangsan', { MsgType: 'text', Content: '13812345678' }, /请确认/);
     const done = await say('zhangsan', { MsgType: 'text', Content: '确认提交' }, /受理编号/);
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
-    expect(r.app.cases.byTicket(ticket)).toMatchObject({
+    expect(await r.app.cases.byTicket(ticket)).toMatchObject({
       channel: 'wecom',
       photos: ['wecom:MEDIA_ID_1'],
       lat: 29.2,
       lon: 106.3,
       phone: '13812345678',
     });
-    expect(JSON.stringify(r.app.cases.byTicket(ticket))).not.toContain('qpic');
+    expect(JSON.stringify(await r.app.cases.byTicket(ticket))).not.toContain('qpic');
     expect(await say('zhangsan', { MsgType: 'text', Content: `查询 ${ticket}` }, /待受理/)).toContain(ticket);
 
-    const code = r.app.people.invite('official', '区农业农村委', new Date());
+    const code = await r.app.people.invite('official', '区农业农村委', new Date());
     await say('lisi', { MsgType: 'text', Content: `/join ${code}` }, /已绑定/);
     expect(await say('lisi', { MsgType: 'text', Content: `/case ${ticket}` }, /13812345678/)).toContain('水产养殖尾水');
     expect(await say('lisi', { MsgType: 'text', Content: `/accept ${ticket}` }, /已办理/)).toContain('已受理');
@@ -179,9 +180,9 @@ describe('WeCom channel', () => {
     fake = await startFakeWeCom();
     running = await startTestAssistant({ ...env(fake.url), WECOM_WEBHOOK_KEY: 'robot-key' });
     const now = new Date('2026-11-23T01:07:00Z');
-    running.app.people.bindChat('区生态环境局', 'wecom', 'party:7', 'test', now);
-    running.app.people.bindChat('区农业农村委', 'wecom-robot', 'default', 'test', now);
-    running.jobs.reminders(now);
+    await running.app.people.bindChat('区生态环境局', 'wecom', 'party:7', 'test', now);
+    await running.app.people.bindChat('区农业农村委', 'wecom-robot', 'default', 'test', now);
+    await running.jobs.reminders(now);
     const rep = await running.jobs.dispatch(running.senders, now);
     expect(rep.sent).toBeGreaterThanOrEqual(2);
     const md = fake.calls.find((c) => c.body.toparty === '7');
@@ -279,7 +280,7 @@ describe('WeCom template cards and photos (issue 12)', () => {
     const click = fake.clickXml('zhaoliu', card.task_id, submit.key);
     const done = await t.sayXml('zhaoliu', click, /受理编号/);
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(t.text(done))?.[0] as string;
-    expect(running.app.cases.byTicket(ticket)).toMatchObject({ channel: 'wecom', photos: ['wecom:MEDIA_CARD'] });
+    expect(await running.app.cases.byTicket(ticket)).toMatchObject({ channel: 'wecom', photos: ['wecom:MEDIA_CARD'] });
     const update = await f.waitFor((c) => c.path === '/cgi-bin/message/update_template_card');
     expect(update.body).toMatchObject({ userids: ['zhaoliu'], agentid: 1000002, button: { replace_name: '已选择：确认提交' } });
 
@@ -292,7 +293,7 @@ describe('WeCom template cards and photos (issue 12)', () => {
     await t.post(fake.clickXml('mallory', card.task_id, submit.key));
     await running.wecom?.idle();
     expect(fake.calls.filter((c) => c.path === '/cgi-bin/message/update_template_card')).toHaveLength(1);
-    expect(running.app.db.prepare("SELECT count(*) FROM cases WHERE channel = 'wecom'").pluck().get()).toBe(1);
+    expect(dbOf(running.app).prepare("SELECT count(*) FROM cases WHERE channel = 'wecom'").pluck().get()).toBe(1);
     expect(t.sentTo('mallory')).toHaveLength(0);
     expect(t.sentTo('zhaoliu').length).toBeGreaterThanOrEqual(sends);
   });
@@ -332,7 +333,7 @@ describe('WeCom template cards and photos (issue 12)', () => {
     const confirm = await reportUntilConfirm(t, 'zhouba', 'MEDIA_JPEG');
     expect(fake.calls.some((c) => c.path === '/cgi-bin/media/get' && c.query.media_id === 'MEDIA_JPEG')).toBe(true);
     // Stored under the case's reference, as a real JPEG: it outlives WeCom's three days.
-    const row = r.app.db.prepare("SELECT file, mime FROM photo_files WHERE ref = 'wecom:MEDIA_JPEG'").get() as {
+    const row = dbOf(r.app).prepare("SELECT file, mime FROM photo_files WHERE ref = 'wecom:MEDIA_JPEG'").get() as {
       file: string;
       mime: string;
     };
@@ -344,10 +345,14 @@ describe('WeCom template cards and photos (issue 12)', () => {
     expect(t.text(confirm.filter((c) => c.body.msgtype === 'template_card'))).toContain('确认提交');
     const done = t.text(await t.say('zhouba', { MsgType: 'text', Content: '确认提交' }, /受理编号/));
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
-    expect(r.app.cases.byTicket(ticket)?.photos).toEqual(['wecom:MEDIA_JPEG']);
+    expect((await r.app.cases.byTicket(ticket))?.photos).toEqual(['wecom:MEDIA_JPEG']);
 
     // The handling unit's official: the stored photo uploaded again and sent as an image.
-    await t.say('lisi', { MsgType: 'text', Content: `/join ${r.app.people.invite('official', '区农业农村委', new Date())}` }, /已绑定/);
+    await t.say(
+      'lisi',
+      { MsgType: 'text', Content: `/join ${await r.app.people.invite('official', '区农业农村委', new Date())}` },
+      /已绑定/,
+    );
     const shown = await t.say('lisi', { MsgType: 'text', Content: `/photos ${ticket}` }, /\[image /);
     const upload = fake.calls.find((c) => c.path === '/cgi-bin/media/upload') as WeComCall;
     expect(upload.query.type).toBe('image');
@@ -358,7 +363,11 @@ describe('WeCom template cards and photos (issue 12)', () => {
 
     // The citizen and an official of another unit are refused; nothing is uploaded for them.
     expect(t.text(await t.say('zhouba', { MsgType: 'text', Content: `/photos ${ticket}` }, /./))).not.toContain('[image');
-    await t.say('wangshi', { MsgType: 'text', Content: `/join ${r.app.people.invite('official', '区生态环境局', new Date())}` }, /已绑定/);
+    await t.say(
+      'wangshi',
+      { MsgType: 'text', Content: `/join ${await r.app.people.invite('official', '区生态环境局', new Date())}` },
+      /已绑定/,
+    );
     expect(t.text(await t.say('wangshi', { MsgType: 'text', Content: `/photos ${ticket}` }, /没有找到/))).not.toContain('[image');
     expect(fake.calls.filter((c) => c.path === '/cgi-bin/media/upload')).toHaveLength(1);
 
@@ -367,7 +376,7 @@ describe('WeCom template cards and photos (issue 12)', () => {
     await t.say('sunshi', { MsgType: 'text', Content: '举报' }, /类别/);
     const refused = t.text(await t.say('sunshi', { MsgType: 'image', MediaId: 'MEDIA_TXT' }, /没有保存/));
     expect(refused).toContain('JPEG');
-    expect(r.app.db.prepare("SELECT count(*) FROM photo_files WHERE ref = 'wecom:MEDIA_TXT'").pluck().get()).toBe(0);
+    expect(dbOf(r.app).prepare("SELECT count(*) FROM photo_files WHERE ref = 'wecom:MEDIA_TXT'").pluck().get()).toBe(0);
     expect(readdirSync(join(r.dir, 'uploads')).filter((n) => !n.startsWith('wecom-') || n.includes('.tmp'))).toEqual([]);
     expect(readdirSync(join(r.dir, 'uploads'))).toHaveLength(1);
   });

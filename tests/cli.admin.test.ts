@@ -62,11 +62,13 @@ describe('npm run admin', () => {
 
   it('exports Shanghai times and 逾期 as 是/否', async () => {
     const { dir, run } = cli();
-    const { createApp } = await import('../bot/app.js');
+    const { composeApp } = await import('../app/compose.js');
     const { parseConfig } = await import('../bot/config.js');
-    const app = createApp(parseConfig({ DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 'index.json') }));
     const at = new Date('2026-01-05T20:30:00Z');
-    app.service.file(
+    const app = await composeApp(parseConfig({ DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 'index.json') }), {
+      now: at,
+    });
+    await app.service.file(
       {
         category: 'garbage',
         town: '先锋镇',
@@ -83,7 +85,7 @@ describe('npm run admin', () => {
       null,
       at,
     );
-    app.close();
+    await app.close();
     const file = join(dir, 'cases.csv');
     expect(run('export', file).code).toBe(0);
     const csv = readFileSync(file, 'utf8');

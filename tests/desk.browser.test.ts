@@ -88,10 +88,10 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('officials’ desk in a r
   it('signs in with a link, shows the charts, filters, opens a case with its photo and acts on it', async () => {
     const ticket = await fileWithPhoto(running.url, '石蟆镇', '村口养猪场每天往小河里排放粪水，河水发黑发臭');
     await fileWithPhoto(running.url, '吴滩镇', '山坡上的养鸡场粪便堆在溪沟边，下雨就冲进河里');
-    const unit = running.app.cases.byTicket(ticket)?.unit as string;
+    const unit = (await running.app.cases.byTicket(ticket))?.unit as string;
     const context = await browser.newContext();
     const page = await context.newPage();
-    const code = running.app.sessions.issueCode('official', unit, new Date());
+    const code = await running.app.sessions.issueCode('official', unit, new Date());
     await page.goto(`${running.url}/desk/login#${code}`);
     await page.waitForURL(`${running.url}/desk/`);
     const cookie = (await context.cookies()).find((c) => c.name === 'rectify_sid');
@@ -122,7 +122,7 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('officials’ desk in a r
     await page.fill('#act-progress input[name="note"]', '已派人到现场核查');
     await page.click('#act-progress button');
     await page.locator('#status', { hasText: '办理中' }).waitFor();
-    expect(running.app.cases.byTicket(ticket)?.status).toBe('办理中');
+    expect((await running.app.cases.byTicket(ticket))?.status).toBe('办理中');
     await page.screenshot({ path: `${SHOTS}/rectify-desk-case.png`, fullPage: true });
     await context.close();
   }, 60_000);
@@ -136,7 +136,7 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('officials’ desk in a r
 
     const context = await browser.newContext();
     const desk = await context.newPage();
-    await desk.goto(`${running.url}/desk/login#${running.app.sessions.issueCode('official', '区城市管理局', new Date())}`);
+    await desk.goto(`${running.url}/desk/login#${await running.app.sessions.issueCode('official', '区城市管理局', new Date())}`);
     await desk.waitForURL(`${running.url}/desk/`);
     await desk.click('nav a[href="/desk/questions"]');
     const row = desk.locator('tr.question', { hasText: '城市公园' });
@@ -155,7 +155,7 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('officials’ desk in a r
   it('imports a DOCX table made in the test, previews it, and the chat answers from it without a restart', async () => {
     const context = await browser.newContext();
     const desk = await context.newPage();
-    await desk.goto(`${running.url}/desk/login#${running.app.sessions.issueCode('admin', null, new Date())}`);
+    await desk.goto(`${running.url}/desk/login#${await running.app.sessions.issueCode('admin', null, new Date())}`);
     await desk.waitForURL(`${running.url}/desk/`);
     await desk.click('nav a[href="/desk/import"]');
     // A file that is no table: a clear message, nothing changed.

@@ -4,10 +4,12 @@
  * the photo store, and serves them through the desk's signed photo address to the handling unit and
  * administrators; the bot token and the platform's address never reach the page.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { callbackUpdate, type FakeTelegram, locationUpdate, photoUpdate, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
 import { startTestAssistant } from './assistant.js';
 import { deskClient } from './desk.helpers.js';
+import { dbOf } from './helpers.js';
 
 const TOKEN = '123456:DESK-token-abcdefghijklmnopqrstuvwxyz';
 const CITIZEN = 311;
@@ -64,11 +66,11 @@ describe('desk: photos of Telegram reports', () => {
     await turn(f, callbackUpdate(CITIZEN, 'anon'), /请确认/);
     const done = await turn(f, callbackUpdate(CITIZEN, 'confirm'), /受理编号/);
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
-    const c = r.app.cases.byTicket(ticket);
+    const c = await r.app.cases.byTicket(ticket);
     expect(c).toMatchObject({ channel: 'telegram', photos: ['TG-PHOTO-1', 'TG-NOT-AN-IMAGE'] });
     expect(f.downloads).toEqual([]);
 
-    const own = await deskClient(r.url, r.app.sessions.issueCode('official', c?.unit as string, new Date()));
+    const own = await deskClient(r.url, await r.app.sessions.issueCode('official', c?.unit as string, new Date()));
     const page = await own.get(`/desk/case/${ticket}`);
     expect(page.status).toBe(200);
     const srcs = [...page.text.matchAll(/src="(\/desk\/photo\/[^"]+)"/g)].map((m) => m[1] as string);
@@ -83,7 +85,7 @@ describe('desk: photos of Telegram reports', () => {
     f.outage(true);
     expect((await own.get(srcs[0] as string)).status).toBe(404);
     f.outage(false);
-    expect(r.app.db.prepare('SELECT count(*) FROM photo_files').pluck().get()).toBe(0);
+    expect(dbOf(r.app).prepare('SELECT count(*) FROM photo_files').pluck().get()).toBe(0);
     const img = await fetch(`${r.url}${srcs[0]}`, { headers: { cookie: own.cookie } });
     expect(img.status).toBe(200);
     expect(img.headers.get('content-type')).toBe('image/jpeg');
@@ -93,7 +95,7 @@ describe('desk: photos of Telegram reports', () => {
     expect(f.downloads).toHaveLength(1);
 
     // Kept in the photo store: the next view does not ask Telegram again, even when it is down.
-    const kept = r.app.db.prepare('SELECT mime, bytes FROM photo_files WHERE ref = ?').get('TG-PHOTO-1');
+    const kept = dbOf(r.app).prepare('SELECT mime, bytes FROM photo_files WHERE ref = ?').get('TG-PHOTO-1');
     expect(kept).toEqual({ mime: 'image/jpeg', bytes: JPEG.length });
     f.outage(true);
     const again = await fetch(`${r.url}${srcs[0]}`, { headers: { cookie: own.cookie } });
@@ -106,10 +108,10 @@ describe('desk: photos of Telegram reports', () => {
     const bad = await own.get(srcs[1] as string);
     expect(bad.status).toBe(404);
     expect(bad.text).not.toContain('<script>');
-    expect(r.app.db.prepare('SELECT count(*) FROM photo_files WHERE ref = ?').pluck().get('TG-NOT-AN-IMAGE')).toBe(0);
+    expect(dbOf(r.app).prepare('SELECT count(*) FROM photo_files WHERE ref = ?').pluck().get('TG-NOT-AN-IMAGE')).toBe(0);
 
     // Another unit, no session, a guessed address: nothing.
-    const other = await deskClient(r.url, r.app.sessions.issueCode('official', '区城市管理局', new Date()));
+    const other = await deskClient(r.url, await r.app.sessions.issueCode('official', '区城市管理局', new Date()));
     expect((await other.get(`/desk/case/${ticket}`)).status).toBe(404);
     expect((await other.get(srcs[0] as string)).status).toBe(404);
     const anon = await (await deskClient(r.url)).get(srcs[0] as string);
@@ -117,7 +119,7 @@ describe('desk: photos of Telegram reports', () => {
     expect(anon.headers.get('location')).toBe('/desk/login');
     expect((await own.get(`/desk/photo/${ticket}/0/${'A'.repeat(32)}`)).status).toBe(404);
     // An administrator gets it through the address of its own session (the official's is bound to the official's).
-    const admin = await deskClient(r.url, r.app.sessions.issueCode('admin', null, new Date()));
+    const admin = await deskClient(r.url, await r.app.sessions.issueCode('admin', null, new Date()));
     expect((await admin.get(srcs[0] as string)).status).toBe(404);
     const adminSrc = /src="(\/desk\/photo\/[^"]+)"/.exec((await admin.get(`/desk/case/${ticket}`)).text)?.[1] as string;
     const adminImg = await fetch(`${r.url}${adminSrc}`, { headers: { cookie: admin.cookie } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Reply } from '../bot/dialog/types.js';
+import type { Inbound, Reply } from '../bot/dialog/types.js';
 import { makeApp, talker } from './dialog.helpers.js';
 import { NOW } from './helpers.js';
 
@@ -110,9 +110,9 @@ function validReply(x: Reply): boolean {
 }
 
 describe('dialog fuzzing', () => {
-  it('survives thousands of random inputs in every state with valid replies', () => {
+  it('survives thousands of random inputs in every state with valid replies', async () => {
     const errors: unknown[] = [];
-    const app = makeApp({}, ':memory:', (e) => errors.push(e));
+    const app = await makeApp({}, ':memory:', (e) => errors.push(e));
     const r = rng(20261122);
     // Drive users into each step of the intake (every prefix of a whole intake, plus the side
     // steps), then fuzz them.
@@ -132,14 +132,14 @@ describe('dialog fuzzing', () => {
       [...intake.slice(0, 6), { choice: 'contact' }],
     ];
     const official = talker(app, 'fuzz-official');
-    official.say(`/join ${app.people.invite('official', '区农业农村委', NOW)}`);
+    await official.say(`/join ${await app.people.invite('official', '区农业农村委', NOW)}`);
     let checked = 0;
     for (let i = 0; i < 3000; i++) {
       const setup = setups[i % setups.length] as Array<Record<string, unknown>>;
       const user = `fuzz-${i % 50}`;
       const t = talker(app, user);
-      t.say('取消');
-      for (const m of setup) t.send(m as never);
+      await t.say('取消');
+      for (const m of setup) await t.send(m as Partial<Inbound>);
       const message = {
         channel: 'test',
         userId: r() < 0.1 ? 'fuzz-official' : user,
@@ -147,10 +147,12 @@ describe('dialog fuzzing', () => {
         messageId: `z${i}`,
         ...randomMessage(r),
       };
-      let result: ReturnType<typeof app.dialog.handle> | undefined;
-      expect(() => {
-        result = app.dialog.handle(message as never, NOW);
-      }).not.toThrow();
+      let result: Awaited<ReturnType<typeof app.dialog.handle>> | undefined;
+      await expect(
+        (async () => {
+          result = await app.dialog.handle(message as unknown as Inbound, NOW);
+        })(),
+      ).resolves.toBeUndefined();
       for (const reply of result?.replies ?? []) {
         expect(validReply(reply), JSON.stringify(reply).slice(0, 200)).toBe(true);
         checked++;

@@ -400,19 +400,17 @@ describe('HTTP fuzzing (seeded)', () => {
 });
 
 /** Files an anonymous report through the dialog core as a web citizen; returns its ticket. */
-function fileByChat(user: string, category: string, town: string): string {
+async function fileByChat(user: string, category: string, town: string): Promise<string> {
   const say = (extra: Record<string, unknown>) =>
     running.app.dialog.handle({ channel: 'web', userId: user, chatId: user, messageId: `${user}-${Math.random()}`, ...extra }, new Date());
-  say({ text: '举报' });
-  say({ choice: `cat:${category}` });
-  say({ choice: `town:${town}` });
-  say({ text: '河边有人倾倒垃圾和粪水，气味很大，请尽快处理' });
-  say({ choice: 'skip' });
-  say({ choice: 'skip' });
-  say({ choice: 'anon' });
-  const done = say({ choice: 'confirm' })
-    .replies.map((x) => x.text)
-    .join('\n');
+  await say({ text: '举报' });
+  await say({ choice: `cat:${category}` });
+  await say({ choice: `town:${town}` });
+  await say({ text: '河边有人倾倒垃圾和粪水，气味很大，请尽快处理' });
+  await say({ choice: 'skip' });
+  await say({ choice: 'skip' });
+  await say({ choice: 'anon' });
+  const done = (await say({ choice: 'confirm' })).replies.map((x) => x.text).join('\n');
   return /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
 }
 
@@ -427,8 +425,9 @@ describe('HTTP fuzzing of the desk and Open311 (seeded)', () => {
     const seed = 10_001;
     const r = rng(seed);
     const base = running.url;
-    const tickets = [fileByChat('fz-d1', 'livestock', '石蟆镇'), fileByChat('fz-d2', 'garbage', '吴滩镇')];
-    const units = tickets.map((t) => running.app.cases.byTicket(t)?.unit as string);
+    const tickets = [await fileByChat('fz-d1', 'livestock', '石蟆镇'), await fileByChat('fz-d2', 'garbage', '吴滩镇')];
+    const units: string[] = [];
+    for (const t of tickets) units.push((await running.app.cases.byTicket(t))?.unit as string);
     const now = new Date();
     // Real sessions (two units and an administrator), with their CSRF tokens, and garbage ones.
     const sessions: Array<{ cookie: string; csrf: string }> = [];
@@ -438,7 +437,7 @@ describe('HTTP fuzzing of the desk and Open311 (seeded)', () => {
       ['official', '区城市管理局'],
       ['admin', null],
     ] as const) {
-      const c = await deskClient(base, running.app.sessions.issueCode(role, unit ?? null, now));
+      const c = await deskClient(base, await running.app.sessions.issueCode(role, unit ?? null, now));
       sessions.push({ cookie: c.cookie, csrf: await c.csrf() });
     }
     const ticket = () =>
@@ -572,8 +571,8 @@ describe('HTTP fuzzing of the desk and Open311 (seeded)', () => {
     const seed = 10_002;
     const r = rng(seed);
     const key = 'fuzz-open311-key-0123456789abcdef';
-    running.app.apiKeys.insert(hashKey(key), 'fuzz', new Date());
-    const ticket = fileByChat('fz-o1', 'livestock', '石蟆镇');
+    await running.app.apiKeys.insert(hashKey(key), 'fuzz', new Date());
+    const ticket = await fileByChat('fz-o1', 'livestock', '石蟆镇');
     const saved = { ...open311Limits };
     // The per-address read limit would answer almost everything with 429: lifted so the fuzz reaches the handlers.
     Object.assign(open311Limits, { readsPerMinute: 1e9, postsPerHour: 1e9 });

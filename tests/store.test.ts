@@ -17,7 +17,7 @@ import { BUSY_TIMEOUT_MS, doctor, openDb, schemaVersion } from '../store/db.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { startTestAssistant } from './assistant.js';
 import { makeApp, talker } from './dialog.helpers.js';
-import { knowledge } from './helpers.js';
+import { dbOf, knowledge } from './helpers.js';
 import { webClient } from './web.client.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rectify-store-'));
@@ -95,7 +95,7 @@ describe('migrations are append-only', () => {
 });
 
 describe('L6: start-up refuses a store it cannot trust, naming the file', () => {
-  it('refuses a zero-byte file, a corrupt file and a file that is not a database', () => {
+  it('refuses a zero-byte file, a corrupt file and a file that is not a database', async () => {
     const dir = tmp();
     const empty = join(dir, 'empty.db');
     writeFileSync(empty, '');
@@ -106,10 +106,13 @@ describe('L6: start-up refuses a store it cannot trust, naming the file', () => 
     // A real store whose pages were damaged after it was written.
     const path = join(dir, 'damaged.db');
     const db = openDb(path);
-    const app = makeApp({}, path);
+    const app = await makeApp({}, path);
     for (let i = 0; i < 50; i++)
-      app.contacts.set({ unit: `单位${i}`, name: `联系人${i}`, phone: '023-47520000', hours: null, note: 'x'.repeat(500) }, new Date());
-    app.close();
+      await app.contacts.set(
+        { unit: `单位${i}`, name: `联系人${i}`, phone: '023-47520000', hours: null, note: 'x'.repeat(500) },
+        new Date(),
+      );
+    await app.close();
     db.close();
     const bytes = readFileSync(path);
     for (let p = 5; p < bytes.length / 4096; p += 2) bytes.fill(0x5a, p * 4096 + 100, p * 4096 + 3000);
@@ -145,7 +148,7 @@ describe('L4: a locked store does not block the process', () => {
   it('keeps the busy timeout short and waits for a lock without holding the event loop', async () => {
     running = await startTestAssistant();
     const r = running;
-    expect(r.app.db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
+    expect(dbOf(r.app).pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
     const c = await webClient(r.url);
     const other = new Database(join(r.dir, 'db.sqlite'), { timeout: 100 });
     other.exec('BEGIN IMMEDIATE');
@@ -186,55 +189,55 @@ describe('L4: a locked store does not block the process', () => {
 });
 
 describe('stored JSON is validated on read', () => {
-  it('upgrades an unversioned draft of before and restarts a damaged one with a clear message', () => {
-    const app = makeApp();
+  it('upgrades an unversioned draft of before and restarts a damaged one with a clear message', async () => {
+    const app = await makeApp();
     const t = talker(app, 'old');
-    t.say('举报');
-    t.choose('cat:livestock');
+    await t.say('举报');
+    await t.choose('cat:livestock');
     // A draft as the program before issue 11 stored it: the bare state, no version.
-    const state = (app.dialogs.raw('test', 'old') as { state: unknown }).state;
-    app.db.prepare('UPDATE dialogs SET state = ? WHERE user_id = ?').run(JSON.stringify(state), 'old');
+    const state = ((await app.dialogs.raw('test', 'old')) as { state: unknown }).state;
+    dbOf(app).prepare('UPDATE dialogs SET state = ? WHERE user_id = ?').run(JSON.stringify(state), 'old');
     expect(readState(state)).toMatchObject({ flow: 'report', step: 'location' });
-    t.choose('town:石蟆镇');
+    await t.choose('town:石蟆镇');
     expect(t.last()).toContain('描述现场情况');
     // A draft this program cannot use (another shape, or a newer version): cleared, and the user is told.
-    app.db
+    dbOf(app)
       .prepare('UPDATE dialogs SET state = ? WHERE user_id = ?')
       .run(JSON.stringify({ v: 1, state: { flow: 'report', step: 'category', draft: 'x' } }), 'old');
-    t.say('养猪场往河里排粪水');
+    await t.say('养猪场往河里排粪水');
     expect(t.last()).toContain('草稿无法继续，已清除');
     // The message itself was then handled afresh (here: a new report begins), on a valid state.
-    expect(readState(app.dialogs.raw('test', 'old'))).toMatchObject({ flow: 'report', step: 'category' });
-    app.db.prepare('UPDATE dialogs SET state = ? WHERE user_id = ?').run('{"v":99,"state":{"flow":"idle"}}', 'old');
-    expect(app.dialogs.get('test', 'old')).toBeNull();
-    app.db.prepare('UPDATE dialogs SET state = ? WHERE user_id = ?').run('not json', 'old');
-    t.say('尾水整改完成了多少？');
+    expect(readState(await app.dialogs.raw('test', 'old'))).toMatchObject({ flow: 'report', step: 'category' });
+    dbOf(app).prepare('UPDATE dialogs SET state = ? WHERE user_id = ?').run('{"v":99,"state":{"flow":"idle"}}', 'old');
+    expect(await app.dialogs.get('test', 'old')).toBeNull();
+    dbOf(app).prepare('UPDATE dialogs SET state = ? WHERE user_id = ?').run('not json', 'old');
+    await t.say('尾水整改完成了多少？');
     expect(t.last()).toContain('978万吨');
   });
 
-  it('reads outbox buttons and WeCom choices through a schema', () => {
-    const app = makeApp();
-    app.outbox.enqueue(
+  it('reads outbox buttons and WeCom choices through a schema', async () => {
+    const app = await makeApp();
+    await app.outbox.enqueue(
       { channel: 'test', chatId: 'u', kind: 'citizen', text: 'x', choices: [[{ label: '满意', value: 'rate:1:yes' }]] },
       new Date(),
     );
-    app.db.prepare('UPDATE outbox SET choices = ?').run('{"label": 1}');
-    expect(app.outbox.list()[0]?.choices).toBeNull();
-    const store = createChoiceStore(app.db);
+    dbOf(app).prepare('UPDATE outbox SET choices = ?').run('{"label": 1}');
+    expect((await app.outbox.list())[0]?.choices).toBeNull();
+    const store = createChoiceStore(dbOf(app));
     store.put('wecom', 'u', [{ label: 'a', value: 'b' }], new Date());
     expect(store.get('wecom', 'u')).toEqual([{ label: 'a', value: 'b' }]);
-    app.db.prepare('UPDATE chat_choices SET choices = ?').run('[{"label": null}]');
+    dbOf(app).prepare('UPDATE chat_choices SET choices = ?').run('[{"label": null}]');
     expect(store.get('wecom', 'u')).toBeNull();
   });
 
-  it('forgets delivered replies after the redelivery window, never pending ones', () => {
-    const app = makeApp();
+  it('forgets delivered replies after the redelivery window, never pending ones', async () => {
+    const app = await makeApp();
     const now = new Date('2026-11-22T01:00:00Z');
-    app.outbox.enqueue({ dedupeKey: 'reply:a:000', channel: 'web', chatId: 'u', kind: 'reply', text: 'old', delivered: true }, now);
-    app.outbox.enqueue({ dedupeKey: 'reply:b:000', channel: 'telegram', chatId: '1', kind: 'reply', text: 'owed' }, now);
-    expect(app.outbox.pruneDeliveredReplies(new Date('2026-11-21T01:00:00Z'))).toBe(0);
-    expect(app.outbox.pruneDeliveredReplies(new Date('2026-12-30T01:00:00Z'))).toBe(1);
-    expect(app.outbox.list().map((m) => m.text)).toEqual(['owed']);
+    await app.outbox.enqueue({ dedupeKey: 'reply:a:000', channel: 'web', chatId: 'u', kind: 'reply', text: 'old', delivered: true }, now);
+    await app.outbox.enqueue({ dedupeKey: 'reply:b:000', channel: 'telegram', chatId: '1', kind: 'reply', text: 'owed' }, now);
+    expect(await app.outbox.pruneDeliveredReplies(new Date('2026-11-21T01:00:00Z'))).toBe(0);
+    expect(await app.outbox.pruneDeliveredReplies(new Date('2026-12-30T01:00:00Z'))).toBe(1);
+    expect((await app.outbox.list()).map((m) => m.text)).toEqual(['owed']);
   });
 
   it('reads the search index snapshot through a schema', () => {

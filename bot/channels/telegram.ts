@@ -19,8 +19,7 @@ import { z } from 'zod';
 import { type Lang, messages } from '../../core/messages/index.js';
 import { dispatchDefaults, type Sender } from '../../jobs/dispatch.js';
 import { splitParagraphs, toTelegramEntities } from '../../jobs/render.js';
-import type { OutboxMessage, OutboxStore } from '../../store/outbox.js';
-import type { PeopleStore } from '../../store/people.js';
+import type { OutboxMessage, OutboxPort, PeoplePort } from '../../store/ports.js';
 import type { Delivery } from '../delivery.js';
 import type { Inbound, Reply } from '../dialog/types.js';
 import { safeEqual } from '../sessions.js';
@@ -31,14 +30,14 @@ export interface TelegramOptions {
   apiRoot: string;
   webhook?: { url: string; secret: string } | null;
   delivery: Delivery;
-  outbox: OutboxStore;
-  people: PeopleStore;
+  outbox: OutboxPort;
+  people: PeoplePort;
   /** Skips getMe (tests). */
   botInfo?: UserFromGetMe;
   clock?: () => Date;
   log?: (line: string) => void;
   /** The bytes of a case photo kept as a file (web uploads, downloaded WeCom photos). */
-  photoFile?: (ref: string) => { bytes: Buffer; mime: string } | null;
+  photoFile?: (ref: string) => Promise<{ bytes: Buffer; mime: string } | null>;
   /** Pushes per second across all chats (Telegram: about 30). */
   pushPerSecond?: number;
 }
@@ -194,7 +193,7 @@ export function createTelegramChannel(o: TelegramOptions) {
     // Case photos for the officials who act on them: by file_id (Telegram's own), or the stored file.
     for (const p of (m as { photos?: string[] | null }).photos ?? []) {
       const ref = p.slice(p.indexOf('#') + 1);
-      const stored = o.photoFile?.(ref) ?? null;
+      const stored = (await o.photoFile?.(ref)) ?? null;
       if (stored) await bot.api.sendPhoto(chatId, new InputFile(stored.bytes), { caption: p.slice(0, p.indexOf('#')) });
       else if (!/^(web|wecom):/.test(ref)) await bot.api.sendPhoto(chatId, ref, { caption: p.slice(0, p.indexOf('#')) });
     }
@@ -213,7 +212,7 @@ export function createTelegramChannel(o: TelegramOptions) {
       for (const m of messages) {
         try {
           await sendMessage(chatId, m);
-          o.outbox.markSent(m.id, clock());
+          await o.outbox.markSent(m.id, clock());
         } catch (e) {
           const now = clock();
           const error =
@@ -223,7 +222,7 @@ export function createTelegramChannel(o: TelegramOptions) {
                 ? 'network error'
                 : String(e);
           try {
-            o.outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(m.attempts + 1)));
+            await o.outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(m.attempts + 1)));
           } catch {}
           log(`telegram: reply left in the outbox for retry: ${error}`);
           return;
@@ -249,7 +248,7 @@ export function createTelegramChannel(o: TelegramOptions) {
     }
     // Only a /join (or /start with a code) can turn a citizen into an official.
     const joining = /^\/(join|start)\s+\S/.test(inbound.text ?? '');
-    const before = joining ? o.people.identity('telegram', inbound.userId).role : null;
+    const before = joining ? (await o.people.identity('telegram', inbound.userId)).role : null;
     let owed: Awaited<ReturnType<Delivery['handle']>>;
     try {
       owed = await o.delivery.handle(inbound, clock());
@@ -260,7 +259,7 @@ export function createTelegramChannel(o: TelegramOptions) {
     if (ctx.callbackQuery) void ctx.answerCallbackQuery().catch(() => {});
     sendOwed(String(chat.id), owed.messages);
     // A citizen who just joined as an official gets the officials' menu in this chat.
-    if (joining && before === 'citizen' && o.people.identity('telegram', inbound.userId).role !== 'citizen') {
+    if (joining && before === 'citizen' && (await o.people.identity('telegram', inbound.userId)).role !== 'citizen') {
       void bot.api.setMyCommands(OFFICIAL_COMMANDS, { scope: { type: 'chat', chat_id: chat.id } }).catch(() => {});
     }
   });
@@ -302,7 +301,8 @@ export function createTelegramChannel(o: TelegramOptions) {
       try {
         updates = await bot.api.getUpdates(
           { offset, timeout: 25, allowed_updates: ['message', 'edited_message', 'callback_query'] },
-          abort.signal as never,
+          // grammy declares its own AbortSignal (a structural twin of the platform's).
+          abort.signal as Parameters<typeof bot.api.getUpdates>[1],
         );
         delay = 1000;
       } catch (e) {

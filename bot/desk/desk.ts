@@ -22,10 +22,7 @@ import { maskPhonesIn } from '../../core/mask.js';
 import type { Ledger } from '../../jobs/ledger.js';
 import { commitImport, ImportError, type PreparedImport, prepareImport } from '../../knowledge/import/import.js';
 import type { Knowledge } from '../../knowledge/mod.js';
-import type { CaseRecord, CaseStore } from '../../store/cases.js';
-import type { LimitStore } from '../../store/limits.js';
-import type { MilestoneRow } from '../../store/milestones.js';
-import type { QuestionStore } from '../../store/questions.js';
+import type { CasePort, CaseRecord, LimitPort, MilestoneRow, QuestionPort } from '../../store/ports.js';
 import type { WebRequest } from '../channels/web/web.js';
 import { type CuratedAnswerer, questionKey } from '../curated.js';
 import type { RouteResponse as WebResponse } from '../http.js';
@@ -37,13 +34,13 @@ import { esc, type Lang, t } from './text.js';
 export interface DeskDeps {
   sessions: Sessions;
   service: CaseService;
-  cases: CaseStore;
+  cases: CasePort;
   categories: Category[];
   towns: string[];
-  questions: QuestionStore;
+  questions: QuestionPort;
   answerer: CuratedAnswerer;
   ledger: Ledger;
-  limits: LimitStore;
+  limits: LimitPort;
   /** The knowledge module in use (it changes after an import). */
   knowledge: () => Knowledge;
   /** Where web photos are stored. */
@@ -54,14 +51,14 @@ export interface DeskDeps {
    */
   photos?: {
     /** Whether the desk can show this photo of the case (kept here, or its platform can be asked). */
-    shown(c: CaseRecord, ref: string): boolean;
+    shown(c: CaseRecord, ref: string): Promise<boolean>;
     get(c: CaseRecord, ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
   };
   /** The corpus in use and where an import writes. */
   corpusDir: () => string;
   importDir: string;
   /** Rebuilds and swaps in the knowledge module after an import. */
-  reload: (now: Date) => void;
+  reload: (now: Date) => Promise<unknown>;
   clock?: () => Date;
   log?: (line: string) => void;
 }
@@ -128,8 +125,8 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
     headers: { location: to, ...headers },
   });
 
-  function sessionOf(req: WebRequest, now: Date): WebSession | null {
-    const s = d.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+  async function sessionOf(req: WebRequest, now: Date): Promise<WebSession | null> {
+    const s = await d.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
     return s?.signedIn && (s.role === 'official' || s.role === 'admin') ? s : null;
   }
 
@@ -177,25 +174,27 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
     }
   }
 
-  const visibleCases = (s: WebSession): CaseRecord[] => d.cases.list(s.role === 'admin' ? {} : { unit: s.unit ?? '\u0000' });
+  const visibleCases = (s: WebSession): Promise<CaseRecord[]> => d.cases.list(s.role === 'admin' ? {} : { unit: s.unit ?? '\u0000' });
 
   /** The state of a milestone on the timeline. */
-  function timelineState(m: MilestoneRow, today: string): TimelinePoint['state'] {
+  async function timelineState(m: MilestoneRow, today: string): Promise<TimelinePoint['state']> {
     if (m.status === 'done') return 'done';
     if (m.dueDate >= today) return 'due';
     if (m.outcome === 'missed') return 'overdue';
-    const reported = d.ledger.store.updates(m.id).some((u) => u.date >= m.dueDate);
+    const reported = (await d.ledger.store.updates(m.id)).some((u) => u.date >= m.dueDate);
     return reported ? 'overdue' : 'unreported';
   }
 
-  function milestonesOf(s: WebSession): MilestoneRow[] {
-    const all = d.ledger.milestones.list().filter((m) => m.status !== 'cancelled');
-    return s.role === 'admin' ? all : all.filter((m) => d.ledger.handledBy(m, s.unit ?? ''));
+  async function milestonesOf(s: WebSession): Promise<MilestoneRow[]> {
+    const all = (await d.ledger.milestones.list()).filter((m) => m.status !== 'cancelled');
+    if (s.role === 'admin') return all;
+    const handlers = await d.ledger.resolver();
+    return all.filter((m) => handlers(m).some((h) => h.unit === (s.unit ?? '')));
   }
 
-  function overview(req: WebRequest, s: WebSession, now: Date): WebResponse {
+  async function overview(req: WebRequest, s: WebSession, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
-    const cases = visibleCases(s);
+    const cases = await visibleCases(s);
     const count = (key: (c: CaseRecord) => string) => {
       const m = new Map<string, number>();
       for (const c of cases) m.set(key(c), (m.get(key(c)) ?? 0) + 1);
@@ -212,9 +211,11 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
         target: i.targets[2025] ?? null,
       }));
     const today = shanghaiDate(now);
-    const points = milestonesOf(s).map((m) => ({ id: m.id, title: m.title, dueDate: m.dueDate, state: timelineState(m, today) }));
+    const points = [];
+    for (const m of await milestonesOf(s))
+      points.push({ id: m.id, title: m.title, dueDate: m.dueDate, state: await timelineState(m, today) });
     const overdueN = cases.filter((c) => isOverdue(c, now)).length;
-    const q = d.questions.counts();
+    const q = await d.questions.counts();
     const body = `
 <section><h2>${t(lang, 'overview')}</h2><p class="counts"><span>${t(lang, 'cases')}：<b id="n-cases">${cases.length}</b></span>
 <span class="overdue">${t(lang, 'overdue')}：<b id="n-overdue">${overdueN}</b></span>
@@ -232,13 +233,15 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
   }
 
   /** The cases a filter selects, with their overdue flag and linked milestone. */
-  function filtered(s: WebSession, q: URLSearchParams, now: Date) {
+  async function filtered(s: WebSession, q: URLSearchParams, now: Date) {
     const status = q.get('status') ?? '';
     const category = q.get('category') ?? '';
     const town = q.get('town') ?? '';
     const task = q.get('task') ?? '';
     const overdue = q.get('overdue') === '1';
-    const base = visibleCases(s).map((c) => ({ c, overdue: isOverdue(c, now), task: d.ledger.store.link(c.id)?.milestoneId ?? null }));
+    const base = [];
+    for (const c of await visibleCases(s))
+      base.push({ c, overdue: isOverdue(c, now), task: (await d.ledger.store.link(c.id))?.milestoneId ?? null });
     const rows = base.filter(
       (r) =>
         (!status || r.c.status === status) &&
@@ -250,14 +253,16 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
     return { base, rows, status, category, town, task, overdue };
   }
 
-  function casesPage(req: WebRequest, s: WebSession, now: Date): WebResponse {
+  async function casesPage(req: WebRequest, s: WebSession, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
-    const f = filtered(s, req.query, now);
+    const f = await filtered(s, req.query, now);
     const opt = (value: string, label: string, cur: string) =>
       `<option value="${esc(value)}"${value === cur ? ' selected' : ''}>${esc(label)}</option>`;
     const statuses = Object.values(STATUS);
     const towns = [...new Set([...f.base.map((r) => r.c.town).filter((x): x is string => !!x), ...d.towns])];
     const tasks = [...new Set(f.base.map((r) => r.task).filter((x): x is number => x !== null))];
+    const taskTitles = new Map<number, string>();
+    for (const x of tasks) taskTitles.set(x, (await d.ledger.milestones.get(x))?.title ?? '');
     const countsBy = new Map<string, number>();
     for (const r of f.rows) countsBy.set(r.c.status, (countsBy.get(r.c.status) ?? 0) + 1);
     const qs = new URLSearchParams(
@@ -269,7 +274,7 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
 <label>${t(lang, 'status')} <select name="status">${opt('', t(lang, 'all'), f.status)}${statuses.map((x) => opt(x, x, f.status)).join('')}</select></label>
 <label>${t(lang, 'category')} <select name="category">${opt('', t(lang, 'all'), f.category)}${d.categories.map((c) => opt(c.id, c.name, f.category)).join('')}</select></label>
 <label>${t(lang, 'town')} <select name="town">${opt('', t(lang, 'all'), f.town)}${towns.map((x) => opt(x, x, f.town)).join('')}</select></label>
-<label>${t(lang, 'task')} <select name="task">${opt('', t(lang, 'all'), f.task)}${opt('none', t(lang, 'none'), f.task)}${tasks.map((x) => opt(String(x), `#${x} ${d.ledger.milestones.get(x)?.title ?? ''}`, f.task)).join('')}</select></label>
+<label>${t(lang, 'task')} <select name="task">${opt('', t(lang, 'all'), f.task)}${opt('none', t(lang, 'none'), f.task)}${tasks.map((x) => opt(String(x), `#${x} ${taskTitles.get(x) ?? ''}`, f.task)).join('')}</select></label>
 <label><input type="checkbox" name="overdue" value="1"${f.overdue ? ' checked' : ''}> ${t(lang, 'onlyOverdue')}</label>
 <button>${t(lang, 'filter')}</button> <a href="/desk/cases.csv${qs ? `?${qs}` : ''}" id="export">${t(lang, 'exportCsv')}</a></form>`;
     const counts = `<p class="counts" id="counts"><span>${t(lang, 'total')}：<b id="n-total">${f.rows.length}</b></span>${[...countsBy.entries()].map(([k, v]) => `<span>${esc(k)}：${v}</span>`).join('')}<span class="overdue">${t(lang, 'overdue')}：${f.rows.filter((r) => r.overdue).length}</span></p>`;
@@ -291,8 +296,8 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
     return page(req, t(lang, 'cases'), `<section><h2>${t(lang, 'cases')}</h2>${form}${counts}${table}</section>`, s);
   }
 
-  function casesCsv(req: WebRequest, s: WebSession, now: Date): WebResponse {
-    const f = filtered(s, req.query, now);
+  async function casesCsv(req: WebRequest, s: WebSession, now: Date): Promise<WebResponse> {
+    const f = await filtered(s, req.query, now);
     const header = [
       '编号',
       '状态',
@@ -336,19 +341,24 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
   const photoSig = (s: WebSession, ticket: string, n: number) =>
     createHmac('sha256', s.csrf).update(`${ticket}:${n}`).digest('base64url').slice(0, 32);
 
-  function casePage(req: WebRequest, s: WebSession, ticket: string, now: Date, message = ''): WebResponse {
+  async function casePage(req: WebRequest, s: WebSession, ticket: string, now: Date, message = ''): Promise<WebResponse> {
     const lang = langOf(req);
     const actor = actorOf(s);
-    const c = d.service.visibleTo(ticket, actor);
+    const c = await d.service.visibleTo(ticket, actor);
     if (!c) return page(req, t(lang, 'cases'), `<p class="err" id="not-found">${t(lang, 'notFound')}</p>`, s, 404);
-    const events = d.cases.events(c.id);
-    const dups = d.service.possibleDuplicates(c);
-    const link = d.ledger.linkOf(c, now);
-    const m = link.milestoneId !== null ? d.ledger.milestones.get(link.milestoneId) : null;
+    const events = await d.cases.events(c.id);
+    const dups = await d.service.possibleDuplicates(c);
+    const visibleDups = new Set<string>();
+    for (const o of dups) if (await d.service.visibleTo(o.ticket, actor)) visibleDups.add(o.ticket);
+    const link = await d.ledger.linkOf(c, now);
+    const m = link.milestoneId !== null ? await d.ledger.milestones.get(link.milestoneId) : null;
     const may = d.service.mayseePhone(c, actor);
+    const shown: boolean[] = [];
+    for (const ref of c.photos) shown.push(d.photos ? await d.photos.shown(c, ref) : ref.startsWith('web:'));
+    const choices = await linkChoices(s, m);
     const photos = c.photos
-      .map((ref, i) =>
-        (d.photos ? d.photos.shown(c, ref) : ref.startsWith('web:'))
+      .map((_ref, i) =>
+        shown[i]
           ? `<img class="photo" alt="${t(lang, 'photos')} ${i + 1}" src="/desk/photo/${esc(c.ticket)}/${i}/${photoSig(s, c.ticket, i)}">`
           : `<p>${t(lang, 'photoElsewhere')}</p>`,
       )
@@ -380,14 +390,14 @@ form.act{margin:6px 0;padding:6px;border:1px dashed #ccc}textarea{width:100%;min
 <tr><th>${t(lang, 'task')}</th><td id="task">${m ? `#${m.id} ${esc(m.title)}（${esc(m.dueDate)}）` : t(lang, 'none')}</td></tr>
 <tr><th>${t(lang, 'changeLink')}</th><td><form method="post" action="/desk/case/${esc(c.ticket)}/link" id="link-form" class="inline">${hidden}<select name="milestone">${[
       `<option value="0"${m ? '' : ' selected'}>${t(lang, 'noLink')}</option>`,
-      ...linkChoices(s, m).map(
+      ...choices.map(
         (x) => `<option value="${x.id}"${x.id === m?.id ? ' selected' : ''}>#${x.id} ${esc(x.title)}（${esc(x.dueDate)}）</option>`,
       ),
     ].join('')}</select> <button>${t(lang, 'changeLink')}</button></form></td></tr>
 ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case/${esc(c.duplicateOf)}">${esc(c.duplicateOf)}</a></td></tr>` : ''}</table></section>
 <section id="photos"><h3>${t(lang, 'photos')}（${c.photos.length}）</h3>${photos}</section>
 <section id="actions"><h3>${t(lang, 'actions')}</h3>${forms}</section>
-<section id="duplicates"><h3>${t(lang, 'duplicates')}</h3>${dups.length ? `<ul>${dups.map((o) => `<li>${d.service.visibleTo(o.ticket, actor) ? `<a href="/desk/case/${esc(o.ticket)}">${esc(o.ticket)}</a>` : esc(o.ticket)} ${esc(o.status)} ${esc(maskPhonesIn(o.description).slice(0, 40))}</li>`).join('')}</ul>` : t(lang, 'none')}</section>
+<section id="duplicates"><h3>${t(lang, 'duplicates')}</h3>${dups.length ? `<ul>${dups.map((o) => `<li>${visibleDups.has(o.ticket) ? `<a href="/desk/case/${esc(o.ticket)}">${esc(o.ticket)}</a>` : esc(o.ticket)} ${esc(o.status)} ${esc(maskPhonesIn(o.description).slice(0, 40))}</li>`).join('')}</ul>` : t(lang, 'none')}</section>
 <section id="history"><h3>${t(lang, 'history')}</h3><table>${events.map((e) => `<tr><td>${esc(shanghaiDateTime(new Date(e.at)))}</td><td>${esc(e.actorRole)}</td><td>${esc(e.fromStatus ?? '')} → ${esc(e.toStatus)}</td><td>${esc(maskPhonesIn(e.note ?? ''))}</td></tr>`).join('')}</table></section>`;
     return page(req, c.ticket, body, s);
   }
@@ -397,43 +407,43 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     const action = form.get('action') as Action;
     if (!ACTIONS.includes(action)) return page(req, ticket, `<p class="err">${t(lang, 'forbidden')}</p>`, s, 400);
     const actor = actorOf(s);
-    if (!d.service.visibleTo(ticket, actor))
+    if (!(await d.service.visibleTo(ticket, actor)))
       return page(req, t(lang, 'cases'), `<p class="err" id="not-found">${t(lang, 'notFound')}</p>`, s, 404);
     const note = form.get('note').trim() || null;
-    const r = d.service.act(ticket, action, actor, note, now, {
+    const r = await d.service.act(ticket, action, actor, note, now, {
       ...(form.get('referTo') ? { referTo: form.get('referTo').trim() } : {}),
       ...(form.get('duplicateOf') ? { duplicateOf: form.get('duplicateOf').trim().toUpperCase() } : {}),
       ...(form.get('category') ? { category: form.get('category') } : {}),
     });
     if (!r.ok) return casePage(req, s, ticket, now, `<p class="err" id="result">${esc(r.say ? r.say(lang) : r.message)}</p>`);
     // After a recategorisation the case may no longer be the unit's: back to the list then.
-    if (!d.service.visibleTo(ticket, actor)) return redirect('/desk/cases');
+    if (!(await d.service.visibleTo(ticket, actor))) return redirect('/desk/cases');
     return redirect(`/desk/case/${encodeURIComponent(ticket)}?done=1`);
   }
 
   /** The milestones a case may be linked to at the desk: the unit's (all for administrators), and the current one. */
-  function linkChoices(s: WebSession, current: MilestoneRow | null | undefined): MilestoneRow[] {
-    const list = milestonesOf(s).filter((x) => x.mergedInto === null);
+  async function linkChoices(s: WebSession, current: MilestoneRow | null | undefined): Promise<MilestoneRow[]> {
+    const list = (await milestonesOf(s)).filter((x) => x.mergedInto === null);
     if (current && !list.some((x) => x.id === current.id)) list.unshift(current);
     return list;
   }
 
   /** Changes the milestone a case is linked to (as `/link` in chat), recorded in the case history. */
-  function linkAct(req: WebRequest, s: WebSession, ticket: string, form: Form, now: Date): WebResponse {
+  async function linkAct(req: WebRequest, s: WebSession, ticket: string, form: Form, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
     const actor = actorOf(s);
-    const c = d.service.visibleTo(ticket, actor);
+    const c = await d.service.visibleTo(ticket, actor);
     if (!c) return page(req, t(lang, 'cases'), `<p class="err" id="not-found">${t(lang, 'notFound')}</p>`, s, 404);
-    const before = d.ledger.linkOf(c, now);
-    const had = before.milestoneId !== null ? d.ledger.milestones.get(before.milestoneId) : null;
+    const before = await d.ledger.linkOf(c, now);
+    const had = before.milestoneId !== null ? await d.ledger.milestones.get(before.milestoneId) : null;
     const raw = form.get('milestone').trim();
     const id = /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
-    const m = id > 0 ? (linkChoices(s, had).find((x) => x.id === id) ?? null) : null;
+    const m = id > 0 ? ((await linkChoices(s, had)).find((x) => x.id === id) ?? null) : null;
     if (id < 0 || (id > 0 && !m)) return casePage(req, s, ticket, now, `<p class="err" id="result">${t(lang, 'linkBad')}</p>`);
     if ((m?.id ?? null) === before.milestoneId) return redirect(`/desk/case/${encodeURIComponent(c.ticket)}?done=1`);
     const by = `desk:${s.userId}`;
-    d.ledger.setLink(c, m?.id ?? null, by, now);
-    d.cases.addEvent(c.id, {
+    await d.ledger.setLink(c, m?.id ?? null, by, now);
+    await d.cases.addEvent(c.id, {
       at: now.toISOString(),
       actorRole: s.role,
       actor: by,
@@ -466,7 +476,7 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     const none: WebResponse = { status: 404, type: 'text/plain; charset=utf-8', body: 'not found' };
     const n = Number(nText);
     if (rest.length || !ticket || !Number.isInteger(n) || !sig || sig !== photoSig(s, ticket, n)) return none;
-    const c = d.service.visibleTo(ticket, actorOf(s));
+    const c = await d.service.visibleTo(ticket, actorOf(s));
     const ref = c?.photos[n];
     if (!c || !ref) return none;
     let got: { bytes: Buffer; mime: string } | null = null;
@@ -479,12 +489,12 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     return { status: 200, type: got.mime, body: got.bytes, headers: { 'cache-control': 'private, no-store' } };
   }
 
-  function questionsPage(req: WebRequest, s: WebSession, message = ''): WebResponse {
+  async function questionsPage(req: WebRequest, s: WebSession, message = ''): Promise<WebResponse> {
     const lang = langOf(req);
     const state = (req.query.get('state') ?? 'open') as 'open';
-    const list = d.questions.queue(['open', 'answered', 'out_of_scope', 'dismissed', 'all'].includes(state) ? state : 'open');
-    const counts = d.questions.counts();
-    const ratings = d.questions.ratings();
+    const list = await d.questions.queue(['open', 'answered', 'out_of_scope', 'dismissed', 'all'].includes(state) ? state : 'open');
+    const counts = await d.questions.counts();
+    const ratings = await d.questions.ratings();
     const hidden = `<input type="hidden" name="csrf" value="${esc(s.csrf)}">`;
     const tabs = (['open', 'answered', 'out_of_scope', 'dismissed'] as const)
       .map((k) => `<a href="/desk/questions?state=${k}">${t(lang, k)}（<span id="q-${k}">${counts[k]}</span>）</a>`)
@@ -504,42 +514,41 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     return page(req, t(lang, 'questions'), body, s);
   }
 
-  function questionAct(req: WebRequest, s: WebSession, id: number, form: Form, now: Date): WebResponse {
+  async function questionAct(req: WebRequest, s: WebSession, id: number, form: Form, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
-    const q = d.questions.get(id);
+    const q = await d.questions.get(id);
     if (!q) return page(req, t(lang, 'questions'), `<p class="err">${t(lang, 'notFound')}</p>`, s, 404);
     const by = `desk:${s.userId}`;
     const op = form.get('op');
     if (op === 'curate') {
       const answer = form.get('answer').trim().slice(0, 2000);
       if (!answer) return questionsPage(req, s, `<p class="err">${t(lang, 'curate')}？</p>`);
-      d.questions.addCurated(
+      await d.questions.addCurated(
         { question: q.question, norm: q.norm || questionKey(q.question), answer, unit: s.unit ?? '区管理员', author: by },
         now,
       );
-      d.questions.setState(id, 'answered', by, now);
+      await d.questions.setState(id, 'answered', by, now);
+      d.answerer.invalidate();
       return questionsPage(req, s, `<p class="msg" id="result">${t(lang, 'curatedSaved')}</p>`);
     }
     if (op === 'out_of_scope' || op === 'dismiss') {
-      d.questions.setState(id, op === 'dismiss' ? 'dismissed' : 'out_of_scope', by, now);
+      await d.questions.setState(id, op === 'dismiss' ? 'dismissed' : 'out_of_scope', by, now);
       return redirect('/desk/questions');
     }
     return page(req, t(lang, 'questions'), `<p class="err">${t(lang, 'forbidden')}</p>`, s, 400);
   }
 
-  function questionsCsv(now: Date): WebResponse {
-    const rows = d.questions
-      .queue('all')
-      .map((q) => [
-        q.question,
-        q.notFound + q.ratedDown,
-        q.notFound,
-        q.ratedDown,
-        q.state,
-        shanghaiDateTime(new Date(q.firstAt)),
-        shanghaiDateTime(new Date(q.lastAt)),
-        q.handledAt ? shanghaiDateTime(new Date(q.handledAt)) : '',
-      ]);
+  async function questionsCsv(now: Date): Promise<WebResponse> {
+    const rows = (await d.questions.queue('all')).map((q) => [
+      q.question,
+      q.notFound + q.ratedDown,
+      q.notFound,
+      q.ratedDown,
+      q.state,
+      shanghaiDateTime(new Date(q.firstAt)),
+      shanghaiDateTime(new Date(q.lastAt)),
+      q.handledAt ? shanghaiDateTime(new Date(q.handledAt)) : '',
+    ]);
     return {
       status: 200,
       type: 'text/csv; charset=utf-8',
@@ -598,7 +607,7 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     return page(req, t(lang, 'preview'), body, s);
   }
 
-  function importConfirm(req: WebRequest, s: WebSession, form: Form, now: Date): WebResponse {
+  async function importConfirm(req: WebRequest, s: WebSession, form: Form, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
     const id = form.get('id');
     const held = pending.get(id);
@@ -608,7 +617,7 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     pending.delete(id);
     try {
       commitImport(held.p, d.corpusDir(), d.importDir);
-      d.reload(now);
+      await d.reload(now);
     } catch (e) {
       log(`desk: import not committed: ${e instanceof Error ? e.message : String(e)}`);
       const msg = e instanceof ImportError ? e.message : '导入失败，语料未改变。 / The import failed; the corpus is unchanged.';
@@ -631,13 +640,13 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
     return page(req, t(lang, 'signIn'), body, null, status, script);
   }
 
-  function login(req: WebRequest, form: Form, now: Date): WebResponse {
+  async function login(req: WebRequest, form: Form, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
     const client = req.client ?? 'unknown';
-    if (!d.limits.take('signin-addr', client, now, 15 * 60_000, 10))
+    if (!(await d.limits.take('signin-addr', client, now, 15 * 60_000, 10)))
       return loginPage(req, `<p class="err">${t(lang, 'signInSlow')}</p>`, 429);
     const token = cookieValue(req.cookie, SESSION_COOKIE) ?? '';
-    const s = d.sessions.signIn(token, form.get('code'), now, client);
+    const s = await d.sessions.signIn(token, form.get('code'), now, client);
     if (!s) return loginPage(req, `<p class="err" id="login-error">${t(lang, 'signInBad')}</p>`, 403);
     return redirect('/desk/', { 'set-cookie': d.sessions.cookie(s, now) });
   }
@@ -657,12 +666,12 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
         const form = await formOf(req);
         if (!form) return page(req, 'bad request', `<p class="err">${t(langOf(req), 'forbidden')}</p>`, null, 400);
         if (path === '/desk/login') return login(req, form, now);
-        const s = sessionOf(req, now);
+        const s = await sessionOf(req, now);
         if (!s) return redirect('/desk/login');
         if (!d.sessions.csrfOk(s, form.get('csrf')))
           return page(req, 'forbidden', `<p class="err" id="forbidden">${t(langOf(req), 'forbidden')}</p>`, s, 403);
         if (path === '/desk/logout') {
-          d.sessions.revoke(s.token);
+          await d.sessions.revoke(s.token);
           return redirect('/desk/login', { 'set-cookie': d.sessions.cookie(null, now) });
         }
         const actM = /^\/desk\/case\/([^/]{1,40})\/act$/.exec(path);
@@ -679,7 +688,7 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
         return page(req, 'not found', '<p class="err">not found</p>', s, 404);
       }
       if (req.method !== 'GET') return { status: 405, type: 'text/plain; charset=utf-8', body: 'method not allowed' };
-      const s = sessionOf(req, now);
+      const s = await sessionOf(req, now);
       if (!s) return redirect('/desk/login');
       if (path === '/desk/') return overview(req, s, now);
       if (path === '/desk/cases') return casesPage(req, s, now);

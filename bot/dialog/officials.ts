@@ -8,9 +8,10 @@ import type { Action } from '../../cases/lifecycle.js';
 import { type Actor, type CaseService, phoneFor } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
+import { type CaseStatus, STATUS } from '../../core/domain.js';
 import { maskOrNull, maskPhonesIn } from '../../core/mask.js';
 import { type Lang, messages } from '../../core/messages/index.js';
-import type { CaseRecord, CaseStore } from '../../store/cases.js';
+import type { CasePort, CaseRecord } from '../../store/ports.js';
 import type { Choice, Reply } from './types.js';
 
 /** A pending official action that waits for its note ("请输入办结结果"). */
@@ -24,9 +25,9 @@ export interface OfficialState {
 /** What the officials' commands need. */
 export interface OfficialsContext {
   service: CaseService;
-  cases: CaseStore;
+  cases: CasePort;
   /** The line that shows which milestone a case is linked to (the milestone desk supplies it). */
-  caseLink?: (c: CaseRecord, now: Date, lang?: Lang) => string;
+  caseLink?: (c: CaseRecord, now: Date, lang?: Lang) => Promise<string>;
 }
 
 /** The commands officials type, mapped to actions. */
@@ -62,10 +63,10 @@ export function caseLine(c: CaseRecord & { overdue?: boolean }, service: CaseSer
 }
 
 /** The unit's open cases, overdue first. */
-export function listUnitCases(actor: Actor, ctx: OfficialsContext, now: Date, lang: Lang = 'zh'): Reply {
+export async function listUnitCases(actor: Actor, ctx: OfficialsContext, now: Date, lang: Lang = 'zh'): Promise<Reply> {
   const o = messages(lang).officials;
   if (!actor.unit) return { text: o.noUnit };
-  const open = ctx.service.openForUnit(actor.unit, now);
+  const open = await ctx.service.openForUnit(actor.unit, now);
   if (open.length === 0) return { text: o.noOpenCases(actor.unit) };
   const overdue = open.filter((c) => c.overdue).length;
   const shown = open.slice(0, 20);
@@ -82,13 +83,13 @@ export function listUnitCases(actor: Actor, ctx: OfficialsContext, now: Date, la
 }
 
 /** A case as an official (or administrator) sees it, with the actions open to them. */
-export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, now: Date, lang: Lang = 'zh'): Reply {
+export async function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, now: Date, lang: Lang = 'zh'): Promise<Reply> {
   const say = messages(lang);
   const o = say.officials;
   const st = (s: string) => say.status[s] ?? s;
-  const c = ctx.service.visibleTo(ticket, actor);
+  const c = await ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: o.notYours(ticket) };
-  const dups = ctx.service.possibleDuplicates(c);
+  const dups = await ctx.service.possibleDuplicates(c);
   // Free text may hold a phone number too: in full only where the reporter's phone may be shown.
   const full = ctx.service.mayseePhone(c, actor);
   const free = (t: string | null) => (full ? t : maskOrNull(t));
@@ -108,23 +109,23 @@ export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, no
   if (c.duplicateOf) lines.push(o.duplicateOf(c.duplicateOf));
   if (c.refuseReason) lines.push(o.refused(free(c.refuseReason), c.referTo));
   if (c.satisfaction) lines.push(o.rating(o.satisfaction[c.satisfaction] ?? c.satisfaction));
-  if (ctx.caseLink) lines.push(ctx.caseLink(c, now, lang));
+  if (ctx.caseLink) lines.push(await ctx.caseLink(c, now, lang));
   // Another unit's cases are named by unit and status only: their ticket numbers are not this unit's to know.
   const mayName = (d: CaseRecord) => actor.role === 'admin' || d.unit === actor.unit;
   if (dups.length)
     lines.push(
       o.duplicates(dups.map((d) => (mayName(d) ? o.duplicateItem(d.ticket, st(d.status)) : o.otherUnitsCase(d.unit, st(d.status))))),
     );
-  const overdue = ctx.service.openForUnit(c.unit, now).find((x) => x.id === c.id)?.overdue;
+  const overdue = (await ctx.service.openForUnit(c.unit, now)).find((x) => x.id === c.id)?.overdue;
   if (overdue) lines.push(o.overdue);
   const buttons: Choice[] = [];
   const add = (label: string, action: string) => buttons.push({ label, value: `act:${action}:${c.ticket}` });
   const b = o.buttons;
-  if (c.status === '待受理') {
+  if (c.status === STATUS.submitted) {
     add(b.accept, 'accept');
     add(b.refuse, 'refuse');
     add(b.duplicate, 'duplicate');
-  } else if (['已受理', '已派单', '办理中', '重新办理'].includes(c.status)) {
+  } else if (([STATUS.accepted, STATUS.dispatched, STATUS.inProgress, STATUS.reopened] as CaseStatus[]).includes(c.status)) {
     add(b.dispatch, 'dispatch');
     add(b.progress, 'progress');
     add(b.close, 'close');
@@ -135,11 +136,17 @@ export function showCase(ticket: string, actor: Actor, ctx: OfficialsContext, no
 }
 
 /** A case's history of transitions. */
-export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext, forCitizen: boolean, lang: Lang = 'zh'): Reply {
+export async function showHistory(
+  ticket: string,
+  actor: Actor,
+  ctx: OfficialsContext,
+  forCitizen: boolean,
+  lang: Lang = 'zh',
+): Promise<Reply> {
   const say = messages(lang);
-  const c = ctx.service.visibleTo(ticket, actor);
+  const c = await ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: say.officials.notVisible(ticket) };
-  const events = ctx.cases.events(c.id);
+  const events = await ctx.cases.events(c.id);
   const full = ctx.service.mayseePhone(c, actor) || (forCitizen && actor.role === 'citizen');
   // Roles in words (never "citizen"/"official"), times in Asia/Shanghai.
   const who = (role: string) => (forCitizen ? say.roles[role] : say.staffRoles[role]) ?? role;
@@ -155,9 +162,9 @@ export function showHistory(ticket: string, actor: Actor, ctx: OfficialsContext,
 }
 
 /** A case's photos for the officials of its unit and administrators: one reply carrying the photo references. */
-export function showPhotos(ticket: string, actor: Actor, ctx: OfficialsContext, lang: Lang = 'zh'): Reply {
+export async function showPhotos(ticket: string, actor: Actor, ctx: OfficialsContext, lang: Lang = 'zh'): Promise<Reply> {
   const say = messages(lang);
-  const c = actor.role === 'citizen' ? null : ctx.service.visibleTo(ticket, actor);
+  const c = actor.role === 'citizen' ? null : await ctx.service.visibleTo(ticket, actor);
   if (!c) return { text: say.officials.notYours(ticket) };
   if (c.photos.length === 0) return { text: say.photos.none(c.ticket) };
   return { text: say.officials.photosTitle(c.ticket, c.photos.length), photos: c.photos.map((p) => `${c.ticket}#${p}`) };
@@ -167,7 +174,7 @@ export function showPhotos(ticket: string, actor: Actor, ctx: OfficialsContext, 
  * Takes an action with its note. `args` is what follows the ticket in a typed command; for refusal
  * "理由 | 去向", for a duplicate the original's ticket.
  */
-export function takeAction(
+export async function takeAction(
   action: Action,
   ticket: string,
   args: string,
@@ -175,7 +182,7 @@ export function takeAction(
   ctx: OfficialsContext,
   now: Date,
   lang: Lang = 'zh',
-): Reply {
+): Promise<Reply> {
   let note: string | null = args.trim() || null;
   const extra: { duplicateOf?: string; referTo?: string; category?: string } = {};
   if (action === 'refuse' && note) {
@@ -192,7 +199,7 @@ export function takeAction(
     extra.category = args.trim();
     note = null;
   }
-  const r = ctx.service.act(ticket, action, actor, note, now, extra);
+  const r = await ctx.service.act(ticket, action, actor, note, now, extra);
   if (!r.ok) return { text: r.say ? r.say(lang) : r.message };
   const say = messages(lang);
   return {

@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { RULES } from '../../cases/lifecycle.js';
-import { DIALOG_STATE_VERSION, type DialogStore } from '../../store/dialogs.js';
+import { DIALOG_STATE_VERSION } from '../../store/dialogs.js';
+import type { DialogPort } from '../../store/ports.js';
 import { STEPS } from './report.js';
 import type { Reply } from './types.js';
 
@@ -101,10 +102,10 @@ export function readState(stored: unknown): unknown | null {
  * When the stored state of a user cannot be used (written by another version, or damaged), clears
  * it and returns the message that tells the user; null when there is nothing to say.
  */
-export function restartIfUnreadable(dialogs: DialogStore, channel: string, userId: string, english = false): Reply | null {
-  const raw = dialogs.raw(channel, userId);
+export async function restartIfUnreadable(dialogs: DialogPort, channel: string, userId: string, english = false): Promise<Reply | null> {
+  const raw = await dialogs.raw(channel, userId);
   if (raw === undefined || readState(raw) !== null) return null;
-  dialogs.clear(channel, userId);
+  await dialogs.clear(channel, userId);
   const wasReport = JSON.stringify(raw ?? '').includes('"report"');
   if (english)
     return { text: 'Sorry: after an update, your unfinished conversation could not be continued and was cleared. Please start again.' };

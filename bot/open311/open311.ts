@@ -19,9 +19,7 @@ import { OPEN_STATUSES, STATUS } from '../../cases/lifecycle.js';
 import type { CaseService } from '../../cases/service.js';
 import { shanghaiIso } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
-import type { CaseRecord, CaseStore } from '../../store/cases.js';
-import type { LimitStore } from '../../store/limits.js';
-import type { ApiKeyStore } from '../../store/questions.js';
+import type { ApiKeyPort, CasePort, CaseRecord, LimitPort } from '../../store/ports.js';
 import type { WebRequest } from '../channels/web/web.js';
 import type { RouteResponse } from '../http.js';
 
@@ -41,16 +39,16 @@ export const open311Limits = {
 
 /** What the API needs. */
 export interface Open311Deps {
-  cases: CaseStore;
+  cases: CasePort;
   service: CaseService;
   categories: Category[];
   towns: string[];
   area: Area;
-  apiKeys: ApiKeyStore;
-  limits: LimitStore;
+  apiKeys: ApiKeyPort;
+  limits: LimitPort;
   clock?: () => Date;
   /** Link a new case to the milestone it bears on, as the chat does. */
-  onFiled?: (c: CaseRecord, now: Date) => void;
+  onFiled?: (c: CaseRecord, now: Date) => Promise<unknown>;
 }
 
 /** The SHA-256 of an API key (only this is stored). */
@@ -120,7 +118,7 @@ export function createOpen311(d: Open311Deps) {
     };
   }
 
-  function list(q: URLSearchParams, now: Date): RouteResponse {
+  async function list(q: URLSearchParams, now: Date): Promise<RouteResponse> {
     const ids = (q.get('service_request_id') ?? '')
       .split(',')
       .map((s) => s.trim().toUpperCase())
@@ -128,11 +126,7 @@ export function createOpen311(d: Open311Deps) {
     if (ids.length) {
       return json(
         200,
-        ids
-          .slice(0, 100)
-          .map((id) => d.cases.byTicket(id))
-          .filter((c): c is CaseRecord => c !== null)
-          .map(view),
+        (await Promise.all(ids.slice(0, 100).map((id) => d.cases.byTicket(id)))).filter((c): c is CaseRecord => c !== null).map(view),
       );
     }
     const end = dateParam(q.get('end_date'));
@@ -155,8 +149,7 @@ export function createOpen311(d: Open311Deps) {
       1,
       Math.min(open311Limits.pageSizeMax, Number.parseInt(q.get('page_size') ?? '', 10) || open311Limits.pageSizeDefault),
     );
-    const rows = d.cases
-      .list({ from: from.toISOString(), to: new Date(to.getTime() + 1).toISOString() })
+    const rows = (await d.cases.list({ from: from.toISOString(), to: new Date(to.getTime() + 1).toISOString() }))
       .filter((c) => codes.length === 0 || codes.includes(c.category))
       .map(view)
       .filter((v) => statuses.length === 0 || statuses.includes(v.status as string))
@@ -188,9 +181,9 @@ export function createOpen311(d: Open311Deps) {
     } catch {
       return error(400, 400, 'the body must be application/x-www-form-urlencoded');
     }
-    const key = typeof fields.api_key === 'string' ? d.apiKeys.byHash(hashKey(fields.api_key)) : null;
+    const key = typeof fields.api_key === 'string' ? await d.apiKeys.byHash(hashKey(fields.api_key)) : null;
     if (!key) return error(403, 403, 'api_key is missing or not valid');
-    if (!d.limits.take('open311-key', String(key.id), now, 3600_000, open311Limits.postsPerHour))
+    if (!(await d.limits.take('open311-key', String(key.id), now, 3600_000, open311Limits.postsPerHour)))
       return error(429, 429, 'too many requests for this api_key');
     const p = postSchema.safeParse(fields);
     if (!p.success) return error(400, 400, `bad request: ${p.error.issues.map((i) => i.path.join('.')).join(', ')}`);
@@ -203,7 +196,7 @@ export function createOpen311(d: Open311Deps) {
     }
     const town =
       d.towns.find((t) => (f.address_string ?? '').includes(t) || (f.address_string ?? '').includes(t.replace(/(镇|街道)$/, ''))) ?? null;
-    const r = d.service.file(
+    const r = await d.service.file(
       {
         category: f.service_code,
         town,
@@ -221,7 +214,7 @@ export function createOpen311(d: Open311Deps) {
       now,
     );
     if (!r.ok) return error(r.code === 'rate_limited' ? 429 : 400, r.code === 'rate_limited' ? 429 : 400, r.message);
-    d.onFiled?.(r.case, now);
+    await d.onFiled?.(r.case, now);
     return json(201, [{ service_request_id: r.case.ticket, service_notice: `已转${r.case.unit}办理`, account_id: null }]);
   }
 
@@ -234,7 +227,7 @@ export function createOpen311(d: Open311Deps) {
       if (/\.xml$/.test(path)) return error(400, 400, 'only the JSON format is served');
       if (req.method === 'POST' && path === '/requests.json') return post(req, now);
       if (req.method !== 'GET') return error(405, 405, 'method not allowed');
-      if (!d.limits.take('open311-addr', req.client ?? 'unknown', now, 60_000, open311Limits.readsPerMinute)) {
+      if (!(await d.limits.take('open311-addr', req.client ?? 'unknown', now, 60_000, open311Limits.readsPerMinute))) {
         return error(429, 429, 'too many requests: try again in a minute');
       }
       if (path === '/services.json') {
@@ -254,7 +247,7 @@ export function createOpen311(d: Open311Deps) {
       if (path === '/requests.json') return list(req.query, now);
       const one = /^\/requests\/([A-Za-z0-9-]{1,40})\.json$/.exec(path);
       if (one) {
-        const c = d.cases.byTicket((one[1] as string).toUpperCase());
+        const c = await d.cases.byTicket((one[1] as string).toUpperCase());
         return c ? json(200, [view(c)]) : error(404, 404, 'service_request_id not found');
       }
       return error(404, 404, 'not found');

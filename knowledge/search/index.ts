@@ -125,7 +125,7 @@ export function buildIndex(passages: Passage[], version: string): SearchIndex {
 export function loadIndex(snapshot: unknown, passages: Passage[], version: string): SearchIndex | null {
   const s = snapshot as { version?: string; minisearch?: unknown };
   if (!s || s.version !== version || !s.minisearch) return null;
-  const ms = MiniSearch.loadJS<Passage>(s.minisearch as never, miniSearchOptions());
+  const ms = MiniSearch.loadJS<Passage>(s.minisearch as Parameters<typeof MiniSearch.loadJS<Passage>>[0], miniSearchOptions());
   return wrap(ms, passages, documentFrequencies(passages), version);
 }
 

@@ -22,12 +22,8 @@ import { freeBytes } from '../../../core/disk.js';
 import { imageType } from '../../../core/image.js';
 import { type Lang, messages } from '../../../core/messages/index.js';
 import { projectPath } from '../../../core/paths.js';
-import type { ChatStore } from '../../../store/chats.js';
 import { isBusy } from '../../../store/db.js';
-import type { DialogStore } from '../../../store/dialogs.js';
-import type { LimitStore } from '../../../store/limits.js';
-import type { OutboxStore } from '../../../store/outbox.js';
-import type { UploadStore } from '../../../store/uploads.js';
+import type { ChatPort, DialogPort, LimitPort, OutboxPort, UploadPort } from '../../../store/ports.js';
 import { asReplies, type Delivery } from '../../delivery.js';
 import { cookieValue, SESSION_COOKIE, type Sessions, type WebSession } from '../../sessions.js';
 
@@ -57,7 +53,7 @@ export interface WebResponse {
 }
 
 /** A case photo's bytes as its viewer may see it, or null (not theirs to see, or not stored here). */
-export type PhotoLookup = (viewer: { userId: string }, ticket: string, ref: string) => { bytes: Buffer; mime: string } | null;
+export type PhotoLookup = (viewer: { userId: string }, ticket: string, ref: string) => Promise<{ bytes: Buffer; mime: string } | null>;
 
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#1b7f5a"/><path d="M32 12c-9 10-16 18-16 27a16 16 0 0 0 32 0c0-9-7-17-16-27z" fill="#fff"/><path d="M25 40l5 5 10-12" stroke="#1b7f5a" stroke-width="5" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
@@ -111,14 +107,14 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 /** What the web channel needs. */
 export interface WebChannelOptions {
   delivery: Delivery;
-  outbox: OutboxStore;
-  dialogs: DialogStore;
+  outbox: OutboxPort;
+  dialogs: DialogPort;
   sessions: Sessions;
-  limits: LimitStore;
-  uploads: UploadStore;
+  limits: LimitPort;
+  uploads: UploadPort;
   uploadDir: string;
   /** The conversation log restored after a reload (none kept when absent). */
-  chats?: ChatStore;
+  chats?: ChatPort;
   /** Case photos for the signed-in officials who may see them. */
   casePhoto?: PhotoLookup;
   webLimits?: Partial<WebLimits>;
@@ -138,64 +134,65 @@ export function createWebChannel(o: WebChannelOptions) {
 
   const describe = (s: WebSession) => ({ csrf: s.csrf, role: s.role, unit: s.unit, signedIn: s.signedIn });
   /** The API's error texts in the language of the session's chat (Chinese before there is one, or when unknown). */
-  const errs = (s?: { userId: string } | null) => messages(s ? safeLang(s.userId) : 'zh').webApi;
-  const safeLang = (userId: string): Lang | null => {
+  const errs = async (s?: { userId: string } | null) => messages(s ? await safeLang(s.userId) : 'zh').webApi;
+  const safeLang = async (userId: string): Promise<Lang | null> => {
     try {
-      return o.chats?.lang('web', userId) ?? null;
+      return (await o.chats?.lang('web', userId)) ?? null;
     } catch {
       return null;
     }
   };
-  const noSession = () => json(401, { error: errs().noSession, code: 'no_session' });
-  const storeError = (e: unknown, s?: { userId: string }): WebResponse => {
+  const noSession = async () => json(401, { error: (await errs()).noSession, code: 'no_session' });
+  const storeError = async (e: unknown, s?: { userId: string }): Promise<WebResponse> => {
     o.onStoreError?.(e);
-    if (isBusy(e)) return json(503, { error: errs().busy });
+    if (isBusy(e)) return json(503, { error: (await errs()).busy });
     log(`web: store error: ${e instanceof Error ? e.message : String(e)}`);
-    return json(503, { error: errs(s).cannotSave });
+    return json(503, { error: (await errs(s)).cannotSave });
   };
 
   /** The session of a request that may change something: its cookie and its CSRF token. */
-  function session(req: WebRequest, now: Date): WebSession | null {
-    const s = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+  async function session(req: WebRequest, now: Date): Promise<WebSession | null> {
+    const s = await o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
     return s && o.sessions.csrfOk(s, req.csrf) ? s : null;
   }
 
-  function openSession(req: WebRequest, now: Date): WebResponse {
+  async function openSession(req: WebRequest, now: Date): Promise<WebResponse> {
     // A custom header: a cross-site form cannot send it, so no other site can replace the cookie.
-    if (req.header?.('x-rectify-client') !== '1') return json(403, { error: errs().badOrigin });
-    const existing = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+    if (req.header?.('x-rectify-client') !== '1') return json(403, { error: (await errs()).badOrigin });
+    const existing = await o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
     if (existing) return json(200, describe(existing));
     const client = req.client ?? 'unknown';
-    if (!o.limits.take('session-addr', client, now, HOUR, lim.sessionsPerHourPerAddress)) {
-      return json(429, { error: errs().tooManySessions });
+    if (!(await o.limits.take('session-addr', client, now, HOUR, lim.sessionsPerHourPerAddress))) {
+      return json(429, { error: (await errs()).tooManySessions });
     }
-    const s = o.sessions.create(now, client);
+    const s = await o.sessions.create(now, client);
     return json(200, describe(s), { 'set-cookie': o.sessions.cookie(s, now) });
   }
 
-  function signIn(req: WebRequest, now: Date): WebResponse {
-    const s = session(req, now);
+  async function signIn(req: WebRequest, now: Date): Promise<WebResponse> {
+    const s = await session(req, now);
     if (!s) return noSession();
     const client = req.client ?? 'unknown';
-    if (!o.limits.take('signin-addr', client, now, 15 * 60_000, lim.signInsPer15MinPerAddress)) {
-      return json(429, { error: errs(s).signInSlow });
+    if (!(await o.limits.take('signin-addr', client, now, 15 * 60_000, lim.signInsPer15MinPerAddress))) {
+      return json(429, { error: (await errs(s)).signInSlow });
     }
     const body = parseJson(req.body, loginSchema);
-    if (!body) return json(400, { error: errs(s).badRequest });
-    const signed = o.sessions.signIn(s.token, body.code, now, client);
-    if (!signed) return json(403, { error: errs(s).badCode });
+    if (!body) return json(400, { error: (await errs(s)).badRequest });
+    const signed = await o.sessions.signIn(s.token, body.code, now, client);
+    if (!signed) return json(403, { error: (await errs(s)).badCode });
     return json(200, describe(signed), { 'set-cookie': o.sessions.cookie(signed, now) });
   }
 
   async function chat(req: WebRequest, now: Date): Promise<WebResponse> {
-    const s = session(req, now);
+    const s = await session(req, now);
     if (!s) return noSession();
     const m = parseJson(req.body, chatSchema);
-    if (!m) return json(400, { error: errs(s).badRequest });
+    if (!m) return json(400, { error: (await errs(s)).badRequest });
     if (isJoinAttempt(m.text) && !s.signedIn) {
-      return json(200, { replies: [{ text: messages(safeLang(s.userId)).web.staffSignInRequired }] });
+      return json(200, { replies: [{ text: messages(await safeLang(s.userId)).web.staffSignInRequired }] });
     }
-    if (m.photos?.some((ref) => !o.uploads.owns('web', s.userId, ref))) return json(400, { error: errs(s).badPhoto });
+    for (const ref of m.photos ?? [])
+      if (!(await o.uploads.owns('web', s.userId, ref))) return json(400, { error: (await errs(s)).badPhoto });
     try {
       const owed = await o.delivery.handle(
         {
@@ -212,10 +209,10 @@ export function createWebChannel(o: WebChannelOptions) {
         now,
         { inResponse: true },
       );
-      if (m.photos?.length) o.uploads.attach(m.photos, now);
+      if (m.photos?.length) await o.uploads.attach(m.photos, now);
       if (o.chats && !owed.duplicate) {
         const echo = m.echo ?? m.text ?? (m.location ? '📍' : m.photos?.length ? '📷' : null);
-        o.chats.log(
+        await o.chats.log(
           'web',
           s.userId,
           [
@@ -231,14 +228,14 @@ export function createWebChannel(o: WebChannelOptions) {
     }
   }
 
-  function notifications(req: WebRequest, now: Date): WebResponse {
-    const s = session(req, now);
+  async function notifications(req: WebRequest, now: Date): Promise<WebResponse> {
+    const s = await session(req, now);
     if (!s) return noSession();
     try {
-      const mine = o.outbox.pendingFor('web', s.userId, 50);
-      for (const m of mine) o.outbox.markSent(m.id, now);
+      const mine = await o.outbox.pendingFor('web', s.userId, 50);
+      for (const m of mine) await o.outbox.markSent(m.id, now);
       if (mine.length)
-        o.chats?.log(
+        await o.chats?.log(
           'web',
           s.userId,
           mine.map((m) => ({ who: 'note' as const, text: m.text, choices: m.choices })),
@@ -250,20 +247,21 @@ export function createWebChannel(o: WebChannelOptions) {
     }
   }
 
-  function photo(req: WebRequest, now: Date): WebResponse {
-    const s = session(req, now);
+  async function photo(req: WebRequest, now: Date): Promise<WebResponse> {
+    const s = await session(req, now);
     if (!s) return noSession();
-    const state = o.dialogs.get<{ flow: string; draft?: { photos?: string[] } }>('web', s.userId);
-    if (state?.flow !== 'report') return json(409, { error: errs(s).reportFirst });
-    if (req.body.length === 0) return json(400, { error: errs(s).emptyPhoto });
-    if (req.body.length > lim.photoBytes) return json(413, { error: errs(s).photoTooBig(Math.round(lim.photoBytes / 1024 / 1024)) });
+    const state = await o.dialogs.get<{ flow: string; draft?: { photos?: string[] } }>('web', s.userId);
+    if (state?.flow !== 'report') return json(409, { error: (await errs(s)).reportFirst });
+    if (req.body.length === 0) return json(400, { error: (await errs(s)).emptyPhoto });
+    if (req.body.length > lim.photoBytes)
+      return json(413, { error: (await errs(s)).photoTooBig(Math.round(lim.photoBytes / 1024 / 1024)) });
     const type = imageType(req.body);
-    if (!type) return json(415, { error: errs(s).photoType });
-    const had = (state.draft?.photos?.length ?? 0) + o.uploads.pendingCount('web', s.userId, new Date(now.getTime() - HOUR));
-    if (had >= reportLimits.maxPhotos) return json(429, { error: errs(s).tooManyPhotos(reportLimits.maxPhotos) });
+    if (!type) return json(415, { error: (await errs(s)).photoType });
+    const had = (state.draft?.photos?.length ?? 0) + (await o.uploads.pendingCount('web', s.userId, new Date(now.getTime() - HOUR)));
+    if (had >= reportLimits.maxPhotos) return json(429, { error: (await errs(s)).tooManyPhotos(reportLimits.maxPhotos) });
     const free = freeBytes(o.uploadDir);
-    const full = { error: errs(s).storeFull };
-    if (o.uploads.totalBytes() + req.body.length > lim.uploadQuotaBytes) return json(507, full);
+    const full = { error: (await errs(s)).storeFull };
+    if ((await o.uploads.totalBytes()) + req.body.length > lim.uploadQuotaBytes) return json(507, full);
     if (free !== null && free - req.body.length < lim.diskMinFreeBytes) return json(507, full);
     const name = `${randomUUID()}.${type.ext}`;
     const file = join(o.uploadDir, name);
@@ -278,7 +276,7 @@ export function createWebChannel(o: WebChannelOptions) {
       return json(507, full);
     }
     try {
-      o.uploads.record({ ref: `web:${name}`, channel: 'web', userId: s.userId, bytes: req.body.length, mime: type.mime }, now);
+      await o.uploads.record({ ref: `web:${name}`, channel: 'web', userId: s.userId, bytes: req.body.length, mime: type.mime }, now);
     } catch (e) {
       try {
         unlinkSync(file);
@@ -289,30 +287,30 @@ export function createWebChannel(o: WebChannelOptions) {
   }
 
   /** The conversation so far (for a reload) and whether a report draft waits. */
-  function historyOf(req: WebRequest, now: Date): WebResponse {
-    const s = session(req, now);
+  async function historyOf(req: WebRequest, now: Date): Promise<WebResponse> {
+    const s = await session(req, now);
     if (!s) return noSession();
-    const state = o.dialogs.get<{ flow: string }>('web', s.userId);
-    return json(200, { lines: o.chats?.history('web', s.userId, 200) ?? [], draft: state?.flow === 'report' });
+    const state = await o.dialogs.get<{ flow: string }>('web', s.userId);
+    return json(200, { lines: (await o.chats?.history('web', s.userId, 200)) ?? [], draft: state?.flow === 'report' });
   }
 
   /** A case photo, for a signed-in official of the case's unit or an administrator (cookie only: an <img> sends no header). */
-  function casePhoto(req: WebRequest, now: Date): WebResponse {
-    const s = o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
+  async function casePhoto(req: WebRequest, now: Date): Promise<WebResponse> {
+    const s = await o.sessions.verify(cookieValue(req.cookie, SESSION_COOKIE), now);
     const p = req.query.get('p') ?? '';
     const hash = p.indexOf('#');
-    if (!s?.signedIn || hash < 1 || !o.casePhoto) return json(404, { error: errs(s).noPhoto });
-    const found = o.casePhoto({ userId: s.userId }, p.slice(0, hash), p.slice(hash + 1));
-    if (!found || !imageType(found.bytes)) return json(404, { error: errs(s).noPhoto });
+    if (!s?.signedIn || hash < 1 || !o.casePhoto) return json(404, { error: (await errs(s)).noPhoto });
+    const found = await o.casePhoto({ userId: s.userId }, p.slice(0, hash), p.slice(hash + 1));
+    if (!found || !imageType(found.bytes)) return json(404, { error: (await errs(s)).noPhoto });
     return { status: 200, type: found.mime, body: found.bytes, headers: { 'cache-control': 'private, no-store' } };
   }
 
   /** Housekeeping, every few minutes: expired sessions, old rate-limit hits, photos no report took. */
-  function sweep(now: Date): void {
+  async function sweep(now: Date): Promise<void> {
     try {
-      o.sessions.expire(now);
-      o.limits.prune(new Date(now.getTime() - 24 * HOUR));
-      for (const ref of o.uploads.removeOrphans(new Date(now.getTime() - 24 * HOUR))) {
+      await o.sessions.expire(now);
+      await o.limits.prune(new Date(now.getTime() - 24 * HOUR));
+      for (const ref of await o.uploads.removeOrphans(new Date(now.getTime() - 24 * HOUR))) {
         try {
           unlinkSync(join(o.uploadDir, ref.replace(/^web:/, '')));
         } catch {}
@@ -331,33 +329,33 @@ export function createWebChannel(o: WebChannelOptions) {
         return { status: 200, type: 'image/svg+xml', body: FAVICON };
       if (req.method === 'GET' && req.path === '/api/case-photo') return casePhoto(req, now);
       if (!req.path.startsWith('/api/')) return null;
-      if (req.method !== 'POST') return json(405, { error: errs().badMethod });
+      if (req.method !== 'POST') return json(405, { error: (await errs()).badMethod });
       if (now.getTime() - lastSweep > SWEEP_EVERY_MS) {
         lastSweep = now.getTime();
-        sweep(now);
+        await sweep(now);
       }
       try {
         switch (req.path) {
           case '/api/session':
-            return openSession(req, now);
+            return await openSession(req, now);
           case '/api/login':
-            return signIn(req, now);
+            return await signIn(req, now);
           case '/api/logout': {
-            const s = session(req, now);
+            const s = await session(req, now);
             if (!s) return noSession();
-            o.sessions.revoke(s.token);
+            await o.sessions.revoke(s.token);
             return json(200, { ok: true }, { 'set-cookie': o.sessions.cookie(null, now) });
           }
           case '/api/chat':
             return await chat(req, now);
           case '/api/notifications':
-            return notifications(req, now);
+            return await notifications(req, now);
           case '/api/history':
-            return historyOf(req, now);
+            return await historyOf(req, now);
           case '/api/photo':
-            return photo(req, now);
+            return await photo(req, now);
           default:
-            return json(404, { error: errs().noEndpoint });
+            return json(404, { error: (await errs()).noEndpoint });
         }
       } catch (e) {
         return storeError(e);

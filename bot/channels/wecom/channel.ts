@@ -19,9 +19,7 @@ import { z } from 'zod';
 import { type Lang, messages } from '../../../core/messages/index.js';
 import { dispatchDefaults, type Sender } from '../../../jobs/dispatch.js';
 import { toWeComMarkdown } from '../../../jobs/render.js';
-import type { ChoiceStore } from '../../../store/choices.js';
-import type { OutboxMessage, OutboxStore } from '../../../store/outbox.js';
-import type { WeComCardStore } from '../../../store/wecom-cards.js';
+import type { ChoicePort, OutboxMessage, OutboxPort, WeComCardPort } from '../../../store/ports.js';
 import { type Delivery, type OwedMessage, replyKeyPrefix } from '../../delivery.js';
 import type { Choice, Inbound, Reply } from '../../dialog/types.js';
 import { WeComApiError, type WeComClient, WeComMediaTooLarge, type WeComTarget } from './client.js';
@@ -50,18 +48,18 @@ export interface WeComChannelOptions {
   corpId: string;
   client: WeComClient | null;
   delivery: Delivery;
-  outbox: OutboxStore;
-  choices: ChoiceStore;
+  outbox: OutboxPort;
+  choices: ChoicePort;
   /** How far a callback's timestamp may be from our clock (seconds). */
   maxSkewSeconds?: number;
   /** Template cards sent for choices (without it, choices are always a numbered list). */
-  cards?: WeComCardStore;
+  cards?: WeComCardPort;
   /** Case photos kept as files: received images are downloaded into it, `/photos` reads from it. */
   photos?: PhotoFiles;
   /** Largest photo downloaded (bytes). */
   maxPhotoBytes?: number;
   /** The language a user writes in (for the card's title, the chosen label, a refused photo). */
-  lang?: (userId: string) => Lang | null;
+  lang?: (userId: string) => Promise<Lang | null>;
   clock?: () => Date;
   log?: (line: string) => void;
 }
@@ -71,9 +69,9 @@ const parser = new XMLParser({ parseTagValue: false, trimValues: true, processEn
 
 /** Case photos kept as files, by their channel reference ("wecom:<media id>"). */
 export interface PhotoFiles {
-  has(ref: string): boolean;
-  save(ref: string, bytes: Buffer, now: Date): { ok: true } | { ok: false; reason: 'not_image' | 'too_large' };
-  read(ref: string): { bytes: Buffer; mime: string } | null;
+  has(ref: string): Promise<boolean>;
+  save(ref: string, bytes: Buffer, now: Date): Promise<{ ok: true } | { ok: false; reason: 'not_image' | 'too_large' }>;
+  read(ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
 }
 
 /** WeCom's limits of a button_interaction card. */
@@ -167,7 +165,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
   // Outbox ids being sent by this process: a redelivery meanwhile does not send them twice.
   const inFlight = new Set<number>();
 
-  function toInbound(m: WeComMessage): Inbound | null {
+  async function toInbound(m: WeComMessage): Promise<Inbound | null> {
     const base = {
       channel: 'wecom',
       userId: m.FromUserName,
@@ -179,7 +177,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
         const text = m.Content ?? '';
         const n = Number(text.trim());
         // The buttons this user last saw, from the store: right after a restart and in any process.
-        const choices = o.choices.get('wecom', m.FromUserName);
+        const choices = await o.choices.get('wecom', m.FromUserName);
         if (choices && Number.isInteger(n) && n >= 1 && n <= choices.length) return { ...base, choice: (choices[n - 1] as Choice).value };
         const byLabel = choices?.find((c) => c.label === text.trim());
         return byLabel ? { ...base, choice: byLabel.value } : { ...base, text };
@@ -192,7 +190,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
         if (m.Event === 'subscribe') return { ...base, text: '/start' };
         if (m.Event !== 'template_card_event' || !m.TaskId || !m.EventKey) return null;
         // Only a button the card had, clicked by the user it was sent to; one choice per card.
-        const card = o.cards?.get(m.TaskId);
+        const card = await o.cards?.get(m.TaskId);
         if (!card || card.userId !== m.FromUserName || !card.choices.some((c) => c.value === m.EventKey)) return null;
         return { ...base, messageId: `card:${m.TaskId}`, choice: m.EventKey };
       }
@@ -220,12 +218,12 @@ export function createWeComChannel(o: WeComChannelOptions) {
       }
       try {
         await sendMessage({ touser: user }, m, user);
-        o.outbox.markSent(m.id, now);
+        await o.outbox.markSent(m.id, now);
       } catch (e) {
         // Not lost: the dispatcher retries it with backoff.
         const error = e instanceof Error ? e.message : String(e);
         try {
-          o.outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(m.attempts + 1)));
+          await o.outbox.markFailed(m.id, error, new Date(now.getTime() + dispatchDefaults.backoffMs(m.attempts + 1)));
         } catch {}
         log(`wecom: reply left for retry: ${error}`);
         return;
@@ -233,7 +231,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
     }
   }
 
-  const say = (user: string | undefined) => messages((user && o.lang?.(user)) || 'zh');
+  const say = async (user: string | undefined) => messages((user && (await o.lang?.(user))) || 'zh');
 
   /**
    * Sends a text with its buttons: a button_interaction card when they fit (its task id kept, so a
@@ -250,10 +248,10 @@ export function createWeComChannel(o: WeComChannelOptions) {
   ): Promise<void> {
     const flat = (choices ?? []).flat();
     if (o.cards && to.touser && fitsCard(flat)) {
-      const m = say(user);
+      const m = await say(user);
       const long = text.length > CARD_LIMITS.subtitleChars;
       const taskId = `rc_${randomBytes(12).toString('hex')}`;
-      o.cards.put(taskId, to.touser, flat, clock());
+      await o.cards.put(taskId, to.touser, flat, clock());
       try {
         if (long) await client.sendText(to, text);
         await client.sendTemplateCard(to, {
@@ -284,7 +282,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
     let missing = 0;
     for (const p of photos) {
       const ref = p.slice(p.indexOf('#') + 1);
-      const stored = o.photos?.read(ref) ?? null;
+      const stored = (await o.photos?.read(ref)) ?? null;
       try {
         if (stored) {
           const ext = stored.mime.split('/')[1] ?? 'jpg';
@@ -297,7 +295,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
         missing++;
       }
     }
-    if (missing) await client.sendText(to, say(user).photos.expired);
+    if (missing) await client.sendText(to, (await say(user)).photos.expired);
   }
 
   async function sendMessage(
@@ -318,10 +316,10 @@ export function createWeComChannel(o: WeComChannelOptions) {
   async function download(mediaId: string, now: Date): Promise<'stored' | 'kept' | 'refused'> {
     const ref = wecomPhotoRef(mediaId);
     if (!o.photos || !o.client) return 'kept';
-    if (o.photos.has(ref)) return 'stored';
+    if (await o.photos.has(ref)) return 'stored';
     try {
       const { bytes } = await o.client.getMedia(mediaId, o.maxPhotoBytes ?? 5 * 1048576);
-      const r = o.photos.save(ref, bytes, now);
+      const r = await o.photos.save(ref, bytes, now);
       if (!r.ok) log(`wecom: a received image was refused (${r.reason})`);
       return r.ok ? 'stored' : 'refused';
     } catch (e) {
@@ -364,33 +362,33 @@ export function createWeComChannel(o: WeComChannelOptions) {
     } catch {
       return { status: 400, body: 'bad message' };
     }
-    const inbound = toInbound(message);
+    const inbound = await toInbound(message);
     if (!inbound) return { status: 200, body: 'success' };
     const user = message.FromUserName;
     if (message.MsgType === 'image' && message.MediaId && (await download(message.MediaId, now)) === 'refused') {
       // Not a photo: nothing stored or attached; the sender is told (owed like any reply).
       const prefix = replyKeyPrefix(inbound) ?? `reply:${randomBytes(16).toString('hex')}:`;
-      o.outbox.enqueue(
+      await o.outbox.enqueue(
         {
           dedupeKey: `${prefix}000`,
           channel: 'wecom',
           chatId: user,
           kind: 'reply',
-          text: say(user).wecom.photoRefused(Math.round((o.maxPhotoBytes ?? 5 * 1048576) / 1048576)),
+          text: (await say(user)).wecom.photoRefused(Math.round((o.maxPhotoBytes ?? 5 * 1048576) / 1048576)),
           notBefore: new Date(now.getTime() + 60_000),
         },
         now,
       );
-      const toSend = o.outbox.byKeyPrefix(prefix).filter((m) => m.status === 'pending' && !inFlight.has(m.id));
+      const toSend = (await o.outbox.byKeyPrefix(prefix)).filter((m) => m.status === 'pending' && !inFlight.has(m.id));
       if (toSend.length) schedule(() => sendOwed(user, toSend));
       return { status: 200, body: 'success' };
     }
     // Committed before WeCom hears "success"; a failure here makes WeCom deliver it again.
     const owed = await o.delivery.handle(inbound, now, {
       shape: (replies) => shapeReplies(replies, !!o.cards && !!o.client),
-      withinCommit: (replies, at) => {
-        if (replies.length) o.choices.put('wecom', user, renderReplies(replies).choices, at);
-        if (message.Event === 'template_card_event' && message.TaskId) o.cards?.choose(message.TaskId, inbound.choice ?? '', at);
+      withinCommit: async (replies, at) => {
+        if (replies.length) await o.choices.put('wecom', user, renderReplies(replies).choices, at);
+        if (message.Event === 'template_card_event' && message.TaskId) await o.cards?.choose(message.TaskId, inbound.choice ?? '', at);
       },
     });
     const toSend = owed.messages.filter((m) => !inFlight.has(m.id));
@@ -399,8 +397,8 @@ export function createWeComChannel(o: WeComChannelOptions) {
       schedule(async () => {
         // The clicked card shows what was chosen (its response code is good once, for 72 hours).
         if (chosen && o.client) {
-          const label = o.cards?.get(chosen.TaskId as string)?.choices.find((c) => c.value === chosen.EventKey)?.label ?? '';
-          const name = say(user).wecom.chosen(label);
+          const label = (await o.cards?.get(chosen.TaskId as string))?.choices.find((c) => c.value === chosen.EventKey)?.label ?? '';
+          const name = (await say(user)).wecom.chosen(label);
           try {
             await o.client.updateTemplateCardButton([user], chosen.ResponseCode as string, name.slice(0, CARD_LIMITS.replaceNameChars));
           } catch (e) {
@@ -423,7 +421,7 @@ export function createWeComChannel(o: WeComChannelOptions) {
       }
       const { choices } = renderReplies([{ text: m.text, ...(m.choices ? { choices: m.choices } : {}) }]);
       // A notification with buttons (rate the handling): "1" now picks from these.
-      if (choices.length && to.touser) o.choices.put('wecom', to.touser, choices, new Date());
+      if (choices.length && to.touser) await o.choices.put('wecom', to.touser, choices, clock());
       const full = m as Pick<OutboxMessage, 'text' | 'choices' | 'kind'> & Partial<Pick<OutboxMessage, 'requestLocation' | 'photos'>>;
       await sendMessage(
         to,
