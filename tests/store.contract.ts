@@ -106,6 +106,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect((await s.knownUnits.names()).sort()).toEqual(['内层二', '外层'].sort());
       });
 
+      it('takes ports called concurrently inside one transaction', async () => {
+        const s = await fresh();
+        const names = await s.transaction(async (tx) => {
+          await Promise.all(Array.from({ length: 20 }, (_, i) => tx.knownUnits.add(`单位${String(i).padStart(2, '0')}`, 'admin', T0)));
+          const [n, v] = await Promise.all([tx.knownUnits.names(), tx.health.schemaVersion()]);
+          expect(v).toBeGreaterThan(0);
+          return n;
+        });
+        expect(names).toHaveLength(20);
+        expect(await s.knownUnits.names()).toEqual(names);
+      });
+
       it('always rolls back a dry run, returning what it read', async () => {
         const s = await fresh();
         const seen = await s.transaction(

@@ -63,7 +63,7 @@ import type { CuratedAnswer, LoggedAnswer, QueuedQuestion } from '../questions.j
 import type { SessionRow } from '../sessions.js';
 import type { UnitMapping } from '../units.js';
 import type { WeComCard } from '../wecom-cards.js';
-import { openPg, type PgDb, pgSchemaVersion } from './db.js';
+import { openPg, type PgDb } from './db.js';
 
 /** Options of the PostgreSQL store. */
 export interface PgStoreOptions extends StoreOptions {
@@ -102,13 +102,26 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
 
 /** The store over an open pool. */
 export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
-  const current = new AsyncLocalStorage<{ client: pg.PoolClient; savepoints: number }>();
+  /** The transaction in progress: its connection, its savepoints, and the end of its queue of statements. */
+  interface Tx {
+    client: pg.PoolClient;
+    savepoints: number;
+    tail: Promise<unknown>;
+  }
+  const current = new AsyncLocalStorage<Tx>();
+  // One connection runs one statement at a time: ports called concurrently inside a transaction
+  // (Promise.all) queue their statements here rather than on the driver (deprecated in pg 8).
+  const inTx = (t: Tx, sql: string, params?: unknown[]): Promise<pg.QueryResult> => {
+    const r = t.tail.then(() => t.client.query(sql, params as unknown[]));
+    t.tail = r.catch(() => {});
+    return r;
+  };
   const read: StateReader = options.readState ?? ((s) => s);
   const claimMs = options.outboxClaimMs ?? 60_000;
 
   const q: Q = (sql, params) => {
     const inside = current.getStore();
-    return inside ? inside.client.query(sql, params as unknown[]) : db.pool.query(sql, params as unknown[]);
+    return inside ? inTx(inside, sql, params) : db.pool.query(sql, params as unknown[]);
   };
   const rows = async <T>(sql: string, params?: unknown[]): Promise<T[]> => (await q(sql, params)).rows as T[];
   const one = async <T>(sql: string, params?: unknown[]): Promise<T | null> => ((await q(sql, params)).rows[0] as T | undefined) ?? null;
@@ -118,13 +131,13 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     const inside = current.getStore();
     if (inside) {
       const name = `uow_${++inside.savepoints}`;
-      await inside.client.query(`SAVEPOINT ${name}`);
+      await inTx(inside, `SAVEPOINT ${name}`);
       try {
         const r = await fn(ports);
-        await inside.client.query(o.rollback ? `ROLLBACK TO SAVEPOINT ${name}` : `RELEASE SAVEPOINT ${name}`);
+        await inTx(inside, o.rollback ? `ROLLBACK TO SAVEPOINT ${name}` : `RELEASE SAVEPOINT ${name}`);
         return r;
       } catch (e) {
-        await inside.client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
+        await inTx(inside, `ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
         throw e;
       }
     }
@@ -134,7 +147,10 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
       let broken = false;
       try {
         await client.query('BEGIN');
-        const r = await current.run({ client, savepoints: 0 }, () => fn(ports));
+        const t: Tx = { client, savepoints: 0, tail: Promise.resolve() };
+        const r = await current.run(t, () => fn(ports));
+        // Statements still queued (a caller that did not await them) finish before the commit.
+        await t.tail;
         await client.query(o.rollback ? 'ROLLBACK' : 'COMMIT');
         return r;
       } catch (e) {
@@ -1468,10 +1484,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     async probe(now) {
       await q('INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [iso(now)]);
     },
-    schemaVersion: async () => {
-      const inside = current.getStore();
-      return pgSchemaVersion(inside ? inside.client : db.pool);
-    },
+    schemaVersion: async () => (await one<{ v: number | null }>('SELECT max(version) AS v FROM schema_version'))?.v ?? 0,
   };
 
   const ports: Ports = {
