@@ -6,14 +6,23 @@
  *     synchronous=NORMAL, PostgreSQL with fsync and synchronous_commit on; one writer, and for
  *     PostgreSQL also 8 at once (several replicas' worth);
  *   Telegram updates/s (store side): one transaction per update as the dialog does it (seen-record,
- *     dialog state read and written, the reply enqueued), then the reply marked sent.
+ *     dialog state read and written, the reply enqueued), then the reply marked sent;
+ *   Telegram updates/s through the whole program: webhook POSTs from another process (64 in flight)
+ *     → grammY → dialog → sendMessage to the fake Bot API, the assistant on each store.
  * PostgreSQL is a throwaway durable cluster (Debian's binaries), or `BENCH_DATABASE_URL` (a database
  * for benchmarks only: it is written to); without either it is skipped with a message.
  */
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../fakes/postgres.js';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { parseConfig } from '../bot/config.js';
+import { startAssistant } from '../bot/main.js';
+import { projectPath } from '../core/paths.js';
+import { findPostgresBin, freePort, startThrowawayPostgres, type ThrowawayPostgres } from '../fakes/postgres.js';
+import { BOT_INFO } from '../fakes/telegram.js';
 import type { Store } from '../store/ports.js';
 import { openPgStore } from '../store/postgres/store.js';
 import { openSqliteStore } from '../store/sqlite.js';
@@ -119,6 +128,59 @@ async function measure(s: Store, name: string, record: Record, concurrency: numb
   }
 }
 
+/** Updates per second through the whole program on the store `env` names (DATABASE_PATH or DATABASE_URL). */
+async function telegramPipeline(env: { DATABASE_PATH: string; DATABASE_URL?: string }, dir: string): Promise<number> {
+  const fake = spawn(process.execPath, [projectPath('dist', 'fakes', 'serve.js'), 'telegram'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const api = await new Promise<string>((resolve) =>
+    createInterface({ input: fake.stdout as NodeJS.ReadableStream }).once('line', resolve),
+  );
+  const sent = async () => ((await (await fetch(`${api}/__stats`)).json()) as { sendMessage?: number }).sendMessage ?? 0;
+  const port = await freePort();
+  const secret = 'bench-secret';
+  const running = await startAssistant(
+    parseConfig({
+      ...env,
+      INDEX_SNAPSHOT_PATH: join(dir, 's.json'),
+      HTTP_PORT: String(port),
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'error',
+      TELEGRAM_BOT_TOKEN: '123456:BENCH-token-abcdefghijklmnopqrstuv',
+      TELEGRAM_API_ROOT: api,
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+      TELEGRAM_WEBHOOK_SECRET: secret,
+    }),
+    { log: () => {}, telegramBotInfo: BOT_INFO, scheduler: false },
+  );
+  try {
+    let rate = 0;
+    for (const [total, base] of [
+      [200, 10_000],
+      [1500, 20_000],
+    ] as const) {
+      const before = await sent();
+      const t0 = Date.now();
+      await promisify(execFile)(process.execPath, [
+        projectPath('dist', 'fakes', 'load.js'),
+        'telegram',
+        running.url,
+        String(total),
+        '64',
+        String(base),
+        secret,
+      ]);
+      while ((await sent()) - before < total) {
+        if (Date.now() - t0 > 120_000) throw new Error('bench: Telegram replies did not all arrive');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      rate = (total / (Date.now() - t0)) * 1000;
+    }
+    return rate;
+  } finally {
+    await running.stop();
+    fake.kill('SIGTERM');
+  }
+}
+
 /** Runs the store benchmark. */
 export async function storeBench(record: Record, out: (line: string) => void): Promise<void> {
   out('\n存储 / store adapters (ports, one transaction per report or update)');
@@ -129,6 +191,12 @@ export async function storeBench(record: Record, out: (line: string) => void): P
   } finally {
     await lite.close();
   }
+  const liteRate = await telegramPipeline({ DATABASE_PATH: join(dir, 'pipeline.sqlite') }, dir);
+  record(
+    'store:sqlite:telegramWebhookPerSec',
+    liteRate,
+    `sqlite     Telegram webhook → grammY → dialog → sendMessage, 64 in flight: ${Math.round(liteRate)} updates/s`,
+  );
   let cluster: ThrowawayPostgres | null = null;
   let url = process.env.BENCH_DATABASE_URL;
   if (!url) {
@@ -143,8 +211,15 @@ export async function storeBench(record: Record, out: (line: string) => void): P
   try {
     // Fewer rounds' worth: a durable commit waits for the disk.
     await measure(pgs, 'postgres', record, [1, 8], 300);
-  } finally {
     await pgs.close();
+    const pgRate = await telegramPipeline({ DATABASE_PATH: join(dir, 'unused.sqlite'), DATABASE_URL: url }, dir);
+    record(
+      'store:postgres:telegramWebhookPerSec',
+      pgRate,
+      `postgres   Telegram webhook → grammY → dialog → sendMessage, 64 in flight: ${Math.round(pgRate)} updates/s`,
+    );
+  } finally {
+    await pgs.close().catch(() => {});
     cluster?.stop();
   }
 }
