@@ -16,7 +16,7 @@ import { openPg } from '../store/postgres/db.js';
 import { PG_TABLES } from '../store/postgres/migrations.js';
 import { openPgStore } from '../store/postgres/store.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { milestone, newCase } from './store.contract.js';
+import { milestone, newCase } from './store.contract.ports.js';
 import { pgSkipReason, usePostgres } from './support/postgres.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -7,7 +7,8 @@ import { leaseCoordinator } from '../jobs/coordinator.js';
 import { openStore, storeConfigOf } from '../store/open.js';
 import { PG_TABLES } from '../store/postgres/migrations.js';
 import { openPgStore, type PgStore } from '../store/postgres/store.js';
-import { newCase, storeContract } from './store.contract.js';
+import { storeContract } from './store.contract.js';
+import { newCase } from './store.contract.ports.js';
 import { pgSkipReason, usePostgres } from './support/postgres.js';
 
 const T0 = new Date('2026-11-22T01:00:00.000Z');
@@ -136,7 +137,7 @@ describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
     it('synchronises milestones once when replicas start together', async () => {
       const stores = await replicas(3);
       try {
-        const { milestone } = await import('./store.contract.js');
+        const { milestone } = await import('./store.contract.ports.js');
         const list = [milestone('1'), milestone('2'), milestone('3')];
         const added = await Promise.all(stores.map((s) => s.milestones.sync(list, T0)));
         expect(added.reduce((a, b) => a + b, 0)).toBe(3);

@@ -1,7 +1,7 @@
 /**
- * The store's contract: one suite of behaviour every adapter of `store/ports.ts` must show, run
- * against each implementation (hono runs its router suites the same way). `storeContract(name,
- * open)` registers the suite; `open` gives a fresh, empty store per test.
+ * The store contract, port by port: what each port of `store/ports.ts` returns, exactly, on every
+ * adapter (values, orders, once-only operations). `tests/store.contract.ts` runs it as part of
+ * `storeContract`, beside the unit of work's guarantees; `open` gives a fresh, empty store per test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { leaseCoordinator } from '../jobs/coordinator.js';
@@ -59,9 +59,9 @@ export function milestone(key: string, over: Partial<Milestone> = {}): Milestone
   };
 }
 
-/** Registers the contract suite for one adapter. */
-export function storeContract(name: string, open: () => Promise<Store>): void {
-  describe(`store contract: ${name}`, () => {
+/** Registers the per-port part of the contract for one adapter. */
+export function portsContract(name: string, open: () => Promise<Store>): void {
+  describe(`ports: ${name}`, () => {
     const opened: Store[] = [];
     const fresh = async () => {
       const s = await open();
