@@ -3,7 +3,9 @@
  * the unit's notification, all in one transaction), takes officials' and citizens' actions through
  * the lifecycle, and finds possible duplicates. Functions take `now`; nothing here reads the clock.
  */
+
 import { shanghaiDate } from '../core/clock.js';
+import { button } from '../core/domain.js';
 import { maskPhone, maskPhonesIn } from '../core/mask.js';
 import { type Lang, messages } from '../core/messages/index.js';
 import { hanLength } from '../core/text.js';
@@ -309,10 +311,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       const say = messages(await langFor(updated));
       if (action === 'close') {
         await notifyCitizen(updated, `case:${ticket}:ev${eventNo}:citizen`, say.notify.closed(ticket, note), now, [
-          [
-            { label: say.notify.satisfied, value: `rate:${ticket}:yes` },
-            { label: say.notify.unsatisfied, value: `rate:${ticket}:no` },
-          ],
+          [button(say.notify.satisfied, `rate:${ticket}:yes`), button(say.notify.unsatisfied, `rate:${ticket}:no`)],
         ]);
       } else if (action !== 'recategorize' || fields.unit !== c.unit) {
         await notifyCitizen(

@@ -3,8 +3,9 @@
  * `--json` prints one JSON object; `--stdin` answers one question per input line.
  */
 import { createInterface } from 'node:readline';
+import { openKnowledgeWithStore } from '../app/compose.js';
 import type { Answer } from '../knowledge/mod.js';
-import { configOrExit, fail, openAll, parseArgs } from './common.js';
+import { configOrExit, fail, parseArgs } from './common.js';
 
 function render(a: Answer, json: boolean): string {
   if (json) {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const json = flags.json === true;
   const config = configOrExit();
   const now = new Date();
-  const { store, knowledge } = await openAll(config, now);
+  const { store, knowledge } = await openKnowledgeWithStore(config, now);
   try {
     if (flags.stdin) {
       const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });

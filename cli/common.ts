@@ -1,12 +1,10 @@
 /**
- * What the command-line tools share: reading the settings (reporting bad ones in Chinese and
- * English), opening the store and the knowledge module.
+ * What the command-line tools share: reading the settings through the composition root (reporting
+ * bad ones in Chinese and English), failing readably, parsing arguments.
  */
-import { openKnowledgeWithStore, readSettings } from '../app/compose.js';
+import { readSettings } from '../app/compose.js';
 import type { Config } from '../bot/config.js';
 import { RectifyError } from '../core/errors.js';
-import type { Knowledge } from '../knowledge/mod.js';
-import type { Store } from '../store/ports.js';
 
 // A reader that stops early (`| head`) is no error of ours.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -28,11 +26,6 @@ export function fail(e: unknown): never {
   const msg = e instanceof RectifyError ? e.message : e instanceof Error ? e.message : String(e);
   process.stderr.write(`错误 / error: ${msg}\n`);
   process.exit(2);
-}
-
-/** Opens the store and the knowledge module as the settings say (through the composition root). */
-export function openAll(config: Config, now: Date): Promise<{ store: Store; knowledge: Knowledge }> {
-  return openKnowledgeWithStore(config, now);
 }
 
 /** Splits argv into flags (--name or --name value) and positional words. */

@@ -9,8 +9,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openKnowledgeWithStore } from '../app/compose.js';
 import { type EvalReport, evaluate, evaluateConversations, parseConversations, parseQuestionSet } from '../knowledge/evaluate.js';
-import { configOrExit, fail, openAll, parseArgs } from './common.js';
+import { configOrExit, fail, parseArgs } from './common.js';
 
 interface Part {
   name: string;
@@ -34,7 +35,7 @@ const PARTS: Part[] = [
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['set', 'min', 'now']);
   const config = configOrExit();
-  const { store, knowledge } = await openAll(config, new Date());
+  const { store, knowledge } = await openKnowledgeWithStore(config, new Date());
   const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date('2026-11-23T09:00:00+08:00');
   const dir = join(process.cwd(), 'tests', 'eval');
   const parts: Part[] =

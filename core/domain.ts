@@ -42,11 +42,20 @@ export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 /** States of an owed message. */
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'unroutable';
 
-/** Button values the dialog understands (a prefix and its arguments, joined by ":"). */
+/** Button values the dialog understands (a word, or a prefix and its arguments joined by ":"). */
 export type ButtonValue =
   | 'report'
   | 'cancel'
   | 'skip'
+  | 'done'
+  | 'anon'
+  | 'contact'
+  | 'confirm'
+  | 'edit'
+  | `edit:${string}`
+  | `loc:${'ok' | 'retry'}`
+  | `cat:${string}`
+  | `town:${string}`
   | `status:${string}`
   | `rate:${string}:${'yes' | 'no'}`
   | `rate-answer:${'up' | 'down'}:${number}`
@@ -54,3 +63,8 @@ export type ButtonValue =
   | `history:${string}`
   | `photos:${string}`
   | `act:${string}:${string}`;
+
+/** A button: its label and one of the values the dialog understands. */
+export function button(label: string, value: ButtonValue): { label: string; value: ButtonValue } {
+  return { label, value };
+}

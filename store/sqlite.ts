@@ -52,18 +52,26 @@ export interface SqliteStore extends Store {
   readonly db: Db;
 }
 
-/** A first-come, first-served async lock. */
-function createMutex(): { lock(): Promise<() => void> } {
-  let tail: Promise<void> = Promise.resolve();
+/** A first-come, first-served async lock; `held` says whether someone holds it now. */
+function createMutex(): { readonly held: boolean; lock(): Promise<() => void> } {
+  let held = false;
+  const waiting: Array<() => void> = [];
+  // Handed straight to the next waiter, so the lock is never free while someone waits.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else held = false;
+  };
   return {
+    get held() {
+      return held;
+    },
     lock() {
-      let release!: () => void;
-      const held = new Promise<void>((r) => {
-        release = r;
-      });
-      const before = tail;
-      tail = before.then(() => held);
-      return before.then(() => release);
+      if (!held) {
+        held = true;
+        return Promise.resolve(release);
+      }
+      return new Promise<() => void>((resolve) => waiting.push(() => resolve(release)));
     },
   };
 }
@@ -75,9 +83,12 @@ export function openSqliteStore(at: string | Db, options: SqliteStoreOptions = {
   const current = new AsyncLocalStorage<{ savepoints: number }>();
   const delays = options.busyDelaysMs ?? [20, 50, 100, 200, 400, 800];
 
-  /** Runs one call of a port: directly inside a transaction, else holding the connection for it. */
+  /**
+   * Runs one call of a port: directly inside a transaction, or when no transaction holds the
+   * connection (the call is synchronous, nothing can come between); else after the transaction.
+   */
   async function call<R>(fn: () => R): Promise<R> {
-    if (current.getStore()) return fn();
+    if (!mutex.held || current.getStore()) return fn();
     const release = await mutex.lock();
     try {
       return fn();
@@ -133,6 +144,10 @@ export function openSqliteStore(at: string | Db, options: SqliteStoreOptions = {
     health: asyncify(createHealthStore(db)),
   };
 
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+
   async function savepoint<T>(state: { savepoints: number }, fn: (tx: Ports) => Promise<T>, o: TransactionOptions): Promise<T> {
     const name = `uow_${++state.savepoints}`;
     db.exec(`SAVEPOINT ${name}`);
@@ -157,7 +172,7 @@ export function openSqliteStore(at: string | Db, options: SqliteStoreOptions = {
       const release = await mutex.lock();
       let busy: unknown = null;
       try {
-        db.exec('BEGIN IMMEDIATE');
+        begin.run();
       } catch (e) {
         release();
         if (!isBusy(e) || delays[attempt] === undefined) throw e;
@@ -166,10 +181,10 @@ export function openSqliteStore(at: string | Db, options: SqliteStoreOptions = {
       }
       try {
         const r = await current.run({ savepoints: 0 }, () => fn(ports));
-        db.exec(o.rollback ? 'ROLLBACK' : 'COMMIT');
+        (o.rollback ? rollback : commit).run();
         return r;
       } catch (e) {
-        if (db.inTransaction) db.exec('ROLLBACK');
+        if (db.inTransaction) rollback.run();
         if (!isBusy(e) || delays[attempt] === undefined) throw e;
         busy = e;
       } finally {

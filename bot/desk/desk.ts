@@ -404,8 +404,8 @@ ${c.duplicateOf ? `<tr><th>${t(lang, 'duplicateOf')}</th><td><a href="/desk/case
 
   async function act(req: WebRequest, s: WebSession, ticket: string, form: Form, now: Date): Promise<WebResponse> {
     const lang = langOf(req);
-    const action = form.get('action') as Action;
-    if (!ACTIONS.includes(action)) return page(req, ticket, `<p class="err">${t(lang, 'forbidden')}</p>`, s, 400);
+    const action = ACTIONS.find((x) => x === form.get('action'));
+    if (!action) return page(req, ticket, `<p class="err">${t(lang, 'forbidden')}</p>`, s, 400);
     const actor = actorOf(s);
     if (!(await d.service.visibleTo(ticket, actor)))
       return page(req, t(lang, 'cases'), `<p class="err" id="not-found">${t(lang, 'notFound')}</p>`, s, 404);

@@ -11,7 +11,7 @@ import type { Area, TownPoints } from '../../cases/geo.js';
 import type { Actor, CaseService } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDate } from '../../core/clock.js';
-import { STATUS } from '../../core/domain.js';
+import { button, STATUS } from '../../core/domain.js';
 import { maskPhonesIn } from '../../core/mask.js';
 import { type Lang, langOf, type Messages, messages } from '../../core/messages/index.js';
 import { hanLength } from '../../core/text.js';
@@ -204,7 +204,7 @@ export function createDialog(deps: DialogDeps): Dialog {
         text: say.myReports(
           mine.map((c) => `${c.ticket} ${say.status[c.status] ?? c.status} ${deps.service.categoryName(c.category, lang)}`).join('\n'),
         ),
-        choices: mine.map((c) => [{ label: say.lookupButton(c.ticket), value: `status:${c.ticket}` }]),
+        choices: mine.map((c) => [button(say.lookupButton(c.ticket), `status:${c.ticket}`)]),
       };
     }
 
@@ -241,7 +241,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       if ('reply' in t) return t.reply;
       if (t.case.status !== STATUS.done) return { text: say.noneToRate };
       await save(m, { flow: 'rate', ticket: t.case.ticket }, now);
-      return { text: say.whyUnsatisfied(t.case.ticket), choices: [[{ label: say.intake.skip, value: 'skip' }]] };
+      return { text: say.whyUnsatisfied(t.case.ticket), choices: [[button(say.intake.skip, 'skip')]] };
     }
 
     async function answer(text: string, now: Date, m?: ValidInbound): Promise<Reply> {
@@ -258,12 +258,7 @@ export function createDialog(deps: DialogDeps): Dialog {
       const f = messages(a.lang).feedback;
       return {
         ...reply,
-        choices: [
-          [
-            { label: f.up, value: `rate-answer:up:${id}` },
-            { label: f.down, value: `rate-answer:down:${id}` },
-          ],
-        ],
+        choices: [[button(f.up, `rate-answer:up:${id}`), button(f.down, `rate-answer:down:${id}`)]],
       };
     }
 
@@ -373,12 +368,7 @@ export function createDialog(deps: DialogDeps): Dialog {
             ...(state.flow === 'report'
               ? {}
               : {
-                  choices: [
-                    [
-                      { label: say.help.buttons.report, value: 'report' },
-                      { label: say.help.buttons.status, value: 'status:' },
-                    ],
-                  ],
+                  choices: [[button(say.help.buttons.report, 'report'), button(say.help.buttons.status, 'status:')]],
                 }),
           },
         ];

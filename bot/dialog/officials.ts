@@ -8,7 +8,7 @@ import type { Action } from '../../cases/lifecycle.js';
 import { type Actor, type CaseService, phoneFor } from '../../cases/service.js';
 import { ticketIn } from '../../cases/ticket.js';
 import { shanghaiDateTime } from '../../core/clock.js';
-import { type CaseStatus, STATUS } from '../../core/domain.js';
+import { button, type CaseStatus, STATUS } from '../../core/domain.js';
 import { maskOrNull, maskPhonesIn } from '../../core/mask.js';
 import { type Lang, messages } from '../../core/messages/index.js';
 import type { CasePort, CaseRecord } from '../../store/ports.js';
@@ -29,6 +29,9 @@ export interface OfficialsContext {
   /** The line that shows which milestone a case is linked to (the milestone desk supplies it). */
   caseLink?: (c: CaseRecord, now: Date, lang?: Lang) => Promise<string>;
 }
+
+/** Statuses in which the handling unit works on a case. */
+const IN_HAND: CaseStatus[] = [STATUS.accepted, STATUS.dispatched, STATUS.inProgress, STATUS.reopened];
 
 /** The commands officials type, mapped to actions. */
 export const COMMAND_ACTIONS: Record<string, Action> = {
@@ -78,7 +81,7 @@ export async function listUnitCases(actor: Actor, ctx: OfficialsContext, now: Da
       shown.map((c) => caseLine(c, ctx.service, lang)).join('\n'),
       open.length - shown.length,
     ),
-    choices: shown.slice(0, 5).map((c) => [{ label: o.viewButton(c.ticket), value: `case:${c.ticket}` }]),
+    choices: shown.slice(0, 5).map((c) => [button(o.viewButton(c.ticket), `case:${c.ticket}`)]),
   };
 }
 
@@ -119,19 +122,19 @@ export async function showCase(ticket: string, actor: Actor, ctx: OfficialsConte
   const overdue = (await ctx.service.openForUnit(c.unit, now)).find((x) => x.id === c.id)?.overdue;
   if (overdue) lines.push(o.overdue);
   const buttons: Choice[] = [];
-  const add = (label: string, action: string) => buttons.push({ label, value: `act:${action}:${c.ticket}` });
+  const add = (label: string, action: Action) => buttons.push(button(label, `act:${action}:${c.ticket}`));
   const b = o.buttons;
   if (c.status === STATUS.submitted) {
     add(b.accept, 'accept');
     add(b.refuse, 'refuse');
     add(b.duplicate, 'duplicate');
-  } else if (([STATUS.accepted, STATUS.dispatched, STATUS.inProgress, STATUS.reopened] as CaseStatus[]).includes(c.status)) {
+  } else if (IN_HAND.includes(c.status)) {
     add(b.dispatch, 'dispatch');
     add(b.progress, 'progress');
     add(b.close, 'close');
   }
-  buttons.push({ label: b.history, value: `history:${c.ticket}` });
-  if (c.photos.length) buttons.push({ label: b.photos(c.photos.length), value: `photos:${c.ticket}` });
+  buttons.push(button(b.history, `history:${c.ticket}`));
+  if (c.photos.length) buttons.push(button(b.photos(c.photos.length), `photos:${c.ticket}`));
   return { text: lines.join('\n'), choices: [buttons.slice(0, 3), buttons.slice(3)].filter((r) => r.length) };
 }
 

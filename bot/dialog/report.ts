@@ -14,6 +14,7 @@ import { type Category, categoryLabel, classifyReport, findCategory } from '../.
 import { type Area, kmOutside, nearestTown, type TownPoints } from '../../cases/geo.js';
 import type { Draft } from '../../cases/service.js';
 import { descriptionSchema, parseCoordinates, phoneSchema, reportLimits } from '../../cases/validate.js';
+import { button } from '../../core/domain.js';
 import { maskPhone } from '../../core/mask.js';
 import { type Lang, messages } from '../../core/messages/index.js';
 import { hanLength } from '../../core/text.js';
@@ -179,15 +180,15 @@ function nextStep(s: ReportState): Step {
 export function prompt(s: ReportState, ctx: ReportContext): Reply {
   const d = s.draft;
   const t = messages(s.lang).intake;
-  const cancel = { label: t.cancel, value: 'cancel' };
+  const cancel = button(t.cancel, 'cancel');
   switch (s.step) {
     case 'category': {
-      const cats: Choice[] = ctx.categories.map((c) => ({ label: categoryName(s, ctx, c.id), value: `cat:${c.id}` }));
+      const cats: Choice[] = ctx.categories.map((c) => button(categoryName(s, ctx, c.id), `cat:${c.id}`));
       if (d.guessed) {
         return {
           text: t.categoryGuess(categoryName(s, ctx, d.guessed)),
           choices: [
-            [{ label: t.categoryYes(categoryName(s, ctx, d.guessed)), value: `cat:${d.guessed}` }],
+            [button(t.categoryYes(categoryName(s, ctx, d.guessed)), `cat:${d.guessed}`)],
             ...rows(
               cats.filter((c) => c.value !== `cat:${d.guessed}`),
               3,
@@ -203,7 +204,7 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
         text: t.location,
         choices: [
           ...rows(
-            ctx.towns.map((town) => ({ label: town, value: `town:${town}` })),
+            ctx.towns.map((town) => button(town, `town:${town}`)),
             4,
           ),
           [cancel],
@@ -213,59 +214,40 @@ export function prompt(s: ReportState, ctx: ReportContext): Reply {
     case 'location_confirm':
       return {
         text: t.locationFar(Math.round(kmOutside(ctx.area, d.pending ?? { lat: 0, lon: 0 }))),
-        choices: [
-          [
-            { label: t.locationOk, value: 'loc:ok' },
-            { label: t.locationRetry, value: 'loc:retry' },
-          ],
-        ],
+        choices: [[button(t.locationOk, 'loc:ok'), button(t.locationRetry, 'loc:retry')]],
       };
     case 'description':
       return { text: t.description };
     case 'since':
-      return { text: t.since, choices: [[{ label: t.skip, value: 'skip' }]] };
+      return { text: t.since, choices: [[button(t.skip, 'skip')]] };
     case 'photos':
       return {
         text: t.photos(reportLimits.maxPhotos, d.photos.length),
-        choices: [
-          [
-            { label: t.done, value: 'done' },
-            { label: t.skip, value: 'skip' },
-          ],
-        ],
+        choices: [[button(t.done, 'done'), button(t.skip, 'skip')]],
       };
     case 'contact':
       return {
         text: t.contact,
-        choices: [
-          [
-            { label: t.contactLeave, value: 'contact' },
-            { label: t.contactAnon, value: 'anon' },
-          ],
-        ],
+        choices: [[button(t.contactLeave, 'contact'), button(t.contactAnon, 'anon')]],
       };
     case 'phone':
-      return { text: t.phone, choices: [[{ label: t.contactAnon, value: 'anon' }]] };
+      return { text: t.phone, choices: [[button(t.contactAnon, 'anon')]] };
     case 'edit':
       return {
         text: t.editWhich,
         choices: [
           [
-            { label: t.edit.category, value: 'edit:category' },
-            { label: t.edit.location, value: 'edit:location' },
-            { label: t.edit.description, value: 'edit:description' },
+            button(t.edit.category, 'edit:category'),
+            button(t.edit.location, 'edit:location'),
+            button(t.edit.description, 'edit:description'),
           ],
-          [
-            { label: t.edit.since, value: 'edit:since' },
-            { label: t.edit.photos, value: 'edit:photos' },
-            { label: t.edit.contact, value: 'edit:contact' },
-          ],
+          [button(t.edit.since, 'edit:since'), button(t.edit.photos, 'edit:photos'), button(t.edit.contact, 'edit:contact')],
         ],
       };
     case 'confirm':
       return {
         text: t.confirm(summary(s, ctx)),
-        choices: [[{ label: t.confirmSubmit, value: 'confirm' }, { label: t.confirmEdit, value: 'edit' }, cancel]],
+        choices: [[button(t.confirmSubmit, 'confirm'), button(t.confirmEdit, 'edit'), cancel]],
       };
   }
 }
