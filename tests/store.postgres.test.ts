@@ -3,6 +3,7 @@
  * do — handle a message twice, send an outbox row twice, fire a reminder twice, share a ticket.
  */
 import { describe, expect, it } from 'vitest';
+import { readState } from '../bot/dialog/state.js';
 import { leaseCoordinator } from '../jobs/coordinator.js';
 import { openStore, storeConfigOf } from '../store/open.js';
 import { PG_TABLES } from '../store/postgres/migrations.js';
@@ -19,7 +20,7 @@ describe.skipIf(pgSkipReason !== null)('PostgreSQL adapter', () => {
   let contractDb: string | null = null;
   storeContract('postgres', async () => {
     contractDb ??= await server.freshDatabase();
-    const s = await openPgStore(contractDb, { maxConnections: 4 });
+    const s = await openPgStore(contractDb, { maxConnections: 4, readState });
     await s.db.pool.query(`TRUNCATE ${PG_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
     return s;
   });
