@@ -118,6 +118,16 @@ export function observeWrites<S extends Store>(store: S, onWrite: (port: keyof P
   };
   const transaction = store.transaction.bind(store);
   return Object.assign(wrap(store), {
-    transaction: <T>(fn: (tx: Ports) => Promise<T>, o?: Parameters<Store['transaction']>[1]) => transaction((tx) => fn(wrap(tx)), o),
+    async transaction<T>(fn: (tx: Ports) => Promise<T>, o?: Parameters<Store['transaction']>[1]): Promise<T> {
+      let kept = false;
+      try {
+        const r = await transaction((tx) => fn(wrap(tx)), o);
+        kept = !o?.rollback;
+        return r;
+      } finally {
+        // Work undone (a failure, a dry run) may have been read into memory meanwhile: read again.
+        if (!kept) for (const port of Object.keys(WATCHED) as Array<keyof Ports>) onWrite(port);
+      }
+    },
   });
 }
