@@ -6,6 +6,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { RectifyError } from '../core/errors.js';
 
+/** Whether a string is a PostgreSQL connection URL with a host (a socket folder given as ?host=… counts). */
+function isPostgresUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
+
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(blankToUndefined, z.string().optional());
 const int = (def: number, min: number, max: number) =>
@@ -43,14 +53,19 @@ const cronExpr = (def: string) =>
 
 const base = z.object({
   DATABASE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/rectify.db')),
-  /** A PostgreSQL store (postgres://…) instead of the SQLite file at DATABASE_PATH. */
+  // A shared PostgreSQL instead of the SQLite file (several replicas). Never echoed: it may hold a password.
   DATABASE_URL: z.preprocess(
     blankToUndefined,
     z
       .string()
-      .regex(/^postgres(ql)?:\/\//i, 'DATABASE_URL must start with postgres://')
+      .refine(
+        isPostgresUrl,
+        'must be a postgres:// (or postgresql://) address with a host, e.g. postgres://rectify@db.internal:5432/rectify',
+      )
       .optional(),
   ),
+  // How many copies of the program serve behind one address (all on DATABASE_URL).
+  REPLICAS: int(1, 1, 64),
   CORPUS_DIR: optionalString,
   LEXICON_DIR: optionalString,
   INDEX_SNAPSHOT_PATH: z.preprocess(blankToUndefined, z.string().default('./data/index-snapshot.json')),
@@ -144,6 +159,21 @@ function crossChecks(env: Record<string, string | undefined>): Array<{ name: str
   const out: Array<{ name: string; message: string }> = [];
   if (has('TELEGRAM_WEBHOOK_URL') && !has('TELEGRAM_WEBHOOK_SECRET')) {
     out.push({ name: 'TELEGRAM_WEBHOOK_SECRET', message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+  const replicas = Number(env.REPLICAS ?? '1');
+  if (replicas > 1 && !has('DATABASE_URL')) {
+    out.push({
+      name: 'DATABASE_URL',
+      message:
+        '多个副本（REPLICAS > 1）须共用一个 PostgreSQL 数据库 / is required when REPLICAS > 1: replicas share one PostgreSQL (an SQLite file serves one host)',
+    });
+  }
+  if (replicas > 1 && has('TELEGRAM_BOT_TOKEN') && !has('TELEGRAM_WEBHOOK_URL')) {
+    out.push({
+      name: 'TELEGRAM_WEBHOOK_URL',
+      message:
+        '多个副本不能同时长轮询 Telegram，请设置 Webhook / is required when REPLICAS > 1: long polling cannot be shared (Telegram answers one getUpdates caller at a time); every replica serves the webhook',
+    });
   }
   const app = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET'];
   const set = app.filter(has);

@@ -20,6 +20,7 @@
  *   unit set --body 主体 --unit U1[、U2] [--document D] [--scope 第2行]   (responsible body → handling units)
  *   outbox [--status pending|sent|failed|unroutable]
  *   backup FILE                              (SQLite online backup)
+ *   migrate-store --to postgres://… [--verify]   (copy the SQLite store into a new PostgreSQL database, verified per table; --verify only compares)
  *   import FILE [--title 标题] [--as-of 2026] [--dry-run]   (a rectification table as DOCX, XLSX, CSV or TXT: preview, then add it to the corpus)
  *   open311-key --name 名称 | open311-key list | open311-key revoke ID   (keys of POST /open311/v2/requests.json)
  */
@@ -65,6 +66,7 @@ const VALUED = [
   'scope',
   'state',
   'as-of',
+  'to',
 ];
 
 function out(line: string): void {
@@ -101,6 +103,18 @@ async function main(): Promise<void> {
         : '数据库有问题：请从备份恢复（npm run admin -- backup 生成的副本）/ problems found: restore from a backup',
     );
     process.exitCode = r.ok ? 0 : 1;
+    return;
+  }
+  if (command === 'migrate-store') {
+    // Not through the composition root: the SQLite file is only read, and the target is a new database. Loaded
+    // only here, so the other commands never load the PostgreSQL driver.
+    const { migrateStore } = await import('./migrate-store.js');
+    process.exitCode = await migrateStore({
+      sqlitePath: config.DATABASE_PATH,
+      url: str('to') ?? config.DATABASE_URL,
+      verifyOnly: flags.verify === true,
+      out,
+    });
     return;
   }
   const now = new Date();

@@ -6,11 +6,12 @@
  *              and a synthetic corpus grown to ~20 MB;
  *   cases:     durable case writes per second, status-query latency;
  *   channels:  updates per second through the Telegram pipeline (grammY) against a local fake,
- *              WeCom callbacks per second through decrypt + dispatch.
- * `--quick` skips the 20 MB corpus; `--only knowledge|cases|channels` runs one part; `--json` prints
- * the figures as one JSON object on its own last line (its `growth`: one row per corpus size and
- * search backend, `{mb, backend, p50Ms, p99Ms, …}`). PostgreSQL is measured on SEARCH_POSTGRES_URL or
- * a throwaway cluster (fakes/postgres.ts) when the server binaries are installed.
+ *              WeCom callbacks per second through decrypt + dispatch;
+ *   store:     the SQLite and PostgreSQL adapters side by side (cli/bench-store.ts).
+ * `--quick` skips the 20 MB corpus; `--only knowledge|cases|channels|store` runs one part; `--json`
+ * prints the figures as one JSON object on its own last line (its `growth`: one row per corpus size
+ * and search backend, `{mb, backend, p50Ms, p99Ms, …}`). PostgreSQL is measured on
+ * SEARCH_POSTGRES_URL or a throwaway cluster (fakes/postgres.ts) when the server binaries are installed.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ import {
 } from '../knowledge/mod.js';
 import { indexVersion } from '../knowledge/search/index.js';
 import { openSqliteStore } from '../store/sqlite.js';
+import { storeBench } from './bench-store.js';
 import { parseArgs } from './common.js';
 
 const execFileAsync = promisify(execFile);
@@ -698,6 +700,7 @@ async function main(): Promise<void> {
   if (!only || only === 'channels') await channelsBench();
   if (!only || only === 'knowledge') await knowledgeBench(flags.quick === true, cases, flags);
   if (!only || only === 'cases') await casesBench();
+  if (!only || only === 'store') await storeBench(record, out);
   if (flags.json) out(JSON.stringify(figures));
 }
 

@@ -82,6 +82,13 @@ export const ADMIN_COMMANDS: Record<string, CommandHelp> = {
   },
   outbox: { summary: '发送队列（含等待单位绑定的通知）', usage: ['outbox [--status pending|sent|failed|unroutable]'] },
   backup: { summary: '在线备份数据库', usage: ['backup backup.db'] },
+  'migrate-store': {
+    summary: '把 SQLite 数据库（DATABASE_PATH）复制到一个新建的空 PostgreSQL 数据库，并逐表核对行数和校验和（请先停止助手）',
+    usage: [
+      'migrate-store --to postgres://rectify@db.internal:5432/rectify',
+      'migrate-store --to postgres://… --verify   （只核对，不复制）',
+    ],
+  },
 };
 
 /** The help of all commands, or of one. */

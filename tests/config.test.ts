@@ -48,6 +48,37 @@ describe('parseConfig', () => {
     }
   });
 
+  it('takes a PostgreSQL DATABASE_URL, never echoing it when it is wrong', () => {
+    expect(parseConfig({ DATABASE_URL: 'postgres://rectify:s3cret@db.internal:5432/rectify' }).DATABASE_URL).toBe(
+      'postgres://rectify:s3cret@db.internal:5432/rectify',
+    );
+    expect(parseConfig({ DATABASE_URL: 'postgresql:///rectify?host=/run/postgresql' }).DATABASE_URL).toContain('postgresql://');
+    expect(parseConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+    for (const bad of ['mysql://u:s3cret@h/db', 'postgres://', 'db.internal:5432']) {
+      expect(() => parseConfig({ DATABASE_URL: bad })).toThrow(/DATABASE_URL: must be a postgres:\/\//);
+      expect(() => parseConfig({ DATABASE_URL: bad })).not.toThrow(/s3cret/);
+    }
+  });
+
+  it('refuses several replicas without a shared PostgreSQL, or with Telegram long polling', () => {
+    expect(parseConfig({}).REPLICAS).toBe(1);
+    expect(() => parseConfig({ REPLICAS: '3' })).toThrow(/DATABASE_URL: 多个副本/);
+    const pg = { REPLICAS: '3', DATABASE_URL: 'postgres://rectify@db.internal/rectify' };
+    expect(parseConfig(pg).REPLICAS).toBe(3);
+    expect(() => parseConfig({ ...pg, TELEGRAM_BOT_TOKEN: '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr' })).toThrow(
+      /TELEGRAM_WEBHOOK_URL: 多个副本不能同时长轮询.*long polling/,
+    );
+    expect(() =>
+      parseConfig({
+        ...pg,
+        TELEGRAM_BOT_TOKEN: '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr',
+        TELEGRAM_WEBHOOK_URL: 'https://bot.example/telegram/webhook',
+        TELEGRAM_WEBHOOK_SECRET: 'x',
+      }),
+    ).not.toThrow();
+    expect(() => parseConfig({ TELEGRAM_BOT_TOKEN: '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr' })).not.toThrow();
+  });
+
   it('validates the hardening settings (issue 11) and gives them safe defaults', () => {
     expect(parseConfig({})).toMatchObject({
       HTTP_TRUST_PROXY: false,

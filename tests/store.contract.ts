@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATUS } from '../core/domain.js';
 import type { NewCase, Store } from '../store/ports.js';
+import { portsContract } from './store.contract.ports.js';
 
 const NOW = new Date('2026-11-23T01:00:00Z');
 const tick = () => new Promise((r) => setTimeout(r, 1));
@@ -223,5 +224,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       await s.health.probe(NOW);
       expect(await s.health.schemaVersion()).toBeGreaterThan(0);
     });
+
+    // Every port's values, orders and once-only operations, exactly alike on every adapter.
+    portsContract(name, open);
   });
 }

@@ -7,8 +7,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../store/db.js';
 import { MIGRATIONS } from '../store/migrations.js';
-import { openPg, pgSchemaVersion } from '../store/pg/db.js';
-import { PG_MIGRATIONS, PG_TABLES, SQLITE_SCHEMA_OF_PG } from '../store/pg/migrations.js';
+import { openPg, pgSchemaVersion } from '../store/postgres/db.js';
+import { PG_MIGRATIONS, PG_TABLES, SQLITE_SCHEMA_OF_PG } from '../store/postgres/migrations.js';
 import { pgSkipReason, usePostgres } from './support/postgres.js';
 
 /** SHA-256 of each released PostgreSQL migration: an edit of a released one fails here. */

@@ -9,18 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../../fakes/postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../fakes/postgres.js';
 
 /** Why the PostgreSQL suites are skipped, or null when they run. */
 export const pgSkipReason: string | null =
   process.env.RECTIFY_SKIP_PG === '1' ? 'RECTIFY_SKIP_PG=1: PostgreSQL suites skipped / PostgreSQL 测试已跳过' : null;
 
 if (pgSkipReason) console.warn(`[postgres] ${pgSkipReason}`);
-
-/** Whether the PostgreSQL suites can run here (for messages; absence without the skip variable fails). */
-export function pgBinariesPresent(): boolean {
-  return Boolean(process.env.RECTIFY_TEST_DATABASE_URL) || findPostgresBin() !== null;
-}
 
 /** The server of one suite. */
 export interface SuitePostgres {

@@ -60,7 +60,18 @@ const MIGRATE_LOCK = 7_246_001;
 /** Opens a pool on `url`, checks that it connects and migrates the schema. */
 export async function openPg(url: string, opts: PgOptions = {}): Promise<PgDb> {
   const where = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: pgTypes, application_name: 'rectify' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    types: pgTypes,
+    application_name: 'rectify',
+    // Dates compared with instants ("2026-10-01" ≤ created_at) mean UTC midnight, as the ISO strings
+    // SQLite compares do. A transaction left open (a replica stuck between statements) is ended by
+    // the server after a minute instead of holding its locks against every other replica.
+    options: '-c TimeZone=UTC -c idle_in_transaction_session_timeout=60000',
+    // A database that does not answer fails the call instead of hanging it.
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle connection the server drops must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   try {
