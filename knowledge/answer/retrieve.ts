@@ -123,8 +123,27 @@ export function compoundHold(
   term: Term,
   gap: number = defaultRetrieveOptions.compoundGap,
 ): 'together' | 'apart' | 'never' {
-  if (!term.compound || !term.parts || term.parts.length < 2 || index.contains(term.text)) return 'together';
-  const parts = term.parts;
+  if (!term.compound || !term.parts || term.parts.length < 2) return 'together';
+  // The statements never change: what they hold is worked out once per compound.
+  let memo = holdMemo.get(index);
+  if (!memo) {
+    memo = new Map();
+    holdMemo.set(index, memo);
+  }
+  const key = `${term.parts.join('|')}#${gap}`;
+  let hold = memo.get(key);
+  if (hold === undefined) {
+    hold = holdOf(index, term.text, term.parts, gap);
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(key, hold);
+  }
+  return hold;
+}
+
+const holdMemo = new WeakMap<StatementIndex, Map<string, 'together' | 'apart' | 'never'>>();
+
+function holdOf(index: StatementIndex, text: string, parts: string[], gap: number): 'together' | 'apart' | 'never' {
+  if (index.contains(text)) return 'together';
   const head = parts[parts.length - 1] as string;
   const grams: string[] = [];
   for (let i = 0; i + 2 <= head.length; i++) grams.push(head.slice(i, i + 2));

@@ -16,8 +16,7 @@ export function isOnlyCue(normalized: string, cues: string[], functionWords: Map
   let rest = normalized.replace(/[\s\p{P}\p{S}]+/gu, '');
   if (!rest) return false;
   let hit = false;
-  for (const cue of cues) {
-    const c = cue.replace(/\s+/g, '');
+  for (const c of compact(cues)) {
     if (c && rest.includes(c)) {
       hit = true;
       rest = rest.split(c).join('');
@@ -26,6 +25,17 @@ export function isOnlyCue(normalized: string, cues: string[], functionWords: Map
   if (!hit) return false;
   for (const w of longestFirst(functionWords)) if (rest.includes(w)) rest = rest.split(w).join('');
   return rest.length <= slack;
+}
+
+const compacted = new WeakMap<string[], string[]>();
+/** The cues without their spaces (worked out once per lexicon). */
+function compact(cues: string[]): string[] {
+  let list = compacted.get(cues);
+  if (!list) {
+    list = cues.map((c) => c.replace(/\s+/g, ''));
+    compacted.set(cues, list);
+  }
+  return list;
 }
 
 const sortedWords = new WeakMap<Map<string, string>, string[]>();
