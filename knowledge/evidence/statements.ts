@@ -117,7 +117,26 @@ export function placesIn(text: string, towns: string[]): string[] {
 /** A statement's own character bigrams, and those of its context. */
 export interface StatementTerms {
   text: Set<string>;
-  context: Set<string>;
+  context: ContextGrams;
+}
+
+/**
+ * The bigrams of a statement's context: its passage's (title and lead, shared by every statement of
+ * the passage) and the sentence before's. Read through, never copied: copying them per statement
+ * was most of what the knowledge base allocated at start-up.
+ */
+export class ContextGrams {
+  constructor(
+    private readonly shared: Set<string>,
+    private readonly before: Set<string> | null,
+  ) {}
+  has(gram: string): boolean {
+    return this.shared.has(gram) || (this.before?.has(gram) ?? false);
+  }
+  *[Symbol.iterator](): IterableIterator<string> {
+    yield* this.shared;
+    if (this.before) yield* this.before;
+  }
 }
 
 /** All statements of a knowledge base, with the bigram sets that scoring works on. */
@@ -154,9 +173,9 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
     const parts = p.kind === 'indicator' ? [p.text] : sentences(stripBookmarks(p.text));
     const norms = parts.map((t) => normalize(t));
     // Context bigrams are the passage's (title, lead) plus the sentence before: computed once each.
-    const passageGrams = tokensOfNormalized(`${title} ${lead}`);
-    const titleGrams = tokensOfNormalized(title);
-    const textGrams = norms.map((n) => tokensOfNormalized(n));
+    const passageGrams = new Set(tokensOfNormalized(`${title} ${lead}`));
+    const titleGrams = new Set(tokensOfNormalized(title));
+    const textGrams = norms.map((n) => new Set(tokensOfNormalized(n)));
     parts.forEach((text, i) => {
       const norm = norms[i] as string;
       const values = valuesIn(norm);
@@ -178,9 +197,8 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
       };
       statements.push(s);
       list.push(s);
-      const context = new Set(i > 0 ? passageGrams : titleGrams);
-      if (i > 0) for (const g of textGrams[i - 1] as string[]) context.add(g);
-      terms.push({ text: new Set(textGrams[i]), context });
+      const context = new ContextGrams(i > 0 ? passageGrams : titleGrams, i > 0 ? (textGrams[i - 1] ?? null) : null);
+      terms.push({ text: textGrams[i] as Set<string>, context });
     });
     byPassage.set(p.id, list);
   }
