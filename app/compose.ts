@@ -34,6 +34,7 @@ import { openStore, storeConfigOf } from '../store/open.js';
 import { hasStoredPhoto, keepDownloadedPhoto, readStoredPhoto, storePhotoFile } from '../store/photos.js';
 import type { Ports, Store } from '../store/ports.js';
 import { type KnowledgeView, loadKnowledgeView, observeWrites } from '../store/view.js';
+import { type CorpusWatch, createCorpusWatch } from './corpus-sync.js';
 
 /** Reads the settings: `.env` in the working folder under the environment, one validation (throws a readable error). */
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -84,6 +85,12 @@ export interface App
    * answerer (curated answers stay in front) and the milestones in the store. Returns the new one.
    */
   reloadKnowledge(now: Date): Promise<Knowledge>;
+  /**
+   * The stored corpus version (issue 13): `publish` after an import into the corpus folder (the
+   * files go into the store and the version moves, then the knowledge reloads); `poll` on a timer
+   * brings other replicas' imports into this one's folder and reloads.
+   */
+  corpus: CorpusWatch;
   close(): Promise<void>;
 }
 
@@ -277,6 +284,11 @@ export async function composeApp(config: Config, options: ComposeOptions = {}): 
       await ledger.sync(next.kb.milestones, at);
       return next;
     },
+    corpus: createCorpusWatch({
+      store,
+      dir: () => config.CORPUS_DIR ?? dataCorpusDir(config),
+      reload: (at) => app.reloadKnowledge(at),
+    }),
     close: async () => {
       await app.knowledge.closeSearch();
       await store.close();
@@ -438,18 +450,36 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     }
   };
   let loadedManifest = mtimeOf();
+  // The desk's import: into the store for every replica (issue 13), then loaded here.
   const reload = async (at: Date) => {
-    await app.reloadKnowledge(at);
+    await app.corpus.publish(at);
     loadedManifest = mtimeOf();
   };
   const onManifest = (cur: { mtimeMs: number }) => {
     if (!cur.mtimeMs || cur.mtimeMs === loadedManifest) return;
-    reload(clock()).then(
-      () => log(`知识库已重新加载 / knowledge reloaded: ${app.knowledge.kb.documents.length} documents`),
+    app.reloadKnowledge(clock()).then(
+      () => {
+        loadedManifest = mtimeOf();
+        log(`知识库已重新加载 / knowledge reloaded: ${app.knowledge.kb.documents.length} documents`);
+      },
       (e) => log(`knowledge reload failed: ${e instanceof Error ? e.message : String(e)}`, 'error'),
     );
   };
   watchFile(manifestPath, { interval: 5000, persistent: false }, onManifest);
+  // Issue 13: imports accepted on other replicas (which may not share this disk) come through the
+  // store's corpus version, looked at every CORPUS_POLL_SECONDS (and once at start).
+  const pollCorpus = () =>
+    app.corpus.poll(clock()).then(
+      (reloaded) => {
+        if (!reloaded) return;
+        loadedManifest = mtimeOf();
+        log(`知识库已从存储同步 / knowledge synchronised from the store: ${app.knowledge.kb.documents.length} documents`);
+      },
+      (e) => log(`corpus sync failed: ${e instanceof Error ? e.message : String(e)}`, 'error'),
+    );
+  await pollCorpus();
+  const corpusTimer = setInterval(() => void pollCorpus(), config.CORPUS_POLL_SECONDS * 1000);
+  corpusTimer.unref();
   // Photos of cases reported on Telegram: fetched from the Bot API on the server the first time the
   // desk shows them (the download address has the bot token and stays here), checked to be an
   // image and kept in the photo store; later views read the kept file.
@@ -588,6 +618,7 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     server,
     async stop() {
       unwatchFile(manifestPath, onManifest);
+      clearInterval(corpusTimer);
       await scheduler?.stop();
       await telegram?.stop();
       await wecom?.idle();

@@ -67,6 +67,9 @@ const base = z.object({
   // How many copies of the program serve behind one address (all on DATABASE_URL).
   REPLICAS: int(1, 1, 64),
   CORPUS_DIR: optionalString,
+  // Seconds between looks at the stored corpus version: a document imported on one replica
+  // reaches the others within this (issue 13).
+  CORPUS_POLL_SECONDS: int(5, 1, 3600),
   LEXICON_DIR: optionalString,
   INDEX_SNAPSHOT_PATH: z.preprocess(blankToUndefined, z.string().default('./data/index-snapshot.json')),
   // Passage search: MiniSearch in memory, SQLite FTS5 or PostgreSQL full-text; auto picks by corpus size.

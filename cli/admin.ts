@@ -448,7 +448,8 @@ async function main(): Promise<void> {
           }
           const target = config.CORPUS_DIR ?? dataCorpusDir(config);
           commitImport(p, app.corpusDir, target);
-          await app.reloadKnowledge(now);
+          // Into the store too, so that every replica (on any disk) loads it (issue 13).
+          await app.corpus.publish(now);
           out(`已导入到 ${target}；正在运行的助手会自动加载（数秒内）。/ imported; a running assistant picks it up within seconds.`);
         } catch (e) {
           if (e instanceof ImportError) fail(new Error(`${e.message}（语料未改变 / nothing changed）`));

@@ -466,4 +466,20 @@ export const MIGRATIONS: Migration[] = [
      chosen_at TEXT
    ) STRICT;`,
   // --- end of issue 12 rest ---
+  // --- issue 13 (corpus version) ---
+  // 10: the corpus that officials' imports made, held in the store so that every replica (which
+  // may not share a disk) can write it into its own data folder: the files by name (the manifest
+  // among them), and one version row that replicas poll and that an import bumps in the same
+  // transaction as the files.
+  `CREATE TABLE corpus_version (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     version INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE corpus_files (
+     name TEXT PRIMARY KEY,
+     content TEXT NOT NULL
+   ) STRICT;`,
+  // --- end of issue 13 ---
 ];

@@ -337,6 +337,34 @@ export interface LeasePort {
   prune(before: Date): Promise<number>;
 }
 
+/** The corpus that officials' imports made, as the store holds it for every replica. */
+export interface StoredCorpus {
+  /** Goes up by one with every import accepted on any replica. */
+  version: number;
+  /** The hash of the files (names and contents), to tell a local copy that already matches. */
+  hash: string;
+  updatedAt: Date;
+  /** The corpus folder's files by name: `manifest.json` and the documents it lists. */
+  files: Record<string, string>;
+}
+
+/**
+ * The imported corpus and its version (issue 13): an import writes the files and bumps the
+ * version in one transaction; every replica polls `version()` and, when it moved, reads the files
+ * into its own corpus folder and reloads its knowledge.
+ */
+export interface CorpusPort {
+  /** The version of the stored corpus; 0 when no import was ever stored. */
+  version(): Promise<number>;
+  /** The stored corpus, or null when no import was ever stored. */
+  read(): Promise<StoredCorpus | null>;
+  /**
+   * Replaces the stored files with `files` and bumps the version; the new version. Call it inside
+   * a transaction (the files and the version change together).
+   */
+  publish(files: Record<string, string>, hash: string, now: Date): Promise<number>;
+}
+
 /** The store's own health: a real write, and the schema version. */
 export interface HealthPort {
   probe(now: Date): Promise<void>;
@@ -367,6 +395,7 @@ export interface Ports {
   reminders: ReminderLogPort;
   leases: LeasePort;
   health: HealthPort;
+  corpus: CorpusPort;
 }
 
 /** Options of one unit of work. */

@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import { type Db, schemaVersion } from './db.js';
+import type { StoredCorpus } from './ports.js';
 
 /** Reminders already decided. */
 export interface ReminderLogStore {
@@ -87,5 +88,40 @@ export function createPhotoFileStore(db: Db): PhotoFileStore {
       ins.run(ref, basename(file), mime, bytes, now.toISOString());
     },
     file: (ref) => (get.get(ref) as string | undefined) ?? null,
+  };
+}
+
+/** The imported corpus and its version (issue 13). */
+export interface CorpusStore {
+  version(): number;
+  read(): StoredCorpus | null;
+  publish(files: Record<string, string>, hash: string, now: Date): number;
+}
+
+export function createCorpusStore(db: Db): CorpusStore {
+  const versionQ = db.prepare('SELECT version, hash, updated_at FROM corpus_version WHERE id = 1');
+  const filesQ = db.prepare('SELECT name, content FROM corpus_files ORDER BY name');
+  const clearQ = db.prepare('DELETE FROM corpus_files');
+  const putQ = db.prepare('INSERT INTO corpus_files (name, content) VALUES (?, ?)');
+  const bumpQ = db.prepare(
+    `INSERT INTO corpus_version (id, version, hash, updated_at) VALUES (1, 1, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET version = corpus_version.version + 1, hash = excluded.hash, updated_at = excluded.updated_at
+     RETURNING version`,
+  );
+  type Row = { version: number; hash: string; updated_at: string };
+  return {
+    version: () => (versionQ.get() as Row | undefined)?.version ?? 0,
+    read() {
+      const v = versionQ.get() as Row | undefined;
+      if (!v) return null;
+      const files: Record<string, string> = {};
+      for (const r of filesQ.all() as Array<{ name: string; content: string }>) files[r.name] = r.content;
+      return { version: v.version, hash: v.hash, updatedAt: new Date(v.updated_at), files };
+    },
+    publish(files, hash, now) {
+      clearQ.run();
+      for (const [name, content] of Object.entries(files)) putQ.run(name, content);
+      return (bumpQ.get(hash, now.toISOString()) as { version: number }).version;
+    },
   };
 }

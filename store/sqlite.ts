@@ -28,7 +28,7 @@ import { createPeopleStore } from './people.js';
 import type { DialogPort, Ports, Store, TransactionOptions } from './ports.js';
 import { createApiKeyStore, createQuestionStore } from './questions.js';
 import { createSessionStore } from './sessions.js';
-import { createHealthStore, createLeaseStore, createPhotoFileStore, createReminderLogStore } from './small.js';
+import { createCorpusStore, createHealthStore, createLeaseStore, createPhotoFileStore, createReminderLogStore } from './small.js';
 import { createUnitMapStore } from './units.js';
 import { createUploadStore } from './uploads.js';
 import { createWeComCardStore } from './wecom-cards.js';
@@ -142,6 +142,7 @@ export function openSqliteStore(at: string | Db, options: SqliteStoreOptions = {
     reminders: asyncify(createReminderLogStore(db)),
     leases: asyncify(createLeaseStore(db)),
     health: asyncify(createHealthStore(db)),
+    corpus: asyncify(createCorpusStore(db)),
   };
 
   const begin = db.prepare('BEGIN IMMEDIATE');

@@ -88,6 +88,7 @@ async function fill(s: Store): Promise<void> {
   await s.questions.addCurated({ question: '问？', norm: '问', answer: '答', unit: '区农业农村委', author: 'admin' }, T0);
   await s.apiKeys.insert('keyhash', '平台', T0);
   await s.wecomCards.put('task', 'u2', [{ label: '否', value: 'no' }], T0);
+  await s.transaction((tx) => tx.corpus.publish({ 'manifest.json': '{"documents":[]}', 'a.txt': '甲' }, 'hash', T0));
 }
 
 describe.skipIf(pgSkipReason !== null)('npm run admin -- migrate-store', () => {

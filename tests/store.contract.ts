@@ -225,6 +225,28 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await s.health.schemaVersion()).toBeGreaterThan(0);
     });
 
+    it('holds the imported corpus: files replaced and the version bumped together, or neither', async () => {
+      const s = await fresh();
+      expect(await s.corpus.version()).toBe(0);
+      expect(await s.corpus.read()).toBeNull();
+      expect(await s.transaction((tx) => tx.corpus.publish({ 'manifest.json': '{}', 'a.txt': 'A' }, 'h1', NOW))).toBe(1);
+      const later = new Date(NOW.getTime() + 1000);
+      expect(await s.transaction((tx) => tx.corpus.publish({ 'manifest.json': '{"x":1}', 'b.txt': '乙' }, 'h2', later))).toBe(2);
+      await expect(
+        s.transaction(async (tx) => {
+          await tx.corpus.publish({ 'manifest.json': 'lost' }, 'h3', later);
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(await s.corpus.version()).toBe(2);
+      expect(await s.corpus.read()).toEqual({
+        version: 2,
+        hash: 'h2',
+        updatedAt: later,
+        files: { 'b.txt': '乙', 'manifest.json': '{"x":1}' },
+      });
+    });
+
     // Every port's values, orders and once-only operations, exactly alike on every adapter.
     portsContract(name, open);
   });

@@ -359,6 +359,17 @@ export const PG_MIGRATIONS: PgMigration[] = [
      chosen_value text,
      chosen_at timestamptz
    );`,
+  // 2 (SQLite 10): the imported corpus held in the store, and the version replicas poll.
+  `CREATE TABLE corpus_version (
+     id integer PRIMARY KEY CHECK (id = 1),
+     version bigint NOT NULL,
+     hash text NOT NULL,
+     updated_at timestamptz NOT NULL
+   );
+   CREATE TABLE corpus_files (
+     name text PRIMARY KEY,
+     content text NOT NULL
+   );`,
 ];
 
 /**
@@ -400,7 +411,9 @@ export const PG_TABLES = [
   'curated_answers',
   'open311_keys',
   'wecom_cards',
+  'corpus_version',
+  'corpus_files',
 ] as const;
 
 /** The SQLite schema version the newest PostgreSQL schema corresponds to (migrate-store checks it). */
-export const SQLITE_SCHEMA_OF_PG = 9;
+export const SQLITE_SCHEMA_OF_PG = 10;

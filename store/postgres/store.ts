@@ -37,6 +37,7 @@ import type {
   ChatPort,
   ChoicePort,
   ContactPort,
+  CorpusPort,
   DialogPort,
   HealthPort,
   InboundSeenPort,
@@ -1487,6 +1488,34 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     schemaVersion: async () => (await one<{ v: number | null }>('SELECT max(version) AS v FROM schema_version'))?.v ?? 0,
   };
 
+  // ── the imported corpus and its version (issue 13) ─────────────────────────────────────────
+  const corpus: CorpusPort = {
+    version: async () => Number((await one<{ version: string }>('SELECT version FROM corpus_version WHERE id = 1'))?.version ?? 0),
+    async read() {
+      const v = await one<{ version: string; hash: string; updated_at: Date }>(
+        'SELECT version, hash, updated_at FROM corpus_version WHERE id = 1',
+      );
+      if (!v) return null;
+      const files: Record<string, string> = {};
+      for (const r of await rows<{ name: string; content: string }>('SELECT name, content FROM corpus_files ORDER BY name COLLATE "C"')) {
+        files[r.name] = r.content;
+      }
+      return { version: Number(v.version), hash: v.hash, updatedAt: new Date(v.updated_at), files };
+    },
+    async publish(files, hash, now) {
+      await q('DELETE FROM corpus_files');
+      for (const [name, content] of Object.entries(files))
+        await q('INSERT INTO corpus_files (name, content) VALUES ($1, $2)', [name, content]);
+      const r = await one<{ version: string }>(
+        `INSERT INTO corpus_version (id, version, hash, updated_at) VALUES (1, 1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET version = corpus_version.version + 1, hash = excluded.hash, updated_at = excluded.updated_at
+         RETURNING version`,
+        [hash, iso(now)],
+      );
+      return Number(r?.version);
+    },
+  };
+
   const ports: Ports = {
     cases,
     dialogs,
@@ -1510,6 +1539,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     reminders,
     leases,
     health,
+    corpus,
   };
   return {
     kind: 'postgres',
