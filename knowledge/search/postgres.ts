@@ -100,6 +100,7 @@ export async function createPostgresSearch(options: { connectionString?: string;
   let stats = { count: 0, avgTitle: 0, avgText: 0 };
   let freq: Frequencies = { all: new Map(), title: new Map(), text: new Map() };
   let latin: string[] | null = null;
+  let fieldLens = { title: new Int32Array(0), text: new Int32Array(0) };
   const df = (t: string) => freq.all.get(t) ?? 0;
 
   const metaOf = async (): Promise<{ version: string; stats: typeof stats } | null> => {
@@ -108,6 +109,19 @@ export async function createPostgresSearch(options: { connectionString?: string;
     const v = m.get('version');
     const s = m.get('stats');
     return v && s ? { version: v, stats: JSON.parse(s) as typeof stats } : null;
+  };
+
+  /** Each passage's field lengths (distinct terms), held in memory like the frequencies: a query then reads postings only. */
+  const loadLengths = async (count: number) => {
+    const l = { title: new Int32Array(count), text: new Int32Array(count) };
+    const r = await db.query(`SELECT id, title_len, body_len FROM ${table}`);
+    for (const row of r.rows) {
+      const id = Number(row.id);
+      if (id < 0 || id >= count) continue;
+      l.title[id] = Number(row.title_len);
+      l.text[id] = Number(row.body_len);
+    }
+    return l;
   };
 
   const load = async () => {
@@ -137,7 +151,7 @@ export async function createPostgresSearch(options: { connectionString?: string;
       const current = await metaOf();
       if (current?.version === v && current.stats.count === list.length) {
         await tx.query('COMMIT');
-        return { f: await load(), s: current.stats };
+        return { f: await load(), s: current.stats, l: await loadLengths(list.length) };
       }
       // Loaded first, indexed after: one GIN build instead of an insertion per row.
       await tx.query(`DROP INDEX IF EXISTS ${table}_tsv`);
@@ -216,7 +230,8 @@ export async function createPostgresSearch(options: { connectionString?: string;
     await db.query(`VACUUM ANALYZE ${table}`);
     // The visibility map set, the postings are read by index-only scans.
     await db.query(`VACUUM ANALYZE ${postings}`);
-    return { f, s };
+    const l = { title: Int32Array.from(lengths, (x) => x.title), text: Int32Array.from(lengths, (x) => x.text) };
+    return { f, s, l };
   };
 
   const fieldStats = (): FieldStats => ({
@@ -237,8 +252,11 @@ export async function createPostgresSearch(options: { connectionString?: string;
       if (v === version && passages.length === list.length) return;
       const current = await metaOf();
       const built =
-        current?.version === v && current.stats.count === list.length ? { f: await load(), s: current.stats } : await build(list, v);
+        current?.version === v && current.stats.count === list.length
+          ? { f: await load(), s: current.stats, l: await loadLengths(list.length) }
+          : await build(list, v);
       freq = built.f;
+      fieldLens = built.l;
       stats = built.s;
       latin = null;
       passages = list;
@@ -262,11 +280,9 @@ export async function createPostgresSearch(options: { connectionString?: string;
       const { k } = defaultIndexOptions.bm25;
       const idf = all.map((t) => Math.log(1 + (passages.length - df(t) + 0.5) / (df(t) + 0.5)));
       const r = await db.query(
-        `SELECT c.id, l.title_len, l.body_len FROM (
-           SELECT p.id, sum(q.idf * (${defaultIndexOptions.titleBoost} * p.title_tf::float8 / (p.title_tf + ${k}) + p.text_tf::float8 / (p.text_tf + ${k}))) AS s
+        `SELECT p.id, sum(q.idf * (${defaultIndexOptions.titleBoost} * p.title_tf::float8 / (p.title_tf + ${k}::float8) + p.text_tf::float8 / (p.text_tf + ${k}::float8))) AS s
            FROM unnest($1::text[], $2::float8[]) q(term, idf) JOIN ${postings} p ON p.term = q.term
-           GROUP BY p.id ORDER BY s DESC, p.id LIMIT $3
-         ) c JOIN ${table} l ON l.id = c.id`,
+           GROUP BY p.id ORDER BY s DESC, p.id LIMIT $3`,
         [all, idf, pool],
       );
       const st = fieldStats();
@@ -274,8 +290,8 @@ export async function createPostgresSearch(options: { connectionString?: string;
         const passage = passages[Number(row.id)];
         if (!passage) return [];
         const { score, matched } = scorePassage(passage, groups, plan.expanded, st, {
-          title: Number(row.title_len),
-          text: Number(row.body_len),
+          title: fieldLens.title[Number(row.id)] ?? 0,
+          text: fieldLens.text[Number(row.id)] ?? 0,
         });
         return score > 0 ? [{ passage, score: score * (options.weight?.(passage) ?? 1), matched }] : [];
       });
