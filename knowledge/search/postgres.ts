@@ -5,8 +5,10 @@
  * configuration neither stems nor drops words, so PostgreSQL's lexemes are our tokens. Query
  * preparation asks the vocabulary synchronously, so the document frequencies (all, title, text)
  * are held in memory, kept in a terms table beside the passages so that a replica opening an index
- * another one built loads them instead of rebuilding. The engine picks candidates with ts_rank;
- * `rank.ts` ranks them as MiniSearch would. Indexing holds an advisory lock: one replica builds.
+ * another one built loads them instead of rebuilding; the field lengths are held in memory too. The
+ * engine picks candidates from a postings table (token → passage, with the token's count per field)
+ * by an index-only scan and a BM25 estimate, never reading a passage row or its TOASTed tsvector
+ * (ts_rank over those cost p99 178 ms at 20 MB); `rank.ts` ranks them as MiniSearch would. Indexing holds an advisory lock: one replica builds.
  */
 import type { Passage } from '../base.js';
 import type { PgPool, PgQueryable, SearchPort } from './port.js';
