@@ -25,9 +25,6 @@ import {
 } from './rank.js';
 import { tokenize } from './tokenizer.js';
 
-/** A term as a tsquery operand (quoted: never read as an operator). */
-const quote = (t: string) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-
 const BATCH = 2000;
 /** Bumped when the tables change. */
 const LAYOUT = '4';
