@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Running } from '../app/compose.js';
 import { parseConfig } from '../bot/config.js';
 import { startAssistant } from '../bot/main.js';
 import { freePort } from '../fakes/postgres.js';
@@ -50,7 +51,7 @@ describe.skipIf(pgSkipReason !== null)('three replicas on one PostgreSQL', () =>
     };
     const secret = 'replica-secret';
     const dir = mkdtempSync(join(tmpdir(), 'rectify-replicas-'));
-    const replicas = [];
+    const replicas: Running[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       replicas.push(
@@ -119,7 +120,7 @@ describe.skipIf(pgSkipReason !== null)('three replicas on one PostgreSQL', () =>
       const round = (shift: number) =>
         Promise.all(
           replicas.flatMap((_, i) => {
-            const to = (replicas[(i + shift) % 3] as (typeof replicas)[number]).url;
+            const to = (replicas[(i + shift) % 3] as Running).url;
             return [
               load('telegram', to, share(TELEGRAM, i), 100_000 + i * 10_000),
               load('wecom', to, share(WECOM, i), 200_000 + i * 10_000),
