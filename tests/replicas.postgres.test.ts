@@ -19,6 +19,7 @@ import { startAssistant } from '../bot/main.js';
 import { freePort } from '../fakes/postgres.js';
 import { BOT_INFO } from '../fakes/telegram.js';
 import { SAMPLE } from '../fakes/wecom.js';
+import { leaseCoordinator } from '../jobs/lease.js';
 import { pgSkipReason, usePostgres } from './support/postgres.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -167,7 +168,14 @@ describe.skipIf(pgSkipReason !== null)('three replicas on one PostgreSQL', () =>
       const planned = await a.jobs.reminders(now, true);
       expect(planned.length).toBeGreaterThan(0);
       const before = await received();
-      await Promise.all(replicas.map((r) => r.jobs.reminders(now)));
+      // As the scheduler does: each replica asks the lease coordinator for this firing, and only the
+      // one that claims it runs the job.
+      const fire = async (r: Running, i: number) =>
+        (await leaseCoordinator(r.app.store.leases, `replica-${i}`, () => now).shouldRun(`reminders@${now.toISOString()}`, 600_000))
+          ? r.jobs.reminders(now)
+          : null;
+      const fired = await Promise.all(replicas.map(fire));
+      expect(fired.filter((f) => f !== null)).toHaveLength(1);
       const reports = await Promise.all(replicas.map((r) => r.jobs.dispatch(r.senders, now)));
       // One set: as many rows as one firing plans; those for units with a bound chat are sent
       // (by whichever replica took them), the rest are unroutable.
@@ -179,7 +187,7 @@ describe.skipIf(pgSkipReason !== null)('three replicas on one PostgreSQL', () =>
       expect(sentRows).toBeGreaterThanOrEqual(2);
       expect(reminders.filter((r) => r.status !== 'sent' && r.status !== 'unroutable')).toEqual([]);
       // Fired again at the same moment on every replica: nothing new.
-      expect((await Promise.all(replicas.map((r) => r.jobs.reminders(now)))).flat()).toEqual([]);
+      expect(await Promise.all(replicas.map(fire))).toEqual([null, null, null]);
       expect(reports.reduce((s, r) => s + r.sent, 0)).toBe(sentRows);
       const after = await received();
       expect(after.telegram + after.wecom - before.telegram - before.wecom).toBeGreaterThanOrEqual(sentRows);
