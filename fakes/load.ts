@@ -36,7 +36,7 @@ await Promise.all(
         await r.arrayBuffer();
         if (r.status === 200) ok++;
       } else {
-        const req = callbackRequest(messageXml(`user${user}`, { MsgType: 'text', Content: text }));
+        const req = callbackRequest(messageXml(`user${user}`, { MsgId: String(user), MsgType: 'text', Content: text }));
         const r = await fetch(`${url}/wecom/callback?${req.query}`, { method: 'POST', body: req.body });
         if ((await r.text()) === 'success') ok++;
       }

@@ -63,15 +63,22 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(d));
       };
-      if (url.pathname === '/__stats') return send({ calls: calls.length, tokens: state.tokensIssued });
+      if (url.pathname === '/__stats')
+        return send({
+          calls: calls.length,
+          tokens: state.tokensIssued,
+          sent: calls.filter((c) => c.path === '/cgi-bin/message/send' || c.path === '/cgi-bin/webhook/send').length,
+        });
       if (url.pathname === '/cgi-bin/gettoken') {
+        // Like WeCom, a token stays the same while it is valid, so replicas sharing one secret do
+        // not expire each other's tokens; `tokensIssued` counts the requests.
         state.tokensIssued++;
-        return send({ errcode: 0, errmsg: 'ok', access_token: `TOKEN${state.tokensIssued}`, expires_in: 7200 });
+        return send({ errcode: 0, errmsg: 'ok', access_token: 'TOKEN1', expires_in: 7200 });
       }
       calls.push({ path: url.pathname, query, body });
       const code = fail.shift();
       if (code !== undefined) return send({ errcode: code, errmsg: 'injected' });
-      const tokenOk = query.access_token === `TOKEN${state.tokensIssued}`;
+      const tokenOk = query.access_token === 'TOKEN1';
       if (url.pathname.startsWith('/cgi-bin/') && url.pathname !== '/cgi-bin/webhook/send' && !tokenOk)
         return send({ errcode: 42001, errmsg: 'access_token expired' });
       if (url.pathname === '/cgi-bin/message/send') {
