@@ -93,7 +93,7 @@ export function coordinateIn(carried: string, fresh: string, contains: (w: strin
       // Set side by side without a joint, words of unequal length are a modifier and its head
       // ("化肥利用率"), not peers ("化肥农药").
       if (joint === '' && part.length !== fresh.length) continue;
-      // …and a new word written before the whole carried one ("有机肥合作企业") modifies it.
+      // …and a new word written before the whole carried one ("地膜回收站点" after 回收站点) modifies it.
       if (joint === '' && part !== carried && contains(`${fresh}${carried}`)) continue;
       if (contains(`${part}${joint}${fresh}`) || contains(`${fresh}${joint}${part}`)) return part;
     }

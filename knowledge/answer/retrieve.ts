@@ -173,7 +173,7 @@ export function sectionOf(locator: string): string {
   return locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
 }
 
-/** Whether a bare number stands right before one of the term's forms ("8有机肥合作企业"). */
+/** Whether a bare number stands right before one of the term's forms ("3农膜企业"). */
 export function numberBefore(s: Statement, t: Term): boolean {
   return t.forms.some((f) => {
     for (let at = s.norm.indexOf(f); at > 0; at = s.norm.indexOf(f, at + 1)) if (/\d/.test(s.norm[at - 1] as string)) return true;
@@ -282,7 +282,7 @@ export function retrieve(
     // Each kind of fact asked that the statement holds raises it ("2020年定的目标是减好多": a target and a figure).
     // A question of how often is not answered by a year.
     for (const ty of want.types) if (!(ty === 'date' && want.frequency) && holdsType(s, ty)) score *= opts.typeBonus;
-    // A count in the asked unit, or a bare number right before the thing asked ("遴选了8有机肥企业").
+    // A count in the asked unit, or a bare number right before the thing asked ("选了3农膜企业").
     if (want.units?.length && (s.values.some((v) => want.units?.includes(v.unit)) || r.matched.some((t) => numberBefore(s, t))))
       score *= opts.yearBonus;
     // "多久测一次": how often, not by when.

@@ -154,7 +154,7 @@ function hasUnit(s: Statement, units: string[]): boolean {
   );
 }
 
-/** A bare number right before a word asked about counts it ("遴选了8有机肥合作企业": 8 of them). */
+/** A bare number right before a word asked about counts it ("选了3农膜企业": 3 of them). */
 function countsTerm(s: Statement, terms: AnswerContext['terms']): boolean {
   return terms.some((t) => t.known && numberBefore(s, t));
 }

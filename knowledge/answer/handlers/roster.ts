@@ -44,7 +44,7 @@ function enumerates(c: AnswerContext, s: Statement, figure: RegExp, n: number): 
 export function roster(c: AnswerContext): Answer | null {
   const asked = rosterAsked(c.query.normalized);
   if (!asked) return null;
-  // The measure word may be left out in the records ("遴选了8有机肥企业").
+  // The measure word may be left out in the records ("选了3农膜企业").
   const figure = new RegExp(`(?<![\\d.])${asked.n}(?![\\d.%])\\s*(${asked.measure})?`);
   const hit = c
     .hits()
