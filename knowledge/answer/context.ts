@@ -9,7 +9,7 @@ import type { LedgerView } from '../ledger.js';
 import type { AnswerType, Lexicon } from '../lexicon.js';
 import type { Query, Term } from '../query/analyze.js';
 import { defaultRenderOptions } from './render.js';
-import { compoundHold, defaultRetrieveOptions, retrieve, type Scored, sectionOf } from './retrieve.js';
+import { compoundHold, defaultRetrieveOptions, nearOf, retrieve, type Scored, sectionOf } from './retrieve.js';
 import type { Answer, ContactDirectory, Intent, Source, Topic } from './types.js';
 
 /** The defaults of answering, named so tests and the benchmark can refer to them. */
@@ -135,9 +135,8 @@ export function alternatives(normalized: string, terms: Term[]): Term[] {
  */
 function continues(deps: AnswererDeps, previous: Topic, own: Term[], query: Query): boolean {
   const known = own.filter((t) => t.known && t.text.length > 1);
-  if (!known.length || !previous.statements.length) return false;
-  const last = previous.statements.flatMap((id) => deps.statements.statements[id] ?? []);
-  const near = { passages: new Set(last.map((s) => s.passage.id)), sections: new Set(last.map((s) => sectionOf(s.passage.locator))) };
+  const near = nearOf(deps.statements, previous.statements);
+  if (!known.length || !near) return false;
   const want = { types: query.types, years: query.years, documents: null, units: query.valueUnits, frequency: query.frequency };
   const alone = retrieve(deps.statements, known, want, defaultRetrieveOptions)[0];
   const beside = retrieve(deps.statements, known, { ...want, near }, defaultRetrieveOptions).find((h) =>
@@ -214,13 +213,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   }
   const scoped = deps.kb.documents.filter((d) => query.districts.some((x) => d.scope.includes(x)));
   const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : followed?.documents.length ? new Set(followed.documents) : null;
-  const lastUsed = (followed?.statements ?? []).flatMap((id) => {
-    const s = deps.statements.statements[id];
-    return s ? [s] : [];
-  });
-  const near = lastUsed.length
-    ? { passages: new Set(lastUsed.map((s) => s.passage.id)), sections: new Set(lastUsed.map((s) => sectionOf(s.passage.locator))) }
-    : undefined;
+  const near = nearOf(deps.statements, followed?.statements ?? []);
   let cached: Scored[] | null = null;
   const search = (t: Term[], ty: AnswerType[] = types, y: number[] = years) =>
     retrieve(

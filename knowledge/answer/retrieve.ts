@@ -168,6 +168,19 @@ function inOrder(text: string, parts: string[]): boolean {
   return true;
 }
 
+/** Where the last answer came from: its passages and their sections (a follow-up ranks these first). */
+export interface Near {
+  passages: Set<number>;
+  sections: Set<string>;
+}
+
+/** The passages and sections of the given statements; undefined when there are none. */
+export function nearOf(index: StatementIndex, ids: number[]): Near | undefined {
+  const used = ids.flatMap((id) => index.statements[id] ?? []);
+  if (!used.length) return undefined;
+  return { passages: new Set(used.map((s) => s.passage.id)), sections: new Set(used.map((s) => sectionOf(s.passage.locator))) };
+}
+
 /** The section a passage's locator names: a plan's heading path without "第N段", a table's row without its column. */
 export function sectionOf(locator: string): string {
   return locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
@@ -258,7 +271,7 @@ export function retrieve(
     frequency?: boolean;
     named?: string[];
     /** In a follow-up: the passages and sections the last answer came from. */
-    near?: { passages: Set<number>; sections: Set<string> };
+    near?: Near;
   },
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
 ): Scored[] {

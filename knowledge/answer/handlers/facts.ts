@@ -82,11 +82,14 @@ function clause(s: Statement, max = 40): string {
  * statement's row); within it, one item's steps when the question names that item, else every
  * item's heading. For a plan, the section's paragraphs by their lead.
  */
-function measureList(c: AnswerContext, m: Statement): { head: string; items: string[]; cite: Statement; sources: Statement[] } {
+function measureList(
+  c: AnswerContext,
+  m: Statement,
+  detail: string,
+): { head: string; items: string[]; cite: Statement; sources: Statement[] } {
   const p = m.passage;
   if (p.row === undefined) {
-    // A plan: the matching paragraph as it stands, then its sibling paragraphs by their leads.
-    const detail = withFollowing(c, m, excerpt(m, c.terms, ['measure']));
+    // A plan: the matching paragraph as it stands (`detail`), then its sibling paragraphs by their leads.
     const others = measuresOf(c, m)
       .filter((x) => x.passage.id !== p.id)
       .map((x) => clause(x, 24));
@@ -259,9 +262,9 @@ export function facts(c: AnswerContext): Answer | null {
       pool.find((h) => h.statement.passage.kind === 'measure') ??
       pool.find((h) => h.statement.passage.kind === 'paragraph' && holdsType(h.statement, 'measure'));
     const m = doing && doing.score >= (pool[0] as Scored).score * 0.5 ? doing.statement : lead;
-    const list = measureList(c, m);
-    const md = c.doc(list.cite.passage.document);
     const detail = withFollowing(c, m, excerpt(m, c.terms, ['measure']));
+    const list = measureList(c, m, detail);
+    const md = c.doc(list.cite.passage.document);
     return answerOf(
       c,
       'measure',
