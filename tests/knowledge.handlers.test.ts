@@ -172,6 +172,24 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('26个');
   });
 
+  it('dates a sentence without a year of its own by its section, for a plan period', () => {
+    // "截至2020年" dates the review section; the sentence after it names no year.
+    const a = ask('十三五末测土配方施肥覆盖率是多少');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('91%');
+    // A section dated in the next period does not answer for this one.
+    expect(ask('十三五期间乡镇建成好多个秸秆收储点').found).toBe(false);
+  });
+
+  it('reads "what is it called" of a thing as its name, of a role as a person', () => {
+    const a = ask('村级保洁行动叫啥名堂');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('一扫两清');
+    const b = ask('领导小组组长叫啥');
+    expect(b.found).toBe(false);
+    expect(b.answer).toContain('姓名');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -202,6 +202,27 @@ export function valueAfter(s: Statement, t: Term, within = 8): boolean {
   });
 }
 
+const sectionYearsCache = new WeakMap<StatementIndex, Map<string, number[]>>();
+
+/**
+ * The years a statement is of: its own, or when it names none, those its section names (a review
+ * section dated "截至…年" once dates every sentence of it).
+ */
+export function datedYears(index: StatementIndex, s: Statement): number[] {
+  if (s.years.length > 0) return s.years;
+  let bySection = sectionYearsCache.get(index);
+  if (!bySection) {
+    bySection = new Map();
+    for (const x of index.statements) {
+      if (x.years.length === 0) continue;
+      const key = sectionOf(x.passage.locator);
+      bySection.set(key, [...new Set([...(bySection.get(key) ?? []), ...x.years])]);
+    }
+    sectionYearsCache.set(index, bySection);
+  }
+  return bySection.get(sectionOf(s.passage.locator)) ?? [];
+}
+
 /** Scores one statement against the terms; null when it covers none. */
 export function scoreStatement(
   index: StatementIndex,
@@ -232,13 +253,14 @@ export function scoreStatement(
       }
       best = Math.max(best, got / grams.length);
     }
-    // "十三五的时候": a statement dated in the plan's years ("截至2020年") is of that period.
-    if (
-      term.period &&
-      best < opts.termCovered &&
-      s.years.some((y) => term.period !== undefined && y >= term.period[0] && y <= term.period[1])
-    )
-      best = opts.termCovered;
+    // "十三五的时候": a statement dated in the plan's years ("截至2020年") is of that period; one dated
+    // only outside them is of another period and no answer.
+    if (term.period && best < opts.termCovered) {
+      const [first, last] = term.period;
+      const dated = datedYears(index, s);
+      if (dated.some((y) => y >= first && y <= last)) best = opts.termCovered;
+      else if (dated.length > 0) return null;
+    }
     if (best <= 0) continue;
     score += term.weight * best;
     // A compound is also covered by its words in order and close together ("河道治理" in "河道污染治理").

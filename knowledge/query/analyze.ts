@@ -103,6 +103,8 @@ const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让�
 /** jieba's tags of a single character that is a word by itself: verbs, adverbs, particles, pronouns… */
 const SINGLE_WORD_TAG = /^(v|d|p|u|y|e|c|r|q|m)/;
 /** Words that ask which one ("啥子模式"): the noun after them is asked for by its name. */
+/** Words for a person's role: what such a word is called is a person's name. */
+const PERSON_ROLE = /(长|人|员|主任|书记|者|官|师|专家|干部|主席)$/;
 const NAME_ASKED = ['啥子', '什么', '哪种', '哪样', '何种', '哪类', '啥', '哪些', '哪个'];
 const ANAPHOR_START = /^(那么?|那个|那这个|那它|还有|另外|然后|再问|再说|and\b|what about|how about|and what|what of)/;
 const ANAPHOR =
@@ -470,6 +472,15 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     const named = terms
       .filter((t) => t.known && t.text.length >= 2 && NAME_ASKED.some((w) => normalized.includes(w + t.text)))
       .map((t) => t.text);
+    // "这个行动叫啥名堂": what a thing is called is its name, not a person's; "组长叫啥" stays a person.
+    const calledAt = normalized.search(/叫(啥|什么|个啥)/);
+    if (calledAt > 0 && types.includes('person')) {
+      const thing = terms.find((t) => t.known && normalized.slice(0, calledAt).endsWith(t.text));
+      if (thing && !PERSON_ROLE.test(thing.text)) {
+        types.splice(types.indexOf('person'), 1);
+        if (!named.includes(thing.text)) named.push(thing.text);
+      }
+    }
     return {
       question,
       normalized,
