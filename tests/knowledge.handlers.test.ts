@@ -190,6 +190,20 @@ describe('handlers on a made-up county', () => {
     expect(b.answer).toContain('姓名');
   });
 
+  it('lets a question with its own topic lead, the last answer’s words only framing it', () => {
+    const [, b] = converse('秸秆禁烧专班是哪个单位牵头成立的', '宣传册发放了好多份');
+    expect(b?.found).toBe(true);
+    expect(b?.answer).toContain('3000份');
+  });
+
+  it('reads "啥资金" as which fund, not how much money', () => {
+    expect(k().analyzer.analyze('县财政每年安排啥资金').valueUnits).toEqual([]);
+    expect(k().analyzer.analyze('县财政每年安排好多资金').valueUnits).toEqual(['元']);
+    const a = ask('县财政每年安排啥资金');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('专项资金');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

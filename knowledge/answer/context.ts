@@ -37,6 +37,11 @@ export const defaultAnswerOptions = {
   topicTtlMs: 30 * 60 * 1000,
   /** How far around a count (characters) its members are looked for: "A、B等2个镇". */
   rosterWindow: 60,
+  /**
+   * A question that names a topic of its own and is read as going on (no word points back) keeps
+   * the carried words at this share of their weight: they frame it, they do not outweigh it.
+   */
+  framingWeight: 0.3,
 };
 
 /** What the answerer is made of. */
@@ -202,7 +207,9 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
       knownOwn.length > 0 &&
       !ANAPHOR_WORDS.test(query.normalized) &&
       /呢[?？!！。\s]*$|^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized);
-    const carried = ellipsis && !coordinated ? [] : carriedAll;
+    const kept = ellipsis && !coordinated ? [] : carriedAll;
+    const framing = knownOwn.length > 0 && !coordinated && !ANAPHOR_WORDS.test(query.normalized) && !query.followUp;
+    const carried = framing ? kept.map((t) => ({ ...t, weight: t.weight * options.framingWeight })) : kept;
     terms = [
       ...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)),
       ...ownTerms.filter((t) => !carried.some((c) => c.text.includes(t.text) && c.text !== t.text)),

@@ -375,8 +375,10 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       if (!valueUnits.includes(m[1] as string)) valueUnits.push(m[1] as string);
     }
     for (let i = 0; i < valueUnits.length; i++) valueUnits[i] = (valueUnits[i] as string).replace(/^[万亿千]/, '');
+    // "安排了啥资金" asks which fund, by name; "投了好多资金" asks the amount.
+    const byName = (cue: string) => NAME_ASKED.some((w) => normalized.includes(w + cue));
     for (const [unit, cues] of lexicon.valueUnits) {
-      if (!valueUnits.includes(unit) && cues.some((cue) => hasCue(normalized, cue))) valueUnits.push(unit);
+      if (!valueUnits.includes(unit) && cues.some((cue) => hasCue(normalized, cue) && !byName(cue))) valueUnits.push(unit);
     }
     const places = lexicon.towns.filter(
       (t) => normalized.includes(t) || (t.length > 2 && normalized.includes(t.replace(/(镇|街道)$/, ''))),
@@ -450,7 +452,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     // The word that asks for the amount ("钱", "面积") is what is asked, not what it is about.
     for (let i = terms.length - 1; i >= 0; i--) {
       const t = terms[i] as Term;
-      if ([...lexicon.valueUnits.values()].some((cues) => cues.includes(t.text))) terms.splice(i, 1);
+      if ([...lexicon.valueUnits.values()].some((cues) => cues.includes(t.text)) && !byName(t.text)) terms.splice(i, 1);
     }
     // Non-words and unknown verbs carry no weight: drop them.
     for (let i = terms.length - 1; i >= 0; i--) if ((terms[i] as Term).weight === 0) terms.splice(i, 1);
