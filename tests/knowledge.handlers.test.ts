@@ -204,6 +204,15 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('专项资金');
   });
 
+  it('answers an amount asked per unit only with a figure per that unit', () => {
+    expect(k().analyzer.analyze('宣传册每户发了好多份').per).toEqual(['户']);
+    const a = ask('宣传册每户发了好多份');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('每户');
+    // The total is shown as what the records do say, not as the answer.
+    expect(a.answer).toContain('3000份');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -55,6 +55,8 @@ export interface Query {
   valueUnits: string[];
   /** It asks how often ("多久测一次"). */
   frequency: boolean;
+  /** What an amount is asked per ("每亩补好多钱": 亩): a total is no answer to it. */
+  per: string[];
   /** Content words asked for by name ("啥子模式", "什么机制"): the answer names one, often in quotes. */
   named: string[];
   terms: Term[];
@@ -375,6 +377,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       if (!valueUnits.includes(m[1] as string)) valueUnits.push(m[1] as string);
     }
     for (let i = 0; i < valueUnits.length; i++) valueUnits[i] = (valueUnits[i] as string).replace(/^[万亿千]/, '');
+    const per = [
+      ...new Set([...normalized.matchAll(/每(?:一)?(亩|户|人|吨|家|个|头|口|公里|平方米|立方米|年|月|次)/g)].map((m) => m[1] as string)),
+    ].filter(() => valueUnits.length > 0 || /多少|好多|几/.test(normalized));
     // "安排了啥资金" asks which fund, by name; "投了好多资金" asks the amount.
     const byName = (cue: string) => NAME_ASKED.some((w) => normalized.includes(w + cue));
     for (const [unit, cues] of lexicon.valueUnits) {
@@ -495,6 +500,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       districts,
       valueUnits,
       frequency,
+      per,
       named,
       terms,
       unknown,

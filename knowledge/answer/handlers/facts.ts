@@ -233,6 +233,16 @@ export function facts(c: AnswerContext): Answer | null {
       );
     }
   }
+  // "每亩补好多钱": a figure per mu (每亩, 元/亩), not a total; the records may give only totals.
+  const per = c.query.per;
+  if (per.length && !c.types.includes('measure')) {
+    const perUnit = (s: Statement) => per.some((u) => s.norm.includes(`每${u}`) || s.norm.includes(`/${u}`));
+    pool = pool.filter((h) => perUnit(h.statement));
+    if (pool.length === 0) {
+      const topic = missingWords(c).join('') || say(c.lang, '这一项', 'this');
+      return notFound(c, intent, say(c.lang, `${topic}每${per.join('、')}的数额`, `${topic} per ${per.join('/')}`), best.statement);
+    }
+  }
   // "哪年开始", "啥时候完工", "在哪个镇": when the statements found hold no date (or no town), the
   // records name the thing but not what is asked of it.
   const wantsDate = c.types.includes('date') && !c.query.frequency && !c.years.length;
