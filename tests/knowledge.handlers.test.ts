@@ -213,6 +213,13 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('3000份');
   });
 
+  it('gives no district figure for a wider area asked (全省)', () => {
+    const a = ask('全省一共建成好多个收储中心');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('全省');
+    expect(ask('一共建成好多个收储中心').found).toBe(true);
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

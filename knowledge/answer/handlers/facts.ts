@@ -233,6 +233,15 @@ export function facts(c: AnswerContext): Answer | null {
       );
     }
   }
+  // "全市一共完成了好多吨": a figure for a wider area than a district's records give is a figure of
+  // that area, stated as such; the district's own total is no answer to it.
+  const area = /全国|全省|全市|全重庆/.exec(c.query.normalized)?.[0];
+  if (area && c.types.some((t) => t === 'value' || t === 'count' || t === 'progress')) {
+    pool = pool.filter((h) => h.statement.norm.includes(area));
+    if (pool.length === 0) {
+      return notFound(c, intent, say(c.lang, `${area}的统计数字`, `figures for ${area} as a whole`), best.statement);
+    }
+  }
   // "每亩补好多钱": a figure per mu (每亩, 元/亩), not a total; the records may give only totals.
   const per = c.query.per;
   if (per.length && !c.types.includes('measure')) {
