@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { placesIn } from '../knowledge/evidence/statements.js';
 import { planMilestones, recordMilestones } from '../knowledge/parse/milestones.js';
 import { parsePlan } from '../knowledge/parse/plan.js';
 import { paragraphs, parseRecords, splitRows } from '../knowledge/parse/records.js';
@@ -232,5 +233,14 @@ describe('plan sections whose headings the export lost', () => {
     expect(s?.title).toBe('防治养殖业污染');
     expect(s?.paragraphs).toHaveLength(2);
     expect(where('水源段落')?.paragraphs.some((p) => p.includes('养殖'))).toBe(false);
+  });
+});
+
+describe('placesIn', () => {
+  it('takes a town as it is named, never with the words before it', () => {
+    // A town the list knows, and one it lacks: neither takes the verb and preposition before it.
+    expect(placesIn('继续加强对东山镇、西河镇等2个镇的管理', ['东山镇'])).toEqual(['东山镇', '西河镇']);
+    expect(placesIn('继续加强对北岭镇的管理', [])).toEqual(['北岭镇']);
+    expect(placesIn('东山镇三合村', ['东山镇'])).toContain('东山镇三合村');
   });
 });

@@ -109,7 +109,13 @@ export function docNumberKey(n: string): string {
 /** Places a text names: the given town list, and 镇/街道/村/水库/溪/河 names. */
 export function placesIn(text: string, towns: string[]): string[] {
   const out = towns.filter((t) => text.includes(t));
-  for (const m of text.matchAll(/[\u4e00-\u9fa5]{2,4}?(?:镇|街道)(?:[\u4e00-\u9fa5]{2,4}?(?:村|社区))?/g)) out.push(m[0]);
+  for (const m of text.matchAll(/[\u4e00-\u9fa5]{2,4}?(?:镇|街道)(?:[\u4e00-\u9fa5]{2,4}?(?:村|社区))?/g)) {
+    // "加强对石蟆镇" finds "强对石蟆镇": a known town inside the match is the place itself.
+    if (towns.some((t) => m[0].includes(t) && !m[0].startsWith(t))) continue;
+    // …and a town the list lacks starts after the preposition ("强对X镇", "在X镇").
+    const cut = /^[\u4e00-\u9fa5]?[对在于向从把将与和及]/.exec(m[0]);
+    out.push(cut && m[0].length - cut[0].length >= 3 ? m[0].slice(cut[0].length) : m[0]);
+  }
   for (const m of text.matchAll(/[\u4e00-\u9fa5]{2,3}(?:水库|溪|河|湖|灰场|园区)(?![流道段长])/g)) out.push(m[0]);
   return [...new Set(out)].filter((p) => !/^(全区|各|乡|城|重点|每个|其中|涉及)/.test(p));
 }
