@@ -220,6 +220,27 @@ describe('handlers on a made-up county', () => {
     expect(ask('一共建成好多个收储中心').found).toBe(true);
   });
 
+  it('says the records are silent on a new thing a follow-up names, and keeps the topic for the next', () => {
+    const [a, b, c2] = converse('秸秆收储点由哪个部门负责', '那里头空气质量咋样', '建成期限是好久');
+    expect(a?.answer).toContain('县农业局');
+    expect(b?.found).toBe(false);
+    expect(b?.answer).toContain('空气质量');
+    // The answer that used nothing leaves the conversation where it was.
+    expect(b?.topic?.statements).toEqual(a?.topic?.statements);
+    expect(c2?.found).toBe(true);
+    expect(c2?.answer).toContain('2025');
+  });
+
+  it('asks "how" of the same thing when a follow-up names only a verb ("那咋个推进")', () => {
+    expect(
+      k()
+        .analyzer.analyze('那咋个治理')
+        .terms.map((t) => t.text),
+    ).not.toContain('理');
+    const [, b] = converse('秸秆收储点由哪个部门负责', '那咋个推进');
+    expect(b?.answer).toContain('收储点');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

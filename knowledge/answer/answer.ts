@@ -13,7 +13,7 @@ import { more } from './handlers/more.js';
 import { multipart } from './handlers/multipart.js';
 import { person } from './handlers/person.js';
 import { roster } from './handlers/roster.js';
-import { offtopic, scope } from './handlers/scope.js';
+import { offtopic, scope, unnamed } from './handlers/scope.js';
 import { social } from './handlers/social.js';
 import { structure } from './handlers/structure.js';
 import { unit } from './handlers/unit.js';
@@ -35,7 +35,16 @@ export function answerQuestion(c: AnswerContext): Answer {
 }
 
 /** The handlers in the order they are tried. */
-export const defaultHandlers: Handler[] = [social, complaint, more, scope, offtopic, multipart(answerQuestion), ...questionHandlers];
+export const defaultHandlers: Handler[] = [
+  social,
+  complaint,
+  more,
+  scope,
+  unnamed,
+  offtopic,
+  multipart(answerQuestion),
+  ...questionHandlers,
+];
 
 /** Creates an answerer over the given parts and handlers. */
 export function createAnswerer(deps: AnswererDeps, handlers: Handler[] = defaultHandlers): Answerer {

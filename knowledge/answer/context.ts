@@ -203,8 +203,9 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
       .map((f) => deps.termOf([f]));
     // "那配方肥企业呢", "What about groundwater?": a new thing asked the same way. Unless it is a peer
     // of something carried (then only that is replaced), the old things go and the question stays.
+    // Only a thing is asked anew: "那咋个治理" asks how of the same thing, its verb names no new one.
     const ellipsis =
-      knownOwn.length > 0 &&
+      knownOwn.some((k) => !/^v/.test(k.tag)) &&
       !ANAPHOR_WORDS.test(query.normalized) &&
       /呢[?？!！。\s]*$|^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized);
     const kept = ellipsis && !coordinated ? [] : carriedAll;
@@ -281,9 +282,12 @@ export function topicOf(c: AnswerContext, used: Statement[], sources: Source[] =
     // An answer read off a document's structure uses no statement; its sources name the document.
     documents: used.length
       ? [...new Set(used.map((s) => s.passage.document))]
-      : c.deps.kb.documents.filter((d) => sources.some((s) => s.document === d.shortTitle || s.document === d.id)).map((d) => d.id),
+      : sources.length
+        ? c.deps.kb.documents.filter((d) => sources.some((s) => s.document === d.shortTitle || s.document === d.id)).map((d) => d.id)
+        : (c.followed?.documents ?? []),
     docNumbers: [...new Set([...c.docNumbers, ...used.flatMap((s) => s.docNumbers)])].slice(0, 3),
-    statements: [...new Set([...used, ...(used.length ? c.shown : [])].map((s) => s.id))],
+    // An answer that used nothing ("the records do not say") leaves the conversation where it was.
+    statements: used.length ? [...new Set([...used, ...c.shown].map((s) => s.id))] : (c.followed?.statements ?? []),
     lang: c.lang,
   };
 }

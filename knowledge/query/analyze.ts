@@ -191,6 +191,12 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
   const maxIdf = Math.log(1 + vocab.size);
   const known = (g: string) => vocab.df(g) > 0;
 
+  /** The tag jieba gives a word on its own ("治理": v); a noun when it reads it as several. */
+  function wordTag(word: string): string {
+    const tagged = segmenter.tag(word);
+    return tagged.length === 1 ? (tagged[0]?.tag ?? 'n') : 'n';
+  }
+
   function term(text: string, forms: string[], tag: string): Term {
     const grams = forms.map((f) => tokensOfNormalized(f));
     const all = grams.flat();
@@ -319,6 +325,19 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     return out.filter((w) => w.tag !== 'gap').map((w) => (w.tag === 'nc' ? { ...w, parts: parts.get(w.word) ?? [w.word] } : w));
   }
 
+  /**
+   * The text with a cue masked. A cue whose last character starts a word with what follows ("咋个治"
+   * before "理": 治理) leaves that character to the word, so that no half of it ("理") becomes a topic.
+   */
+  function maskCue(text: string, cue: string): string {
+    const last = cue.slice(-1);
+    return text.split(cue).reduce((out, piece, i) => {
+      if (i === 0) return piece;
+      const next = piece.slice(0, 1);
+      return /\p{Script=Han}/u.test(next) && cue.length > 1 && segmenter.has(last + next) ? `${out} ${last}${piece}` : `${out} ${piece}`;
+    }, '');
+  }
+
   function analyze(question: string): Query {
     const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
     let normalized = normalize(question).replace(/\s+/g, ' ').trim();
@@ -352,7 +371,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     for (const { cue, type } of lex.typeCues) {
       if (!hasCue(rest, cue)) continue;
       if (!types.includes(type)) types.push(type);
-      rest = LATIN.test(cue) ? rest.replace(WORD_PATTERNS.get(cue) as RegExp, ' ') : rest.split(cue).join(' ');
+      rest = LATIN.test(cue) ? rest.replace(WORD_PATTERNS.get(cue) as RegExp, ' ') : maskCue(rest, cue);
     }
     // "咋个收", "怎么治", "如何开展": how a thing is done.
     if (!types.some((t) => t !== 'yesno') && /(咋个|怎么|怎样|如何|咋)(?!样|办|回事|说|讲|看)\p{Script=Han}/u.test(normalized))
@@ -446,7 +465,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       for (const { variant, canonical } of lex.synonyms) {
         if (!rest.includes(variant)) continue;
         rest = rest.split(variant).join(' ');
-        addTerm(term(variant, [variant, canonical], 'n'));
+        addTerm(term(variant, [variant, canonical], wordTag(variant)));
       }
       for (const w of contentWords(segmenter.tag(rest))) {
         // A compound of dictionary words is a real noun even when the dictionary lacks the whole.

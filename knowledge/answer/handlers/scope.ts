@@ -7,6 +7,8 @@ import type { AnswerContext } from '../context.js';
 import { answerOf } from '../context.js';
 import { say } from '../render.js';
 import type { Answer } from '../types.js';
+import { intentOf } from './facts.js';
+import { notFound } from './refuse.js';
 import { holdings } from './social.js';
 
 /** The districts the documents cover, by their full names. */
@@ -56,4 +58,15 @@ export function offtopic(c: AnswerContext): Answer | null {
       `That is outside what I can help with. I answer questions about ${holdings(c)} (targets, deadlines, units, progress, indicators, measures) and file pollution reports.`,
     ),
   );
+}
+
+/**
+ * A follow-up that asks of a thing the documents never name ("那里头空气质量咋样" after an answer on
+ * collection points): the records are silent on it. Without this, the carried topic alone would be
+ * answered again as if it were the question.
+ */
+export function unnamed(c: AnswerContext): Answer | null {
+  if (!c.followed || c.query.unknown.length === 0) return null;
+  if (c.query.terms.some((t) => t.known && t.text.length > 1)) return null;
+  return notFound(c, intentOf(c.types), c.query.unknown.slice(0, 2).join('、'), null);
 }
