@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coordinateIn } from '../knowledge/answer/context.js';
+import { conjunctParts } from '../knowledge/answer/handlers/multipart.js';
 import { type Answer, type Knowledge, openKnowledge, type Topic } from '../knowledge/mod.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -63,6 +64,17 @@ describe('follow-up peers', () => {
     const docs2 = ['地膜回收站点', '秸秆回收站点'];
     const contains2 = (w: string) => docs2.some((d) => d.includes(w));
     expect(coordinateIn('回收站点', '秸秆', contains2)).toBeNull();
+  });
+});
+
+describe('conjunct parts', () => {
+  it('shares a tail the documents give the first phrase too, else takes each phrase whole', () => {
+    const docs = ['东岸农田灌溉率', '西岸果园灌溉率', '秸秆调查', '农膜调查'];
+    const contains = (w: string) => docs.some((d) => d.includes(w));
+    expect(conjunctParts('东岸农田和果园灌溉率分别是多少', contains)).toEqual(['东岸农田灌溉率分别是多少', '东岸果园灌溉率分别是多少']);
+    expect(conjunctParts('秸秆调查和农膜调查各啥时候完成', contains)).toEqual(['秸秆调查各啥时候完成', '农膜调查各啥时候完成']);
+    expect(conjunctParts('2020年秸秆和农膜各减了多少', contains)).toEqual(['2020年秸秆各减了多少', '2020年农膜各减了多少']);
+    expect(conjunctParts('秸秆调查啥时候完成', contains)).toEqual([]);
   });
 });
 

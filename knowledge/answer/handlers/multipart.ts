@@ -55,11 +55,39 @@ export function distributiveParts(c: AnswerContext): string[] {
       if (a === b || a.text.length !== b.text.length) continue;
       for (const joint of ['和', '与', '及', '、', '跟', '以及']) {
         const pair = `${a.text}${joint}${b.text}`;
-        if (q.includes(pair)) return [q.replace(pair, a.text), q.replace(pair, b.text)];
+        const at = q.indexOf(pair);
+        // A piece of a longer word is no peer ("…水源调查和地下水…": 源调查 is the end of 水源调查).
+        const prev = q.slice(Math.max(0, at - 1), at);
+        if (at < 0 || (/\p{Script=Han}/u.test(prev) && c.deps.contains(`${prev}${a.text}`))) continue;
+        return [q.replace(pair, a.text), q.replace(pair, b.text)];
       }
     }
   }
-  return [];
+  return conjunctParts(q, c.deps.contains);
+}
+
+/**
+ * "X耕地和建设用地安全利用率分别…": two phrases joined before 各/分别. When the documents hold the
+ * first one's last word with the second one's tail ("耕地安全利用率"), the tail is shared and the head
+ * before that word too; otherwise each phrase stands whole ("A调查和B调查各…").
+ */
+export function conjunctParts(q: string, contains: (w: string) => boolean): string[] {
+  const m = /(^|\d+年|[^\p{Script=Han}])(\p{Script=Han}{2,}?)(以及|和|与|及|跟|、)(\p{Script=Han}{2,}?)(各|分别)(.*)$/u.exec(q);
+  if (!m) return [];
+  const [, , left = '', , right = '', marker = '', after = ''] = m;
+  const before = q.slice(0, (m.index ?? 0) + (m[1] ?? '').length);
+  const rest = `${marker}${after}`;
+  // The longest tail of the second phrase that the first one's last word takes as well.
+  for (let cut = 2; cut <= right.length - 2; cut++) {
+    const tail = right.slice(cut);
+    for (let n = 2; n <= Math.min(4, left.length - 1); n++) {
+      const word = left.slice(-n);
+      if (!contains(`${word}${tail}`)) continue;
+      const head = left.slice(0, -n);
+      return [`${before}${left}${tail}${rest}`, `${before}${head}${right}${rest}`];
+    }
+  }
+  return [`${before}${left}${rest}`, `${before}${right}${rest}`];
 }
 
 /** Creates the multi-part handler over the handlers that answer each part. */
