@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { placesIn } from '../knowledge/evidence/statements.js';
+import { placesIn, valuesIn } from '../knowledge/evidence/statements.js';
 import { planMilestones, recordMilestones } from '../knowledge/parse/milestones.js';
 import { parsePlan } from '../knowledge/parse/plan.js';
 import { paragraphs, parseRecords, splitRows } from '../knowledge/parse/records.js';
@@ -242,5 +242,13 @@ describe('placesIn', () => {
     expect(placesIn('继续加强对东山镇、西河镇等2个镇的管理', ['东山镇'])).toEqual(['东山镇', '西河镇']);
     expect(placesIn('继续加强对北岭镇的管理', [])).toEqual(['北岭镇']);
     expect(placesIn('东山镇三合村', ['东山镇'])).toContain('东山镇三合村');
+  });
+});
+
+describe('valuesIn', () => {
+  it('reads a figure with its unit inside brackets, never a document or list number', () => {
+    expect(valuesIn('以规模以上(30亩及以上)的塘口为重点').map((v) => v.raw)).toEqual(['30亩']);
+    expect(valuesIn('示农发〔2021〕8号').map((v) => v.raw)).toEqual([]);
+    expect(valuesIn('（2）推进还田').map((v) => v.raw)).toEqual([]);
   });
 });
