@@ -253,6 +253,13 @@ describe('handlers on a made-up county', () => {
     expect(b?.answer).toContain('收储点');
   });
 
+  it('shows another document’s figure in the asked unit beside the first, however it is framed', () => {
+    const a = ask('打捆机做了好多台');
+    expect(a.answer).toContain('35台');
+    expect(a.answer).toContain('20台');
+    expect(a.answer).not.toContain('暗访');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

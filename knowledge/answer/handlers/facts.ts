@@ -163,6 +163,9 @@ function countsTerm(s: Statement, terms: AnswerContext['terms']): boolean {
 }
 
 /** A short statement ("实行了分级验收制度。") with the sentences that follow it in its passage. */
+/** A sentence that starts a new item of a list ("二是…", "（三）…", "4、…"). */
+const ITEM_START = /^(?:[一二三四五六七八九十]+是|[（(]?[一二三四五六七八九十\d]+[)）、.．])/;
+
 function withFollowing(c: AnswerContext, s: Statement, text: string): string {
   // A table cell's item is one thought ("化肥…降幅1.14%;农药…降幅1.06%"): whole when it is short.
   const p = s.passage;
@@ -174,10 +177,14 @@ function withFollowing(c: AnswerContext, s: Statement, text: string): string {
     }
   }
   if (text.length >= c.options.shortStatement) return text;
+  // A short sentence that holds the figure asked for goes on only with what details it ("其中…"),
+  // not into the next item ("二是…").
+  const answered = c.query.valueUnits.length > 0 && hasUnit(s, c.query.valueUnits);
   const after = c.deps.statements.ofPassage(s.passage.id).filter((x) => x.id > s.id);
   let out = text;
   for (const x of after) {
     if (out.length + x.text.length > c.options.maxExcerpt * 1.5) break;
+    if (answered && ITEM_START.test(x.text.trim())) break;
     out += x.text;
     c.shown.push(x);
   }
@@ -345,7 +352,8 @@ export function facts(c: AnswerContext): Answer | null {
       h !== main &&
       h.statement.passage.id !== s.passage.id &&
       h.score >= main.score * c.options.secondOpinion &&
-      (c.types.length === 0 || c.types.some((t) => holdsType(h.statement, t))) &&
+      // "做了好多个": a figure in the asked unit answers it, whatever words frame the figure.
+      (c.types.length === 0 || c.types.some((t) => holdsType(h.statement, t)) || (units.length > 0 && hasUnit(h.statement, units))) &&
       (!c.years.length || c.years.some((y) => h.statement.years.includes(y))) &&
       (h.statement.passage.document !== s.passage.document ||
         (mainUnits.length > 0 && h.statement.values.some((v) => mainUnits.includes(v.unit) && !s.values.some((x) => x.raw === v.raw)))),
