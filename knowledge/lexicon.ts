@@ -41,6 +41,7 @@ export const INTENT_CUE_SECTIONS = [
   'grievance',
   'witness',
   'domain',
+  'leisure',
 ] as const;
 /** A section of intents.txt. */
 export type IntentCueSection = (typeof INTENT_CUE_SECTIONS)[number];

@@ -260,6 +260,14 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).not.toContain('暗访');
   });
 
+  it('keeps food, sights and weather off-topic even when a word of the documents is in them', () => {
+    expect(ask('东山镇哪家饭馆好吃').intent).toBe('offtopic');
+    const [, b] = converse('秸秆综合利用率是多少', '对了，示范县有啥子好耍的景点');
+    expect(b?.intent).toBe('offtopic');
+    // A domain word keeps it on topic.
+    expect(ask('秸秆焚烧污染了好吃的蔬菜咋办').intent).not.toBe('offtopic');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -36,6 +36,8 @@ export function scope(c: AnswerContext): Answer | null {
 
 /** The off-topic handler: nothing of the field, and nothing the documents cover well. */
 export function offtopic(c: AnswerContext): Answer | null {
+  // Food, sights, weather… with nothing of the field is off-topic, also in the middle of a conversation.
+  if (c.query.cues.has('leisure') && !c.query.cues.has('domain')) return outside(c);
   if (c.followed || c.query.cues.has('domain') || c.docNumbers.length || c.query.titles.length) return null;
   // Questions about the records' own columns (a contact, a responsible unit, a document) are on topic.
   if (c.types.some((t) => t === 'contact' || t === 'unit' || t === 'document')) return null;
@@ -48,6 +50,11 @@ export function offtopic(c: AnswerContext): Answer | null {
   // Words of substance the documents know, more than what they lack: on topic, even if covered apart.
   if (c.query.terms.some((t) => t.known && t.weight > 3 && !t.compound) && unknown < known) return null;
   if (c.query.terms.filter((t) => t.known && t.weight > 2).length >= 2 && unknown < known) return null;
+  return outside(c);
+}
+
+/** The answer to a message outside the documents' field. */
+function outside(c: AnswerContext): Answer {
   return answerOf(
     c,
     'offtopic',
