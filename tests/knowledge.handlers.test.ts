@@ -268,6 +268,16 @@ describe('handlers on a made-up county', () => {
     expect(ask('秸秆焚烧污染了好吃的蔬菜咋办').intent).not.toBe('offtopic');
   });
 
+  it('answers a chapter named by number from the chapter, and says what it does not hold', () => {
+    const count = ask('第一章主要任务有几条');
+    expect(count.found).toBe(true);
+    expect(count.answer).toContain('共5条');
+    const money = ask('第一章总投资好多万元');
+    expect(money.found).toBe(false);
+    expect(money.answer).toContain('没有写');
+    expect(ask('第一章里头湿地公园建了几个').found).toBe(false);
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -6,6 +6,7 @@
  */
 import { clip, normalize } from '../../../core/text.js';
 import { describeIndicator, type ParsedDocument } from '../../base.js';
+import { valuesIn } from '../../evidence/statements.js';
 import { leadPhrase, type PlanSection } from '../../parse/plan.js';
 import { tokensOfNormalized } from '../../search/tokenizer.js';
 import type { AnswerContext } from '../context.js';
@@ -128,7 +129,52 @@ function tables(c: AnswerContext): Answer | null {
 }
 
 /** What a section holds, listed: its subsections, else its paragraphs' lead phrases. */
+/** Units of amounts, as opposed to counts of items. */
+const MEASURED = /^(元|亩|吨|米|公里|千米|%)$/;
+/** The term weight (idf) from which a word names a specific thing. */
+const SPECIFIC = 4;
+
+/** A document's title, normalised. */
+function titleOfDocument(d: ParsedDocument): string {
+  return normalize(`${d.info.title}${d.info.shortTitle}`);
+}
+
+/** A section's whole text, its subsections' too, normalised. */
+function textOf(s: PlanSection): string {
+  return normalize([s.title, ...s.paragraphs, ...s.children.map(textOf)].join('\n'));
+}
+
 function listSection(c: AnswerContext, d: ParsedDocument, s: PlanSection): Answer {
+  // "第四章总投资好多亿", "第四章里头X项目": a figure or a thing the section does not hold is not
+  // answered by listing the section; it is said to be missing, with what the section does say.
+  const text = textOf(s);
+  // Items are counted by listing them ("有几条"); an amount (元, 亩, 吨…) must be written there.
+  const units = c.query.valueUnits.filter((u) => MEASURED.test(u));
+  const lacksFigure = units.length > 0 && !valuesIn(text).some((v) => units.includes(v.unit.replace(/^[万千亿]/, '')));
+  // Only a specific thing (a rare word: a stream, a project's name) is looked for; a general noun
+  // ("项目") asks what the section lists.
+  const lacking = c.query.terms.filter(
+    (t) =>
+      (t.salient || (t.known && t.weight >= SPECIFIC && /^n/.test(t.tag))) &&
+      !t.forms.some((f) => text.includes(f) || titleOfDocument(d).includes(f)),
+  );
+  if (lacksFigure || lacking.length) {
+    const what = lacking.length
+      ? lacking.map((t) => t.text).join('、')
+      : say(c.lang, `以“${units.join('、')}”计的数额`, `figures in ${units.join('/')}`);
+    const where = s.path.join(' > ');
+    return answerOf(
+      c,
+      lacksFigure ? 'value' : 'general',
+      false,
+      say(
+        c.lang,
+        `${s.number}${s.title}没有写${what}。该部分写的是：${clip(s.paragraphs[0] ?? s.children.map((x) => x.title).join('；'), 160)}（《${d.info.shortTitle}》${where}，${freshness(d.info, c.lang)}）`,
+        `${s.number}${s.title} gives no ${what}. What it says: ${clip(s.paragraphs[0] ?? s.children.map((x) => x.title).join('; '), 160)} (${d.info.titleEn}, ${where}; ${freshness(d.info, c.lang)})`,
+      ),
+      [{ document: d.info.shortTitle, locator: where, excerpt: clip(s.paragraphs[0] ?? '', 120) }],
+    );
+  }
   // A section of one or two paragraphs is shown as it stands; a longer one by its items' leads.
   const items = s.children.length
     ? s.children.map((x) => `${x.number}${x.title}`)
@@ -291,5 +337,7 @@ function columns(c: AnswerContext): Answer | null {
 
 /** The structure handler. */
 export function structure(c: AnswerContext): Answer | null {
+  // A chapter named by its number is what is asked about, not the table's tasks.
+  if (/第\s*[一二三四五六七八九十]{1,3}\s*章/.test(c.query.normalized)) return sections(c) ?? tables(c) ?? columns(c);
   return tables(c) ?? columns(c) ?? sections(c);
 }
