@@ -278,6 +278,14 @@ describe('handlers on a made-up county', () => {
     expect(ask('第一章里头湿地公园建了几个').found).toBe(false);
   });
 
+  it('counts only the thing asked: another thing’s count in the same sentence is no answer', () => {
+    expect(k().analyzer.analyze('全县建成了几个回收站啊').counted).toBe('回收站');
+    const a = ask('截至2020年全县建成了几个回收站');
+    expect(a.found).toBe(false);
+    expect(a.answer).toContain('回收站');
+    expect(ask('截至2020年全县建成了几个回收网点').answer).toContain('26个');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

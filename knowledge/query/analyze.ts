@@ -55,6 +55,8 @@ export interface Query {
   valueUnits: string[];
   /** It asks how often ("多久测一次"). */
   frequency: boolean;
+  /** The thing a count is asked of ("有几个监测井": 监测井), when a noun follows the measure word. */
+  counted: string | null;
   /** What an amount is asked per ("每亩补好多钱": 亩): a total is no answer to it. */
   per: string[];
   /** Content words asked for by name ("啥子模式", "什么机制"): the answer names one, often in quotes. */
@@ -390,10 +392,19 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       return short.length >= 2 && new RegExp(`${short}(?![河江湖溪水路街镇村桥])`).test(normalized);
     });
     const valueUnits: string[] = [];
+    let counted: string | null = null;
     for (const m of normalized.matchAll(
       /(?:多少|好多|(?<!哪)几|多)\s*([万亿千]?[吨亩元]|人次|[家个户人次处座套张份幅起块名项条批所口台只头辆类种支组])/g,
     )) {
       if (!valueUnits.includes(m[1] as string)) valueUnits.push(m[1] as string);
+      // "有几个监测井": the thing counted is the noun right after the measure word.
+      if (counted === null && /^[个家户处座套张份块名项条批所口台只头辆支组]$/.test(m[1] as string)) {
+        const noun =
+          /^(?![了的呢吗嘛啊哦噻是在莫没有和跟要还都能会已被让把从对咋怎啥哪么搞整做弄建办开完达])\p{Script=Han}+?(?=[了的呢吗嘛啊哦噻是在莫没有和跟要还都能会已被让把从对咋怎啥哪么搞整做弄建办开完达]|[^\p{Script=Han}]|$)/u.exec(
+            normalized.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 10),
+          );
+        if (noun) counted = noun[0];
+      }
     }
     for (let i = 0; i < valueUnits.length; i++) valueUnits[i] = (valueUnits[i] as string).replace(/^[万亿千]/, '');
     const per = [
@@ -519,6 +530,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       districts,
       valueUnits,
       frequency,
+      counted,
       per,
       named,
       terms,

@@ -224,10 +224,14 @@ export function facts(c: AnswerContext): Answer | null {
   // "好多吨", "好多钱": the answer must be a figure in that unit; the records may have none.
   const units = c.query.valueUnits;
   let pool = good;
+  // "有几个监测井": a count of another thing ("2个水源保护区") is no answer; the thing's head
+  // character (井) must be there.
+  const head = c.query.counted?.slice(-1) ?? null;
   if (units.length && !c.types.includes('measure')) {
     pool = good.filter(
       (h) =>
         (hasUnit(h.statement, units) || countsTerm(h.statement, c.terms)) &&
+        (head === null || h.statement.norm.includes(head)) &&
         (!c.years.length || h === dated || c.years.some((y) => h.statement.years.includes(y) || !h.statement.years.length)),
     );
     if (pool.length === 0) {
@@ -235,7 +239,11 @@ export function facts(c: AnswerContext): Answer | null {
       return notFound(
         c,
         intent,
-        say(c.lang, `${topic}的数量（以“${units.join('、')}”计）`, `the number of ${topic} (in ${units.join('/')})`),
+        say(
+          c.lang,
+          `${c.query.counted ?? topic}的数量（以“${units.join('、')}”计）`,
+          `the number of ${c.query.counted ?? topic} (in ${units.join('/')})`,
+        ),
         null,
       );
     }
