@@ -286,6 +286,14 @@ describe('handlers on a made-up county', () => {
     expect(ask('截至2020年全县建成了几个回收网点').answer).toContain('26个');
   });
 
+  it('reads "检查了哪些单位" as the bodies acted on, not who is responsible', () => {
+    expect(k().analyzer.analyze('秸秆焚烧巡查检查了哪些单位').types).not.toContain('unit');
+    expect(k().analyzer.analyze('秸秆焚烧巡查由哪些单位负责').types).toContain('unit');
+    const a = ask('秸秆焚烧巡查检查了哪些单位');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('东山农场');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -502,6 +502,20 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);
     const frequency = /(多久|好久|多长时间|隔多久|几天|几个月).{0,6}(一次|一回)|频次|频率|how often/.test(normalized);
     if (frequency && !types.includes('date')) types.push('date');
+    // "排查了哪些单位": the bodies a verb acted on are a list, not who is responsible.
+    const acted = /(\p{Script=Han}{2})了?(?:哪些|哪几家|几家|什么|啥子?)单位/u.exec(normalized);
+    if (acted && types.includes('unit')) {
+      const two = acted[1] as string;
+      const isVerb = (w: string) => {
+        const t = segmenter.tag(w);
+        return t.length === 1 && /^v/.test(t[0]?.tag ?? '');
+      };
+      const verb = isVerb(two) ? two : isVerb(two.slice(1)) ? two.slice(1) : null;
+      if (verb && !/负责|牵头|主管|分管|管理|承担|印发|发布|是|有|归|管/.test(verb)) {
+        types.splice(types.indexOf('unit'), 1);
+        if (!types.includes('list')) types.push('list');
+      }
+    }
     // "要在啥时候之前搞完": by when it must be done is a deadline, a target, not progress made.
     const due = types.indexOf('progress');
     if (due >= 0 && types.includes('date') && /(要|需要|必须|应当|应该)在?.{0,6}(之前|以前|前)/.test(normalized))
