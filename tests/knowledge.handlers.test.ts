@@ -294,6 +294,15 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toContain('东山农场');
   });
 
+  it('answers from two neighbouring sentences when together, and only together, they hold the question', () => {
+    const a = ask('净田行动以啥为重点');
+    expect(a.found).toBe(true);
+    expect(a.answer).toContain('净田行动');
+    expect(a.answer).toContain('农药包装');
+    // A word neither sentence holds is not made up by the pair.
+    expect(ask('净田行动以啥子补贴为重点').found).toBe(false);
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -191,6 +191,39 @@ function withFollowing(c: AnswerContext, s: Statement, text: string): string {
   return out;
 }
 
+/**
+ * "清废行动打击哪些危险废物": no one sentence holds it all, but two neighbours of one paragraph do
+ * ("开展“清废行动”…。以医疗废物…危险废物为重点，持续开展打击…"). Every word of the question must
+ * be in one of the two.
+ */
+function adjacentPair(c: AnswerContext, intent: Intent, hits: Scored[]): Answer | null {
+  const known = c.terms.filter((t) => t.known);
+  if (known.length < 2) return null;
+  for (const h of hits.slice(0, 8)) {
+    const list = c.deps.statements.ofPassage(h.statement.passage.id);
+    const at = list.indexOf(h.statement);
+    for (const n of [list[at - 1], list[at + 1]]) {
+      if (!n) continue;
+      const r = scoreStatement(c.deps.statements, n, c.terms);
+      if (!r) continue;
+      const held = new Set([...h.matched, ...r.matched].map((t) => t.text));
+      if (!known.every((t) => held.has(t.text)) || r.matched.every((t) => h.matched.some((x) => x.text === t.text))) continue;
+      const [first, second] = n.id < h.statement.id ? [n, h.statement] : [h.statement, n];
+      c.shown.push(first, second);
+      const doc = c.doc(first.passage.document);
+      return answerOf(
+        c,
+        intent,
+        true,
+        withinLength([`${first.text}${second.text}`, cite(first, doc, c.lang)], c.options.maxLength),
+        [sourceOf(first, doc)],
+        [first, second],
+      );
+    }
+  }
+  return null;
+}
+
 /** The general handler. */
 export function facts(c: AnswerContext): Answer | null {
   const intent = intentOf(c.types);
@@ -199,7 +232,7 @@ export function facts(c: AnswerContext): Answer | null {
   const hits = yearOnly ? c.search(c.years.map((y) => c.deps.termOf([`${y}年`]))) : c.hits();
   const good = hits.filter((h) => h.coverage >= c.options.minCoverage);
   const best = good[0];
-  if (!best) return notFound(c, intent, null, null);
+  if (!best) return adjacentPair(c, intent, hits) ?? notFound(c, intent, null, null);
   // A content word the documents never use and the evidence does not cover: they are silent on it.
   const unknown = c.query.unknown.filter((w) => !best.statement.norm.includes(w));
   const unknownWeight = c.query.terms.filter((t) => unknown.includes(t.text)).reduce((s, t) => s + t.weight, 0);
