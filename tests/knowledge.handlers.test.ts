@@ -303,6 +303,12 @@ describe('handlers on a made-up county', () => {
     expect(ask('净田行动以啥子补贴为重点').found).toBe(false);
   });
 
+  it('asks a thing by name after a figure without carrying the figure’s kind along', () => {
+    const [, b] = converse('秸秆综合利用率2025年目标是多少', '秸秆还田按啥方案搞');
+    expect(b?.answer).toContain('秸秆还田实施方案');
+    expect(b?.intent).not.toBe('indicator');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

@@ -215,7 +215,11 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
       ...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)),
       ...ownTerms.filter((t) => !carried.some((c) => c.text.includes(t.text) && c.text !== t.text)),
     ];
-    types = query.types.filter((t) => t !== 'yesno').length ? query.types : [...new Set([...query.types, ...followed.types])];
+    // "按啥标准": asking a thing by name is a kind of question of its own; the last one's kind stays behind.
+    types =
+      query.types.filter((t) => t !== 'yesno').length || query.named.length
+        ? query.types
+        : [...new Set([...query.types, ...followed.types])];
     years = query.years.length ? query.years : knownOwn.length ? [] : followed.years;
     docNumbers = query.docNumbers.length ? query.docNumbers : followed.docNumbers;
   }
