@@ -26,14 +26,18 @@ const PARTS: Part[] = [
   { name: 'tuning-3', file: 'tuning-3.jsonl', kind: 'questions', heldOut: false },
   { name: 'own', file: 'questions-own.jsonl', kind: 'questions', heldOut: false },
   { name: 'tuning-4', file: 'tuning-4.jsonl', kind: 'questions', heldOut: false },
+  { name: 'tuning-5', file: 'tuning-5.jsonl', kind: 'questions', heldOut: false },
   { name: 'held-out', file: 'heldout.jsonl', kind: 'questions', heldOut: true },
   { name: 'held-out-2', file: 'heldout-2.jsonl', kind: 'questions', heldOut: true },
+  { name: 'held-out-3', file: 'heldout-3.jsonl', kind: 'questions', heldOut: true },
   { name: 'conv-tuning', file: 'conversations-tuning.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-tuning-2', file: 'conversations-tuning-2.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-tuning-3', file: 'conversations-tuning-3.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-tuning-4', file: 'conversations-tuning-4.jsonl', kind: 'conversations', heldOut: false },
+  { name: 'conv-tuning-5', file: 'conversations-tuning-5.jsonl', kind: 'conversations', heldOut: false },
   { name: 'conv-held-out', file: 'conversations-heldout.jsonl', kind: 'conversations', heldOut: true },
   { name: 'conv-held-out-2', file: 'conversations-heldout-2.jsonl', kind: 'conversations', heldOut: true },
+  { name: 'conv-held-out-3', file: 'conversations-heldout-3.jsonl', kind: 'conversations', heldOut: true },
 ];
 
 async function main(): Promise<void> {
@@ -44,7 +48,16 @@ async function main(): Promise<void> {
   const dir = join(process.cwd(), 'tests', 'eval');
   const parts: Part[] =
     typeof flags.set === 'string'
-      ? [{ name: flags.set, file: flags.set, kind: 'questions', heldOut: false }]
+      ? [
+          {
+            name: flags.set,
+            file: flags.set,
+            // A file of conversations holds turns; any other is a question set.
+            kind:
+              existsSync(flags.set) && readFileSync(flags.set, 'utf8').trimStart().startsWith('{"turns"') ? 'conversations' : 'questions',
+            heldOut: false,
+          },
+        ]
       : PARTS.map((p) => ({ ...p, file: join(dir, p.file) }));
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const min = typeof flags.min === 'string' ? Number(flags.min) : 0;

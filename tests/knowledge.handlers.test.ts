@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coordinateIn } from '../knowledge/answer/context.js';
 import { conjunctParts } from '../knowledge/answer/handlers/multipart.js';
+import { partsClose } from '../knowledge/answer/retrieve.js';
 import { type Answer, type Knowledge, openKnowledge, type Topic } from '../knowledge/mod.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -64,6 +65,13 @@ describe('follow-up peers', () => {
     const docs2 = ['地膜回收站点', '秸秆回收站点'];
     const contains2 = (w: string) => docs2.some((d) => d.includes(w));
     expect(coordinateIn('回收站点', '秸秆', contains2)).toBeNull();
+  });
+});
+
+describe('compound words apart', () => {
+  it('finds a compound’s words close together at any place its first word stands', () => {
+    expect(partsClose('减量宣传挂图，减量技术培训7次', ['减量', '培训'], 10)).toBe(true);
+    expect(partsClose('减量宣传挂图五千张横幅五百幅建议卡十万份，开展培训', ['减量', '培训'], 10)).toBe(false);
   });
 });
 
@@ -307,6 +315,12 @@ describe('handlers on a made-up county', () => {
     const [, b] = converse('秸秆综合利用率2025年目标是多少', '秸秆还田按啥方案搞');
     expect(b?.answer).toContain('秸秆还田实施方案');
     expect(b?.intent).not.toBe('indicator');
+  });
+
+  it('counts people in 人次 too, and reads "a test report" as no wish to report', () => {
+    expect(ask('推进会培训了好多人').answer).toContain('300人次');
+    expect(ask('How long is the straw test report valid?').intent).not.toBe('complaint');
+    expect(ask('I want to report straw burning near my house').intent).toBe('complaint');
   });
 
   it('goes on where the last answer stopped when asked for more, within its section', () => {

@@ -91,15 +91,22 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
 
 /** Whether the words stand in the text in order, each at most `gap` characters after the one before. */
 export function partsClose(text: string, parts: string[], gap: number): boolean {
-  const from = text.indexOf(parts[0] ?? '');
-  if (from < 0) return false;
-  let end = from + (parts[0] ?? '').length;
-  for (const p of parts.slice(1)) {
-    const at = text.indexOf(p, end);
-    if (at < 0 || at - end > gap) return false;
-    end = at + p.length;
+  const first = parts[0] ?? '';
+  // From any place the first word stands: "减量…宣传…减量技术培训" holds 减量 培训 at its second 减量.
+  for (let from = text.indexOf(first); from >= 0; from = text.indexOf(first, from + 1)) {
+    let end = from + first.length;
+    let close = true;
+    for (const p of parts.slice(1)) {
+      const at = text.indexOf(p, end);
+      if (at < 0 || at - end > gap) {
+        close = false;
+        break;
+      }
+      end = at + p.length;
+    }
+    if (close) return true;
   }
-  return true;
+  return false;
 }
 
 /**

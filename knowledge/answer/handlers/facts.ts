@@ -153,7 +153,12 @@ function withYear(c: AnswerContext, hits: Scored[]): Scored | null {
 function hasUnit(s: Statement, units: string[]): boolean {
   // "几个" takes any count ("3家", "2处"): 个 is the general measure word.
   return s.values.some(
-    (v) => units.includes(v.unit) || units.includes(v.unit.replace(/^[万千亿]/, '')) || (units.includes('个') && v.kind === 'count'),
+    (v) =>
+      units.includes(v.unit) ||
+      units.includes(v.unit.replace(/^[万千亿]/, '')) ||
+      // "培训了好多人": 1100人次 counts people too.
+      units.includes(v.unit.replace(/次$/, '')) ||
+      (units.includes('个') && v.kind === 'count'),
   );
 }
 
