@@ -242,6 +242,7 @@ describe('placesIn', () => {
     expect(placesIn('继续加强对东山镇、西河镇等2个镇的管理', ['东山镇'])).toEqual(['东山镇', '西河镇']);
     expect(placesIn('继续加强对北岭镇的管理', [])).toEqual(['北岭镇']);
     expect(placesIn('东山镇三合村', ['东山镇'])).toContain('东山镇三合村');
+    expect(placesIn('以东山镇三合村为重点', ['东山镇'])).toEqual(['东山镇', '东山镇三合村']);
   });
 });
 

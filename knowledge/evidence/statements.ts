@@ -112,8 +112,12 @@ export function docNumberKey(n: string): string {
 export function placesIn(text: string, towns: string[]): string[] {
   const out = towns.filter((t) => text.includes(t));
   for (const m of text.matchAll(/[\u4e00-\u9fa5]{2,4}?(?:镇|街道)(?:[\u4e00-\u9fa5]{2,4}?(?:村|社区))?/g)) {
-    // "加强对石蟆镇" finds "强对石蟆镇": a known town inside the match is the place itself.
-    if (towns.some((t) => m[0].includes(t) && !m[0].startsWith(t))) continue;
+    // "加强对石蟆镇" finds "强对石蟆镇": the place starts at the known town inside it ("以X镇Y村": X镇Y村).
+    const town = towns.find((t) => m[0].includes(t) && !m[0].startsWith(t));
+    if (town) {
+      out.push(m[0].slice(m[0].indexOf(town)));
+      continue;
+    }
     // …and a town the list lacks starts after the preposition ("强对X镇", "在X镇").
     const cut = /^[\u4e00-\u9fa5]?[对在于向从把将与和及]/.exec(m[0]);
     out.push(cut && m[0].length - cut[0].length >= 3 ? m[0].slice(cut[0].length) : m[0]);
