@@ -288,6 +288,8 @@ describe('handlers on a made-up county', () => {
 
   it('counts only the thing asked: another thing’s count in the same sentence is no answer', () => {
     expect(k().analyzer.analyze('全县建成了几个回收站啊').counted).toBe('回收站');
+    // A verb after the measure word names no thing counted ("原来几家又加了几家").
+    expect(k().analyzer.analyze('原来几家又加了几家').counted).toBeNull();
     const a = ask('截至2020年全县建成了几个回收站');
     expect(a.found).toBe(false);
     expect(a.answer).toContain('回收站');

@@ -340,6 +340,22 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     }, '');
   }
 
+  /**
+   * The noun phrase a stretch starts with: nouns and measure words, a guessed word only first, a verb
+   * only between nouns ("污水处理设施"); null when it starts with no noun ("又加").
+   */
+  function nounPhrase(text: string): string | null {
+    const words = segmenter.tag(text);
+    let out = '';
+    for (const [i, w] of words.entries()) {
+      const nounish = /^(n|vn|q|zg|ng)/.test(w.tag) || (i === 0 && w.tag === 'x');
+      const between = /^v$/.test(w.tag) && i > 0 && /^n/.test(words[i + 1]?.tag ?? '');
+      if (!nounish && !between) break;
+      out += w.word;
+    }
+    return out || null;
+  }
+
   function analyze(question: string): Query {
     const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
     let normalized = normalize(question).replace(/\s+/g, ' ').trim();
@@ -403,7 +419,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
           /^(?![了的呢吗嘛啊哦噻是在莫没有和跟要还都能会已被让把从对咋怎啥哪么搞整做弄建办开完达])\p{Script=Han}+?(?=[了的呢吗嘛啊哦噻是在莫没有和跟要还都能会已被让把从对咋怎啥哪么搞整做弄建办开完达]|[^\p{Script=Han}]|$)/u.exec(
             normalized.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 10),
           );
-        if (noun) counted = noun[0];
+        if (noun) counted = nounPhrase(noun[0]);
       }
     }
     for (let i = 0; i < valueUnits.length; i++) valueUnits[i] = (valueUnits[i] as string).replace(/^[万亿千]/, '');
