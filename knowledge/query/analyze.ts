@@ -341,19 +341,16 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
   }
 
   /**
-   * The noun phrase a stretch starts with: nouns and measure words, a guessed word only first, a verb
-   * only between nouns ("污水处理设施"); null when it starts with no noun ("又加").
+   * The noun phrase a stretch starts with: without a verb of two or more characters at its end
+   * ("养殖场制定": 养殖场; a one-character head such as 站 may be tagged a verb), and null when it
+   * starts with an adverb or particle ("又加").
    */
   function nounPhrase(text: string): string | null {
     const words = segmenter.tag(text);
-    let out = '';
-    for (const [i, w] of words.entries()) {
-      const nounish = /^(n|vn|q|zg|ng)/.test(w.tag) || (i === 0 && w.tag === 'x');
-      const between = /^v$/.test(w.tag) && i > 0 && /^n/.test(words[i + 1]?.tag ?? '');
-      if (!nounish && !between) break;
-      out += w.word;
-    }
-    return out || null;
+    if (!words[0] || /^(d|p|r|u|c|m|y|e)/.test(words[0].tag)) return null;
+    while (words.length > 1 && /^v$/.test(words[words.length - 1]?.tag ?? '') && (words[words.length - 1]?.word.length ?? 0) >= 2)
+      words.pop();
+    return words.map((w) => w.word).join('');
   }
 
   function analyze(question: string): Query {
