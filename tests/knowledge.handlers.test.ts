@@ -41,6 +41,12 @@ describe('query analysis', () => {
     expect(words).toContain('秸秆');
   });
 
+  it('reads "where does it come from" as a source, and 实际 as no topic', () => {
+    expect(k().analyzer.analyze('钱从哪里来的').types).not.toContain('place');
+    expect(k().analyzer.analyze('在哪里建').types).toContain('place');
+    expect(k().analyzer.analyze('实际搞了好多').terms).toEqual([]);
+  });
+
   it('reads "by when must it be done" as a deadline, not progress', () => {
     const q = k().analyzer.analyze('秸秆收储点要在啥时候之前搞完');
     expect(q.types).toContain('target');
