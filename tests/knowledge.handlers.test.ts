@@ -47,6 +47,15 @@ describe('query analysis', () => {
     expect(k().analyzer.analyze('实际搞了好多').terms).toEqual([]);
   });
 
+  it('leaves a colloquial variant inside a longer word of the documents to that word', () => {
+    // "治理" is a variant of 整改 in the lexicon; in "治理率" it is part of the measure's name.
+    const terms = k()
+      .analyzer.analyze('沟渠治理率是多少')
+      .terms.map((t) => t.text);
+    expect(terms.some((t) => t.includes('治理率'))).toBe(true);
+    expect(ask('沟渠治理率是多少').answer).toContain('60%');
+  });
+
   it('reads "by when must it be done" as a deadline, not progress', () => {
     const q = k().analyzer.analyze('秸秆收储点要在啥时候之前搞完');
     expect(q.types).toContain('target');

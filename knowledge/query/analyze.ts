@@ -488,8 +488,17 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       }
       for (const { variant, canonical } of lex.synonyms) {
         if (!rest.includes(variant)) continue;
-        rest = rest.split(variant).join(' ');
-        addTerm(term(variant, [variant, canonical], wordTag(variant)));
+        // A variant inside a longer word of the documents is part of that word ("治理" in "治理率").
+        let replaced = 0;
+        rest = rest.split(variant).reduce((out, piece, k) => {
+          if (k === 0) return piece;
+          const after = piece.slice(0, 1);
+          const longer = /\p{Script=Han}/u.test(after) && vocab.contains(variant + after);
+          if (longer) return `${out}${variant}${piece}`;
+          replaced++;
+          return `${out} ${piece}`;
+        }, '');
+        if (replaced > 0) addTerm(term(variant, [variant, canonical], wordTag(variant)));
       }
       for (const w of contentWords(segmenter.tag(rest))) {
         // A compound of dictionary words is a real noun even when the dictionary lacks the whole.
