@@ -216,6 +216,13 @@ describe('handlers on a made-up county', () => {
     expect(ask('十三五期间乡镇建成好多个秸秆收储点').found).toBe(false);
   });
 
+  it('carries a plan period into a follow-up as a period, unless the follow-up names its own year', () => {
+    expect(k().analyzer.termOf(['十三五']).period).toEqual([2016, 2020]);
+    const [, b] = converse('十三五末测土配方施肥覆盖率是多少', '2025年每个乡镇建成几个秸秆收储点');
+    expect(b?.found).toBe(true);
+    expect(b?.answer).toContain('1个');
+  });
+
   it('reads "what is it called" of a thing as its name, of a role as a person', () => {
     const a = ask('村级保洁行动叫啥名堂');
     expect(a.found).toBe(true);

@@ -208,7 +208,8 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
       knownOwn.some((k) => !/^v/.test(k.tag)) &&
       !ANAPHOR_WORDS.test(query.normalized) &&
       /呢[?？!！。\s]*$|^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized);
-    const kept = ellipsis && !coordinated ? [] : carriedAll;
+    // A year of its own ("2025年…目标") replaces a carried plan period ("十三五").
+    const kept = (ellipsis && !coordinated ? [] : carriedAll).filter((t) => !(t.period && query.years.length));
     const framing = knownOwn.length > 0 && !coordinated && !ANAPHOR_WORDS.test(query.normalized) && !query.followUp;
     const carried = framing ? kept.map((t) => ({ ...t, weight: t.weight * options.framingWeight })) : kept;
     terms = [

@@ -216,18 +216,27 @@ const sectionYearsCache = new WeakMap<StatementIndex, Map<string, number[]>>();
  * section dated "截至…年" once dates every sentence of it).
  */
 export function datedYears(index: StatementIndex, s: Statement): number[] {
-  if (s.years.length > 0) return s.years;
+  const own = ownYears(s);
+  if (own.length > 0) return own;
   let bySection = sectionYearsCache.get(index);
   if (!bySection) {
     bySection = new Map();
     for (const x of index.statements) {
-      if (x.years.length === 0) continue;
+      const years = ownYears(x);
+      if (years.length === 0) continue;
       const key = sectionOf(x.passage.locator);
-      bySection.set(key, [...new Set([...(bySection.get(key) ?? []), ...x.years])]);
+      bySection.set(key, [...new Set([...(bySection.get(key) ?? []), ...years])]);
     }
     sectionYearsCache.set(index, bySection);
   }
   return bySection.get(sectionOf(s.passage.locator)) ?? [];
+}
+
+/** The years a statement names outside the titles it cites ("《…规划（2021－2030）》" dates the plan, not the deed). */
+function ownYears(s: Statement): number[] {
+  if (!s.titles.length) return s.years;
+  const bare = s.norm.replace(/《[^》]*》/g, '');
+  return s.years.filter((y) => bare.includes(String(y)));
 }
 
 /** Scores one statement against the terms; null when it covers none. */

@@ -353,6 +353,21 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     return words.map((w) => w.word).join('');
   }
 
+  /** "十三五" as a term for the years it names (2016–2020); null for any other text. */
+  function periodTerm(text: string): Term | null {
+    const m = /^十([一二三四五六七八九])五$/.exec(text);
+    if (!m) return null;
+    const plan = 11 + '一二三四五六七八九'.indexOf(m[1] as string);
+    const t = term(text, [text], 'n');
+    return {
+      ...t,
+      known: true,
+      salient: false,
+      weight: Math.max(t.weight, options.periodWeight),
+      period: [2006 + 5 * (plan - 11), 2010 + 5 * (plan - 11)],
+    };
+  }
+
   function analyze(question: string): Query {
     const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
     let normalized = normalize(question).replace(/\s+/g, ' ').trim();
@@ -438,17 +453,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     };
     // "十三五" names the years 2016–2020: a statement dated within them speaks of that period, also
     // in documents that never write the name.
-    for (const m of rest.matchAll(/十([一二三四五六七八九])五/g)) {
-      const plan = 11 + '一二三四五六七八九'.indexOf(m[1] as string);
-      const t = term(m[0], [m[0]], 'n');
-      addTerm({
-        ...t,
-        known: true,
-        salient: false,
-        weight: Math.max(t.weight, options.periodWeight),
-        period: [2006 + 5 * (plan - 11), 2010 + 5 * (plan - 11)],
-      });
-    }
+    for (const m of rest.matchAll(/十([一二三四五六七八九])五/g)) addTerm(periodTerm(m[0]) as Term);
     rest = rest.replace(/十[一二三四五六七八九]五/g, ' ');
     // A numbered concept the documents name ("四根底线", "三级验收", "7大产业"): one term.
     for (let i = 0; i < normalized.length; i++) {
@@ -592,7 +597,8 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
   return {
     analyze: remembered,
     /** A content term made of the given forms (for topics carried over from an earlier answer). */
-    termOf: (forms: string[]) => term(forms[0] ?? '', forms, 'n'),
+    // A carried plan period stays a period.
+    termOf: (forms: string[]) => periodTerm(forms[0] ?? '') ?? term(forms[0] ?? '', forms, 'n'),
   };
 }
 
