@@ -38,8 +38,8 @@ export const defaultAnswerOptions = {
   /** How far around a count (characters) its members are looked for: "A、B等2个镇". */
   rosterWindow: 60,
   /**
-   * A question that names a topic of its own and is read as going on (no word points back) keeps
-   * the carried words at this share of their weight: they frame it, they do not outweigh it.
+   * A follow-up that names a thing of its own keeps the carried words at this share of their weight:
+   * they frame it ("因为这个缓办了几起": 缓办 beside the last answer), they do not outweigh it.
    */
   framingWeight: 0.3,
 };
@@ -210,7 +210,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
       /呢[?？!！。\s]*$|^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized);
     // A year of its own ("2025年…目标") replaces a carried plan period ("十三五").
     const kept = (ellipsis && !coordinated ? [] : carriedAll).filter((t) => !(t.period && query.years.length));
-    const framing = knownOwn.length > 0 && !coordinated && !ANAPHOR_WORDS.test(query.normalized) && !query.followUp;
+    const framing = knownOwn.length > 0 && !coordinated;
     const carried = framing ? kept.map((t) => ({ ...t, weight: t.weight * options.framingWeight })) : kept;
     terms = [
       ...carried.filter((c) => !knownOwn.some((k) => k.text === c.text)),
