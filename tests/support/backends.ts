@@ -1,0 +1,78 @@
+/**
+ * The store backends the end-to-end suites run on (issue 13): the same suite function is declared
+ * once per backend — SQLite always, PostgreSQL unless `pgSkipReason` says why not — as hono runs
+ * its shared router suites once per router. `eachBackend(title, suite)` wraps the suite in one
+ * `describe` per backend; the PostgreSQL one starts one throwaway cluster for the whole file and
+ * gives every assistant a fresh database on it.
+ */
+import pg from 'pg';
+import { describe } from 'vitest';
+import type { App } from '../../app/compose.js';
+import type { StartOptions } from '../../bot/main.js';
+import { startTestAssistant } from '../assistant.js';
+import { pgSkipReason, usePostgres } from './postgres.js';
+
+/** A backend's name. */
+export type BackendName = 'sqlite' | 'postgres';
+
+/** What a suite gets of its backend. */
+export interface Backend {
+  name: BackendName;
+  /** Starts the whole assistant (tests/assistant.ts) on a new, empty store of this backend. */
+  start(env?: Record<string, string>, opts?: StartOptions & { dir?: string }): ReturnType<typeof startTestAssistant>;
+  /**
+   * Runs one SQL statement on an assembled program's store and returns its rows, for what the
+   * ports do not show. Placeholders are `?` on both; write SQL both dialects read, and cast
+   * counts (`count(*)::int` is PostgreSQL only: compare with `Number(…)` instead).
+   */
+  sql(app: App, text: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+}
+
+/** SQLite's and PostgreSQL's statements on the program's own connection or a short-lived client. */
+async function sqlOf(app: App, text: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  if (app.db) {
+    const st = app.db.prepare(text);
+    if (st.reader) return st.all(...params) as Array<Record<string, unknown>>;
+    st.run(...params);
+    return [];
+  }
+  const url = app.config.DATABASE_URL;
+  if (!url) throw new Error('sql: neither an SQLite connection nor DATABASE_URL');
+  let n = 0;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (
+      await client.query(
+        text.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+    ).rows as Array<Record<string, unknown>>;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The backend of one `describe` (call in its body: the PostgreSQL one registers the cluster's hooks). */
+function useBackend(name: BackendName): Backend {
+  if (name === 'sqlite') return { name, start: (env, opts) => startTestAssistant(env, opts), sql: sqlOf };
+  const server = usePostgres();
+  return {
+    name,
+    start: async (env = {}, opts = {}) => startTestAssistant({ ...env, DATABASE_URL: await server.freshDatabase() }, opts),
+    sql: sqlOf,
+  };
+}
+
+/**
+ * Declares `suite` once per backend, as `title [sqlite]` and `title [postgres]`; the PostgreSQL
+ * one is skipped, its title saying why, only when `pgSkipReason` is set.
+ */
+export function eachBackend(title: string, suite: (backend: Backend) => void): void {
+  for (const [name, skip] of [
+    ['sqlite', null],
+    ['postgres', pgSkipReason],
+  ] as const) {
+    describe.skipIf(skip !== null)(`${title} [${name}]${skip ? ` (${skip})` : ''}`, () => suite(useBackend(name)));
+  }
+}
