@@ -95,6 +95,7 @@ export function openDb(path: string): Db {
 
 /** At start-up only, waiting (synchronously) a few seconds for another process's lock is fine. */
 function startupBusy<T>(fn: () => T): T {
+  // A deadline for a wait, never stored nor shown: read off the wall clock here, not handed in.
   const until = Date.now() + 5000;
   for (;;) {
     try {
@@ -122,6 +123,8 @@ export function migrate(db: Db): number {
     db.transaction(() => {
       if (typeof m === 'string') db.exec(m);
       else m?.up(db);
+      // When this disk's schema changed, for operators (PostgreSQL's migrations take now() alike):
+      // migrations run as the store opens, before any part is handed a clock.
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(v, new Date().toISOString());
     }).immediate();
   }

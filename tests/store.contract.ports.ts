@@ -4,7 +4,7 @@
  * `storeContract`, beside the unit of work's guarantees; `open` gives a fresh, empty store per test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { leaseCoordinator } from '../jobs/coordinator.js';
+import { leaseCoordinator } from '../jobs/lease.js';
 import type { Milestone } from '../knowledge/mod.js';
 import type { NewCase, Store } from '../store/ports.js';
 
