@@ -16,7 +16,7 @@ import type { startTestAssistant } from './assistant.js';
 import { BLACK_WATER_ROWS, deskClient, makeDocx } from './desk.helpers.js';
 import { fileReport, makeApp, talker } from './dialog.helpers.js';
 import { NOW } from './helpers.js';
-import { eachBackend } from './support/backends.js';
+import { cliEnv, eachBackend } from './support/backends.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
 let running: Running | null = null;
@@ -282,12 +282,7 @@ eachBackend('desk over HTTP', (backend) => {
     it('imports from the command line into the data folder, leaves the shipped corpus alone, and refuses a broken file changing nothing', async () => {
       running = await backend.start();
       const dir = running.dir;
-      const env = {
-        ...process.env,
-        DATABASE_PATH: join(dir, 'db.sqlite'),
-        ...(running.app.config.DATABASE_URL ? { DATABASE_URL: running.app.config.DATABASE_URL } : {}),
-        INDEX_SNAPSHOT_PATH: join(dir, 'index.json'),
-      };
+      const env = cliEnv(running);
       const shipped = readFileSync(join(DEFAULT_CORPUS_DIR, 'manifest.json'), 'utf8');
       writeFileSync(join(dir, 'broken.docx'), (await makeDocx(BLACK_WATER_ROWS)).subarray(0, 300));
       let failed = '';

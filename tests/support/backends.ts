@@ -5,6 +5,7 @@
  * `describe` per backend; the PostgreSQL one starts one throwaway cluster for the whole file and
  * gives every assistant a fresh database on it.
  */
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
 import type { App } from '../../app/compose.js';
@@ -26,6 +27,16 @@ export interface Backend {
    * counts (`count(*)::int` is PostgreSQL only: compare with `Number(…)` instead).
    */
   sql(app: App, text: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+}
+
+/** The environment of a command-line run (`node dist/cli/…`) on a started assistant's store. */
+export function cliEnv(r: { app: App; dir: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_PATH: join(r.dir, 'db.sqlite'),
+    ...(r.app.config.DATABASE_URL ? { DATABASE_URL: r.app.config.DATABASE_URL } : {}),
+    INDEX_SNAPSHOT_PATH: join(r.dir, 'index.json'),
+  };
 }
 
 /** SQLite's and PostgreSQL's statements on the program's own connection or a short-lived client. */
