@@ -19,7 +19,10 @@ export type BackendName = 'sqlite' | 'postgres';
 /** What a suite gets of its backend. */
 export interface Backend {
   name: BackendName;
-  /** Starts the whole assistant (tests/assistant.ts) on a new, empty store of this backend. */
+  /**
+   * Starts the whole assistant (tests/assistant.ts) on a new, empty store of this backend, or on
+   * the store of an assistant started before in `opts.dir` (a restart).
+   */
   start(env?: Record<string, string>, opts?: StartOptions & { dir?: string }): ReturnType<typeof startTestAssistant>;
   /**
    * Runs one SQL statement on an assembled program's store and returns its rows, for what the
@@ -68,9 +71,16 @@ async function sqlOf(app: App, text: string, params: unknown[] = []): Promise<Ar
 function useBackend(name: BackendName): Backend {
   if (name === 'sqlite') return { name, start: (env, opts) => startTestAssistant(env, opts), sql: sqlOf };
   const server = usePostgres();
+  // A restart in the same folder finds its store again, as it finds the SQLite file there.
+  const databaseOf = new Map<string, string>();
   return {
     name,
-    start: async (env = {}, opts = {}) => startTestAssistant({ ...env, DATABASE_URL: await server.freshDatabase() }, opts),
+    async start(env = {}, opts = {}) {
+      const url = (opts.dir && databaseOf.get(opts.dir)) || (await server.freshDatabase());
+      const running = await startTestAssistant({ ...env, DATABASE_URL: url }, opts);
+      databaseOf.set(running.dir, url);
+      return running;
+    },
     sql: sqlOf,
   };
 }
