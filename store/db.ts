@@ -25,10 +25,19 @@ export function isBusy(e: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-/** Whether an error means the store cannot write (disk full, I/O error, read-only). */
+/**
+ * PostgreSQL's SQLSTATEs for the same: insufficient resources (53…, 53100 disk full), system errors
+ * (58…, 58030 I/O), a read-only transaction (25006, a standby or default_transaction_read_only),
+ * corrupt data or index (XX001, XX002).
+ */
+const PG_WRITE_FAILURE = /^(53[0-9A-Z]{3}|58[0-9A-Z]{3}|25006|XX00[12])$/;
+
+/** Whether an error means the store cannot write (disk full, I/O error, read-only), on either adapter. */
 export function isWriteFailure(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/.test(code);
+  // /healthz counts these as degraded; before PostgreSQL's codes were listed, a full database disk
+  // there failed every message and /healthz still said ok.
+  return typeof code === 'string' && (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/.test(code) || PG_WRITE_FAILURE.test(code));
 }
 
 const WHAT_TO_DO =
