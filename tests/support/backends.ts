@@ -26,8 +26,8 @@ export interface Backend {
   start(env?: Record<string, string>, opts?: StartOptions & { dir?: string }): ReturnType<typeof startTestAssistant>;
   /**
    * Runs one SQL statement on an assembled program's store and returns its rows, for what the
-   * ports do not show. Placeholders are `?` on both; write SQL both dialects read, and cast
-   * counts (`count(*)::int` is PostgreSQL only: compare with `Number(…)` instead).
+   * ports do not show. Placeholders are `?` on both; write SQL both dialects read, and compare
+   * numbers through `Number(…)` (pg returns bigint columns and counts as text).
    */
   sql(app: App, text: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
 }
