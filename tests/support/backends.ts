@@ -3,13 +3,15 @@
  * once per backend — SQLite always, PostgreSQL unless `pgSkipReason` says why not — as hono runs
  * its shared router suites once per router. `eachBackend(title, suite)` wraps the suite in one
  * `describe` per backend; the PostgreSQL one starts one throwaway cluster for the whole file and
- * gives every assistant a fresh database on it.
+ * gives every assistant a fresh database on it, copied from one migrated once.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
 import type { App } from '../../app/compose.js';
 import type { StartOptions } from '../../bot/main.js';
+import { openPgStore } from '../../store/postgres/store.js';
 import { startTestAssistant } from '../assistant.js';
 import { pgSkipReason, usePostgres } from './postgres.js';
 
@@ -73,10 +75,32 @@ function useBackend(name: BackendName): Backend {
   const server = usePostgres();
   // A restart in the same folder finds its store again, as it finds the SQLite file there.
   const databaseOf = new Map<string, string>();
+  // Every assistant's database is a copy of one migrated once per file (CREATE DATABASE … TEMPLATE):
+  // the same empty schema a first start makes, without running the migrations each time.
+  let template: Promise<string> | null = null;
+  const migrated = async (): Promise<string> => {
+    template ??= (async () => {
+      const url = await server.freshDatabase();
+      await (await openPgStore(url, { maxConnections: 1 })).close();
+      return new URL(url).pathname.slice(1);
+    })();
+    const from = await template;
+    const name = `t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: server.adminUrl() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${from}`);
+    } finally {
+      await admin.end();
+    }
+    const u = new URL(server.adminUrl());
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
   return {
     name,
     async start(env = {}, opts = {}) {
-      const url = (opts.dir && databaseOf.get(opts.dir)) || (await server.freshDatabase());
+      const url = (opts.dir && databaseOf.get(opts.dir)) || (await migrated());
       const running = await startTestAssistant({ ...env, DATABASE_URL: url }, opts);
       databaseOf.set(running.dir, url);
       return running;
