@@ -59,11 +59,16 @@ eachBackend('Telegram long replies, entities and photos', (backend) => {
     running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
     const f = fake;
     const r = running;
+    // Waits for a reply in the update's own chat and then for all of that update's replies (not a
+    // fixed pause: on a loaded machine a late reply of one step was taken for the next one's).
     const say = async (u: Record<string, unknown>) => {
+      const chat = Number(((u.message ?? (u.callback_query as { message: unknown }).message) as { chat: { id: number } }).chat.id);
       const n = f.calls.length;
       f.push(u);
-      await f.waitFor(() => f.calls.length > n && f.calls.slice(n).some((c) => c.method === 'sendMessage' || c.method === 'sendPhoto'));
-      await new Promise((res) => setTimeout(res, 30));
+      await f.waitFor(() =>
+        f.calls.slice(n).some((c) => (c.method === 'sendMessage' || c.method === 'sendPhoto') && Number(c.payload.chat_id) === chat),
+      );
+      await r.telegram?.idle();
     };
     await say(textUpdate(301, '举报'));
     await say(callbackUpdate(301, 'cat:livestock'));
