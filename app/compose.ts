@@ -23,6 +23,7 @@ import { createSessions, type Sessions } from '../bot/sessions.js';
 import { type Category, loadCategories } from '../cases/categories.js';
 import { type Area, loadArea, loadTownPoints, type TownPoints } from '../cases/geo.js';
 import { type CaseService, createCaseService } from '../cases/service.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { projectPath } from '../core/paths.js';
 import { createMilestoneDesk, type MilestoneDesk } from '../jobs/desk.js';
@@ -103,7 +104,7 @@ export interface ComposeOptions {
   store?: Store;
   /** An already opened knowledge module (tests share one). */
   knowledge?: Knowledge;
-  /** The time of assembly (milestones synchronised, caches loaded). */
+  /** The time of assembly (milestones synchronised, caches loaded); the system clock's when absent. */
   now?: Date;
   onError?: (e: unknown) => void;
   /**
@@ -125,7 +126,7 @@ export async function seedRouting(cases: Ports['cases'], categories: Category[])
  */
 export async function openKnowledgeWithStore(config: Config, now: Date): Promise<{ store: Store; knowledge: Knowledge }> {
   const store = await openStore(storeConfigOf(config), { readState });
-  const view = await loadKnowledgeView(store, { clock: () => now });
+  const view = await loadKnowledgeView(store, now);
   const knowledge = openKnowledge({
     // The corpus in use: CORPUS_DIR, or the data folder's copy once a document was imported.
     corpusDir: corpusDirOf(config),
@@ -140,13 +141,13 @@ export async function openKnowledgeWithStore(config: Config, now: Date): Promise
 
 /** Assembles the program from its settings. */
 export async function composeApp(config: Config, options: ComposeOptions = {}): Promise<App> {
-  const now = options.now ?? new Date();
+  const now = options.now ?? systemClock();
   const opened = options.store ?? (await openStore(storeConfigOf(config), { readState }));
   let view: KnowledgeView | null = null;
   let curated: CuratedAnswerer | null = null;
   // Writes that change what the answerer reads mark its in-memory copies stale.
   const store = observeWrites(opened, (port) => (port === 'questions' ? curated?.invalidate() : view?.invalidate()));
-  view = await loadKnowledgeView(store, { clock: () => now });
+  view = await loadKnowledgeView(store, now);
   const kview = view;
   const open = () =>
     openKnowledge({
@@ -313,7 +314,8 @@ export interface Running {
 /** Options that tests vary. */
 export interface StartOptions {
   log?: Logger;
-  clock?: () => Date;
+  /** The clock every part reads (tests pass a fixed or fake one); the system clock when absent. */
+  clock?: Clock;
   telegramBotInfo?: UserFromGetMe;
   /** Start node-cron (off in tests that drive jobs by hand). */
   scheduler?: boolean;
@@ -343,7 +345,8 @@ export async function startAssistant(config: Config, opts: StartOptions = {}): P
     import('../bot/open311/open311.js'),
   ]);
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
-  const clock = opts.clock ?? (() => new Date());
+  // The one place the real clock is chosen: every part below is handed this one.
+  const clock = opts.clock ?? systemClock;
   const app = await composeApp(config, {
     now: clock(),
     ...(opts.store ? { store: opts.store } : {}),

@@ -56,7 +56,7 @@ export interface Asker {
 /** The answerer with curated answers, the queue and ratings. */
 export interface CuratedAnswerer extends Answerer {
   /** Answers from the curated answers held in memory, else from the answerer underneath (synchronous). */
-  answer(question: string, options?: AskOptions | Date): CuratedResult;
+  answer(question: string, options: AskOptions | Date): CuratedResult;
   /** The curated answer for a question, if one matches. */
   match(question: string): CuratedAnswer | null;
   /** Queues a question the records could not answer (after `answer`, in the same unit of work). */

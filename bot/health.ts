@@ -4,6 +4,7 @@
  * citizens do.
  */
 import { dirname } from 'node:path';
+import type { Clock } from '../core/clock.js';
 import { freeBytes as diskFree } from '../core/disk.js';
 import { isBusy, isWriteFailure } from '../store/db.js';
 import type { HealthPort } from '../store/ports.js';
@@ -17,9 +18,10 @@ export function createHealth(o: {
   dbPath: string;
   minFreeBytes: number;
   freeBytes?: (path: string) => number | null;
-  clock?: () => Date;
+  /** The time of each report and failure (the composition root passes the system clock). */
+  clock: Clock;
 }) {
-  const clock = o.clock ?? (() => new Date());
+  const clock = o.clock;
   const free = o.freeBytes ?? diskFree;
   let lastFailure: { at: number; message: string } | null = null;
   let probe: { at: number; error: string | null } = { at: 0, error: null };

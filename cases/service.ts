@@ -107,6 +107,8 @@ export interface CaseService {
 }
 
 const day = 86_400_000;
+/** The earliest instant a case can have been filed at: "of any age" for the ports' `since`. */
+const EPOCH = new Date(0).toISOString();
 
 function bigramSet(s: string): Set<string> {
   const han = s.replace(/[^\p{Script=Han}]/gu, '');
@@ -352,8 +354,9 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       const since = new Date(Date.parse(c.createdAt) - duplicateRules.townDays * day).toISOString();
       const found = new Map<number, CaseRecord>();
       if (c.lat !== null && c.lon !== null) {
-        // 250 m is about 0.0023° of latitude; the box is widened, the distance decides.
-        for (const o of await cases.near(c.category, c.lat, c.lon, 0.005, '0000')) {
+        // 250 m is about 0.0023° of latitude; the box is widened, the distance decides. Any age: a
+        // real instant (the epoch), since PostgreSQL compares it as a timestamp, not as text.
+        for (const o of await cases.near(c.category, c.lat, c.lon, 0.005, EPOCH)) {
           if (
             o.id !== c.id &&
             o.lat !== null &&

@@ -32,7 +32,7 @@ import { hashKey } from '../bot/open311/open311.js';
 import { normalizeCode } from '../bot/sessions.js';
 import { isOverdue } from '../cases/lifecycle.js';
 import { phoneFor } from '../cases/service.js';
-import { shanghaiDate, shanghaiDateTime, shanghaiIso } from '../core/clock.js';
+import { shanghaiDate, shanghaiDateTime, shanghaiIso, systemClock } from '../core/clock.js';
 import { isCaseStatus, type OutboxStatus } from '../core/domain.js';
 import { maskOrNull, maskPhonesIn } from '../core/mask.js';
 import { actorLabel } from '../jobs/desk.js';
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const now = new Date();
+  const now = systemClock();
   // Only the milestone and mapping commands read the documents' milestones from the store.
   const app = await composeApp(config, { now, syncMilestones: command === 'milestone' || command === 'unit' });
   /** The units an invite or a route may name: known from the data, the store, or added by `unit add`. */

@@ -4,6 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import { openKnowledgeWithStore } from '../app/compose.js';
+import { systemClock } from '../core/clock.js';
 import type { Answer } from '../knowledge/mod.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const { flags, words } = parseArgs(process.argv.slice(2));
   const json = flags.json === true;
   const config = configOrExit();
-  const now = new Date();
+  const now = systemClock();
   const { store, knowledge } = await openKnowledgeWithStore(config, now);
   try {
     if (flags.stdin) {

@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { parseConfig } from '../bot/config.js';
 import { startAssistant } from '../bot/main.js';
+import { systemClock } from '../core/clock.js';
 import { projectPath } from '../core/paths.js';
 import { findPostgresBin, freePort, startThrowawayPostgres, type ThrowawayPostgres } from '../fakes/postgres.js';
 import { BOT_INFO } from '../fakes/telegram.js';
@@ -109,7 +110,7 @@ async function rate(n: number, concurrency: number, fn: (i: number) => Promise<v
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function measure(s: Store, name: string, record: Record, concurrency: number[], n: number): Promise<void> {
-  const now = new Date();
+  const now = systemClock();
   // Ticket and message ids of this run never met before (a BENCH_DATABASE_URL may hold earlier runs').
   const run = `${name}${now.getTime().toString(36)}`;
   for (const c of concurrency) {

@@ -11,16 +11,18 @@ import { createInterface } from 'node:readline';
 import { composeApp } from '../app/compose.js';
 import { asReplies } from '../bot/delivery.js';
 import { type Choice, inboundSchema, type Reply } from '../bot/dialog/types.js';
+import { systemClock } from '../core/clock.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['user']);
   const config = configOrExit();
-  const app = await composeApp(config, { now: new Date() });
+  const app = await composeApp(config, { now: systemClock() });
   const channel = 'terminal';
   const user = typeof flags.user === 'string' ? flags.user : `terminal-${userInfo().username}`;
   const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
-  let seq = Date.now();
+  // Message ids unique across runs of the terminal chat: they start at the time it started.
+  let seq = systemClock().getTime();
 
   if (flags.jsonl) {
     for await (const line of rl) {
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
         process.stdout.write(`${JSON.stringify({ error: 'bad message' })}\n`);
         continue;
       }
-      const r = await app.delivery.handle(parsed.data, new Date(), { inResponse: true });
+      const r = await app.delivery.handle(parsed.data, systemClock(), { inResponse: true });
       process.stdout.write(`${JSON.stringify({ replies: asReplies(r.messages), ...(r.duplicate ? { duplicate: true } : {}) })}\n`);
     }
     await app.close();
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     for (const m of await app.outbox.pendingFor(channel, user, 20)) {
       process.stdout.write(`\n🔔 通知：${m.text}\n`);
       for (const row of m.choices ?? []) process.stdout.write(`  ${row.map((c) => `[${choices.push(c)}] ${c.label}`).join('  ')}\n`);
-      await app.outbox.markSent(m.id, new Date());
+      await app.outbox.markSent(m.id, systemClock());
     }
     process.stdout.write('\n你：');
   };
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
           : photo
             ? { photos: [`terminal:${photo[1]}`] }
             : { text };
-    const r = await app.delivery.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, new Date(), {
+    const r = await app.delivery.handle({ channel, userId: user, chatId: user, messageId: String(++seq), ...message }, systemClock(), {
       inResponse: true,
     });
     await show(asReplies(r.messages));

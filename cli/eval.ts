@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openKnowledgeWithStore } from '../app/compose.js';
+import { systemClock } from '../core/clock.js';
 import { type EvalReport, evaluate, evaluateConversations, parseConversations, parseQuestionSet } from '../knowledge/evaluate.js';
 import { configOrExit, fail, parseArgs } from './common.js';
 
@@ -43,7 +44,7 @@ const PARTS: Part[] = [
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['set', 'min', 'now']);
   const config = configOrExit();
-  const { store, knowledge } = await openKnowledgeWithStore(config, new Date());
+  const { store, knowledge } = await openKnowledgeWithStore(config, systemClock());
   const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date('2026-11-23T09:00:00+08:00');
   const dir = join(process.cwd(), 'tests', 'eval');
   const parts: Part[] =

@@ -5,7 +5,7 @@
  * the running assistant to send (it sends at once when channels are configured here).
  */
 import { composeApp } from '../app/compose.js';
-import { shanghaiDateTime } from '../core/clock.js';
+import { shanghaiDateTime, systemClock } from '../core/clock.js';
 import type { PlannedMessage } from '../jobs/reminders.js';
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
 import { configOrExit, fail, parseArgs } from './common.js';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const now = typeof flags.now === 'string' ? new Date(flags.now) : new Date();
+  const now = typeof flags.now === 'string' ? new Date(flags.now) : systemClock();
   if (Number.isNaN(now.getTime())) fail(new Error(`--now 不是有效时间：${String(flags.now)}（例：2025-12-01T09:07:00+08:00）`));
   const config = configOrExit();
   const app = await composeApp(config, { now });

@@ -1,4 +1,7 @@
-/** A source of the current time. Only composition roots and schedulers read the real clock. */
+/**
+ * A source of the current time. The composition root chooses it (the command line's entry points
+ * read `systemClock`); every other part is handed one.
+ */
 export type Clock = () => Date;
 
 /** The real clock. */

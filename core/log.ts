@@ -17,6 +17,8 @@ export function createLogger(min: Level, write: (s: string) => void = (s) => pro
   const floor = LEVELS.indexOf(min);
   return (line, level = 'info') => {
     if (LEVELS.indexOf(level) < floor) return;
+    // A line's own time of writing, read here: it says when something happened to the process,
+    // whatever clock the program was handed (a test's fixed clock would stamp every line alike).
     write(`${new Date().toISOString()} ${level.toUpperCase()} ${maskPhonesIn(line)}\n`);
   };
 }

@@ -1,10 +1,12 @@
 /**
- * The scheduler: the only part of the jobs that reads the clock. node-cron fires the jobs in
- * Asia/Shanghai time with expressions from the settings; an SQLite lease makes sure that of several
- * processes on one store only one runs each firing.
+ * The scheduler: node-cron fires the jobs in Asia/Shanghai time with expressions from the
+ * settings, and each job runs with the time the clock it is given (the composition root's) says; a
+ * lease in the store makes sure that of several processes (or replicas) on one store only one
+ * runs each firing.
  */
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
+import type { Clock } from '../core/clock.js';
 import type { LeasePort } from '../store/ports.js';
 import { leaseCoordinator } from './lease.js';
 
@@ -36,12 +38,7 @@ export function onBusyMark(expression: string): boolean {
 }
 
 /** Starts the jobs. */
-export function startScheduler(
-  leases: LeasePort,
-  jobs: Job[],
-  log: (line: string) => void,
-  clock: () => Date = () => new Date(),
-): Scheduler {
+export function startScheduler(leases: LeasePort, jobs: Job[], log: (line: string) => void, clock: Clock): Scheduler {
   const coordinator = leaseCoordinator(leases, `${process.pid}-${randomUUID().slice(0, 8)}`, clock);
   const tasks = jobs.map((job) => {
     checkExpression(job.name, job.expression);

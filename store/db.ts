@@ -25,10 +25,19 @@ export function isBusy(e: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-/** Whether an error means the store cannot write (disk full, I/O error, read-only). */
+/**
+ * PostgreSQL's SQLSTATEs for the same: insufficient resources (53…, 53100 disk full), system errors
+ * (58…, 58030 I/O), a read-only transaction (25006, a standby or default_transaction_read_only),
+ * corrupt data or index (XX001, XX002).
+ */
+const PG_WRITE_FAILURE = /^(53[0-9A-Z]{3}|58[0-9A-Z]{3}|25006|XX00[12])$/;
+
+/** Whether an error means the store cannot write (disk full, I/O error, read-only), on either adapter. */
 export function isWriteFailure(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/.test(code);
+  // /healthz counts these as degraded; before PostgreSQL's codes were listed, a full database disk
+  // there failed every message and /healthz still said ok.
+  return typeof code === 'string' && (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/.test(code) || PG_WRITE_FAILURE.test(code));
 }
 
 const WHAT_TO_DO =
@@ -95,6 +104,7 @@ export function openDb(path: string): Db {
 
 /** At start-up only, waiting (synchronously) a few seconds for another process's lock is fine. */
 function startupBusy<T>(fn: () => T): T {
+  // A deadline for a wait, never stored nor shown: read off the wall clock here, not handed in.
   const until = Date.now() + 5000;
   for (;;) {
     try {
@@ -122,6 +132,8 @@ export function migrate(db: Db): number {
     db.transaction(() => {
       if (typeof m === 'string') db.exec(m);
       else m?.up(db);
+      // When this disk's schema changed, for operators (PostgreSQL's migrations take now() alike):
+      // migrations run as the store opens, before any part is handed a clock.
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(v, new Date().toISOString());
     }).immediate();
   }

@@ -83,9 +83,12 @@ export interface CasePort {
   update(id: number, fields: CaseUpdate, now: Date): Promise<void>;
   addEvent(caseId: number, e: CaseEvent): Promise<void>;
   events(caseId: number): Promise<CaseEvent[]>;
-  /** Cases of a category created since a date, with coordinates inside a box around a point (≤ 50, newest first). */
+  /**
+   * Cases of a category created since a date or instant (ISO 8601), with coordinates inside a box
+   * around a point (≤ 50, newest first).
+   */
   near(category: string, lat: number, lon: number, degrees: number, since: string): Promise<CaseRecord[]>;
-  /** Cases in a 镇街 created since a date (≤ 50, newest first). */
+  /** Cases in a 镇街 created since a date or instant (ISO 8601; ≤ 50, newest first). */
   inTown(town: string, since: string): Promise<CaseRecord[]>;
   /** Units with a case in none of these statuses. */
   unitsWithCasesNotIn(statuses: CaseStatus[]): Promise<string[]>;

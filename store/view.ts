@@ -15,16 +15,17 @@ export interface KnowledgeView {
   ledger: LedgerView;
   /** Marks the view stale (a write changed what it holds). */
   invalidate(): void;
-  /** Reloads when stale or older than `maxAgeMs`. */
-  fresh(now?: Date): Promise<void>;
+  /** Reloads when stale or older than `maxAgeMs` at `now`. */
+  fresh(now: Date): Promise<void>;
   /** Reloads now. */
-  refresh(now?: Date): Promise<void>;
+  refresh(now: Date): Promise<void>;
 }
 
-/** Loads the view from the store's ports. */
+/** Loads the view from the store's ports at `now`. */
 export async function loadKnowledgeView(
   ports: Pick<Ports, 'contacts' | 'ledger'>,
-  options: { maxAgeMs?: number; clock?: () => Date } = {},
+  now: Date,
+  options: { maxAgeMs?: number } = {},
 ): Promise<KnowledgeView> {
   const maxAge = options.maxAgeMs ?? 30_000;
   let contacts = new Map<string, Contact[]>();
@@ -67,18 +68,18 @@ export async function loadKnowledgeView(
     invalidate() {
       stale = true;
     },
-    async refresh(now = (options.clock ?? (() => new Date()))()) {
+    async refresh(now) {
       if (loading) await loading;
       loading = load(now).finally(() => {
         loading = null;
       });
       await loading;
     },
-    async fresh(now = (options.clock ?? (() => new Date()))()) {
+    async fresh(now) {
       if (stale || now.getTime() - loadedAt > maxAge || now.getTime() < loadedAt) await view.refresh(now);
     },
   };
-  await view.refresh();
+  await view.refresh(now);
   return view;
 }
 

@@ -3,11 +3,12 @@
  * notices go out as text with entities (no hand-escaped HTML), and an official of the handling
  * unit sees a case's photos, sent by their file_id.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { callbackUpdate, type FakeTelegram, photoUpdate, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
 import { splitParagraphs } from '../jobs/render.js';
-import { startTestAssistant } from './assistant.js';
+import type { startTestAssistant } from './assistant.js';
 import { NOW } from './helpers.js';
+import { eachBackend } from './support/backends.js';
 
 const TOKEN = '123456:TEST-token-abcdefghijklmnopqrstuvwxyz';
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
@@ -21,10 +22,10 @@ afterEach(async () => {
   fake = null;
 });
 
-describe('Telegram long replies, entities and photos', () => {
+eachBackend('Telegram long replies, entities and photos', (backend) => {
   it('splits a 6,000-character reply on paragraph boundaries', async () => {
     fake = await startFakeTelegram();
-    running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
+    running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
     const paragraphs = Array.from({ length: 30 }, (_, i) => `第${i + 1}段：${'江津区农业农村污染整改进展说明'.repeat(13)}`);
     const text = paragraphs.join('\n\n');
     expect(text.length).toBeGreaterThan(6000);
@@ -45,7 +46,7 @@ describe('Telegram long replies, entities and photos', () => {
 
   it('sends notices as text with a bold entity, not HTML', async () => {
     fake = await startFakeTelegram();
-    running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
+    running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
     await running.telegram?.sender.send('778', { text: '【提醒】<b>节点</b> & 到期\n第二行', kind: 'reminder', choices: null });
     const call = fake.calls.find((c) => c.method === 'sendMessage' && String(c.payload.chat_id) === '778');
     expect(call?.payload.parse_mode).toBeUndefined();
@@ -55,14 +56,19 @@ describe('Telegram long replies, entities and photos', () => {
 
   it('shows the handling unit’s official the photos by file_id', async () => {
     fake = await startFakeTelegram();
-    running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
+    running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
     const f = fake;
     const r = running;
+    // Waits for a reply in the update's own chat and then for all of that update's replies (not a
+    // fixed pause: on a loaded machine a late reply of one step was taken for the next one's).
     const say = async (u: Record<string, unknown>) => {
+      const chat = Number(((u.message ?? (u.callback_query as { message: unknown }).message) as { chat: { id: number } }).chat.id);
       const n = f.calls.length;
       f.push(u);
-      await f.waitFor(() => f.calls.length > n && f.calls.slice(n).some((c) => c.method === 'sendMessage' || c.method === 'sendPhoto'));
-      await new Promise((res) => setTimeout(res, 30));
+      await f.waitFor(() =>
+        f.calls.slice(n).some((c) => (c.method === 'sendMessage' || c.method === 'sendPhoto') && Number(c.payload.chat_id) === chat),
+      );
+      await r.telegram?.idle();
     };
     await say(textUpdate(301, '举报'));
     await say(callbackUpdate(301, 'cat:livestock'));

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { callbackUpdate, type FakeTelegram, locationUpdate, photoUpdate, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
-import { startTestAssistant } from './assistant.js';
+import type { startTestAssistant } from './assistant.js';
+import { eachBackend } from './support/backends.js';
 
 const TOKEN = '123456:TEST-token-abcdefghijklmnopqrstuvwxyz';
 const CITIZEN = 111;
@@ -74,10 +75,10 @@ async function scenario(f: FakeTelegram, r: Running, deliver: (u: Record<string,
   expect(sentTo(f, CITIZEN).at(-1)?.payload.text).toContain('已受理');
 }
 
-describe('Telegram channel', () => {
+eachBackend('Telegram channel', (backend) => {
   it('runs a whole conversation through grammY in long-polling mode', async () => {
     fake = await startFakeTelegram();
-    running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
+    running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
     const f = fake;
     await f.waitFor((c) => c.method === 'setMyCommands');
     const menu = f.calls.find((c) => c.method === 'setMyCommands')?.payload.commands as Array<{ command: string; description: string }>;
@@ -95,7 +96,7 @@ describe('Telegram channel', () => {
       });
     });
     const secret = 'hook-secret_123';
-    running = await startTestAssistant({
+    running = await backend.start({
       TELEGRAM_BOT_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: fake.url,
       HTTP_PORT: String(port),
@@ -123,7 +124,7 @@ describe('Telegram channel', () => {
 
   it('retries a 429 from Telegram and keeps going', async () => {
     fake = await startFakeTelegram();
-    running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
+    running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url });
     fake.flood('sendMessage', 1);
     const f = fake;
     expect(await turn(f, () => void f.push(textUpdate(CITIZEN, '你好')), CITIZEN)).toContain('整改助手');

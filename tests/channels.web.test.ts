@@ -1,6 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { MIGRATIONS } from '../store/migrations.js';
-import { startTestAssistant } from './assistant.js';
+import { PG_MIGRATIONS } from '../store/postgres/migrations.js';
+import type { startTestAssistant } from './assistant.js';
+import { eachBackend } from './support/backends.js';
 import { PNG, webClient } from './web.client.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
@@ -11,9 +13,9 @@ afterEach(async () => {
   running = null;
 });
 
-describe('web chat API', () => {
+eachBackend('web chat API', (backend) => {
   it('serves the page, answers, files a report and delivers notifications', async () => {
-    running = await startTestAssistant();
+    running = await backend.start();
     const r = running;
     const page = await fetch(`${r.url}/`);
     expect(page.status).toBe(200);
@@ -51,7 +53,7 @@ describe('web chat API', () => {
   });
 
   it('rejects bad requests with a clear message', async () => {
-    running = await startTestAssistant();
+    running = await backend.start();
     const c = await webClient(running.url);
     const bad = await c.post('/api/chat', '{"text": 42}');
     expect(bad.status).toBe(400);
@@ -63,12 +65,12 @@ describe('web chat API', () => {
   });
 
   it('reports store, knowledge and channels on /healthz', async () => {
-    running = await startTestAssistant();
+    running = await backend.start();
     const h = (await (await fetch(`${running.url}/healthz`)).json()) as Record<string, unknown>;
     expect(h).toMatchObject({
       ok: true,
       status: 'ok',
-      store: { status: 'ok', schema: MIGRATIONS.length },
+      store: { status: 'ok', schema: (backend.name === 'postgres' ? PG_MIGRATIONS : MIGRATIONS).length },
       channels: { web: 'on', telegram: 'off', wecomCallback: 'off' },
     });
     expect((h.knowledge as { statements: number }).statements).toBeGreaterThan(300);

@@ -5,11 +5,11 @@
  * administrators; the bot token and the platform's address never reach the page.
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { callbackUpdate, type FakeTelegram, locationUpdate, photoUpdate, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
-import { startTestAssistant } from './assistant.js';
+import type { startTestAssistant } from './assistant.js';
 import { deskClient } from './desk.helpers.js';
-import { dbOf } from './helpers.js';
+import { eachBackend } from './support/backends.js';
 
 const TOKEN = '123456:DESK-token-abcdefghijklmnopqrstuvwxyz';
 const CITIZEN = 311;
@@ -45,13 +45,13 @@ async function turn(f: FakeTelegram, update: Record<string, unknown>, match: Reg
 /** A small JPEG-looking file (the magic bytes are what is checked). */
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0desk-photo'), Buffer.alloc(200, 7)]);
 
-describe('desk: photos of Telegram reports', () => {
+eachBackend('desk: photos of Telegram reports', (backend) => {
   it('fetches a Telegram photo server-side, keeps it, and serves it only to the handling unit and administrators', async () => {
     fake = await startFakeTelegram();
     const f = fake;
     f.putFile('TG-PHOTO-1', JPEG);
     f.putFile('TG-NOT-AN-IMAGE', Buffer.from('<html><script>alert(1)</script></html>'));
-    running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: f.url });
+    running = await backend.start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: f.url });
     const r = running;
     await f.waitFor((c) => c.method === 'setMyCommands');
 
@@ -85,7 +85,7 @@ describe('desk: photos of Telegram reports', () => {
     f.outage(true);
     expect((await own.get(srcs[0] as string)).status).toBe(404);
     f.outage(false);
-    expect(dbOf(r.app).prepare('SELECT count(*) FROM photo_files').pluck().get()).toBe(0);
+    expect(await backend.sql(r.app, 'SELECT ref FROM photo_files')).toEqual([]);
     const img = await fetch(`${r.url}${srcs[0]}`, { headers: { cookie: own.cookie } });
     expect(img.status).toBe(200);
     expect(img.headers.get('content-type')).toBe('image/jpeg');
@@ -95,8 +95,8 @@ describe('desk: photos of Telegram reports', () => {
     expect(f.downloads).toHaveLength(1);
 
     // Kept in the photo store: the next view does not ask Telegram again, even when it is down.
-    const kept = dbOf(r.app).prepare('SELECT mime, bytes FROM photo_files WHERE ref = ?').get('TG-PHOTO-1');
-    expect(kept).toEqual({ mime: 'image/jpeg', bytes: JPEG.length });
+    const kept = await backend.sql(r.app, 'SELECT mime, bytes FROM photo_files WHERE ref = ?', ['TG-PHOTO-1']);
+    expect(kept.map((k) => ({ mime: k.mime, bytes: Number(k.bytes) }))).toEqual([{ mime: 'image/jpeg', bytes: JPEG.length }]);
     f.outage(true);
     const again = await fetch(`${r.url}${srcs[0]}`, { headers: { cookie: own.cookie } });
     expect(again.status).toBe(200);
@@ -108,7 +108,7 @@ describe('desk: photos of Telegram reports', () => {
     const bad = await own.get(srcs[1] as string);
     expect(bad.status).toBe(404);
     expect(bad.text).not.toContain('<script>');
-    expect(dbOf(r.app).prepare('SELECT count(*) FROM photo_files WHERE ref = ?').pluck().get('TG-NOT-AN-IMAGE')).toBe(0);
+    expect(await backend.sql(r.app, 'SELECT ref FROM photo_files WHERE ref = ?', ['TG-NOT-AN-IMAGE'])).toEqual([]);
 
     // Another unit, no session, a guessed address: nothing.
     const other = await deskClient(r.url, await r.app.sessions.issueCode('official', '区城市管理局', new Date()));

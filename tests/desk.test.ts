@@ -12,10 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { questionKey, similarity } from '../bot/curated.js';
 import { formatOf, ImportError, prepareImport } from '../knowledge/import/import.js';
 import { DEFAULT_CORPUS_DIR } from '../knowledge/mod.js';
-import { startTestAssistant } from './assistant.js';
+import type { startTestAssistant } from './assistant.js';
 import { BLACK_WATER_ROWS, deskClient, makeDocx } from './desk.helpers.js';
 import { fileReport, makeApp, talker } from './dialog.helpers.js';
-import { dbOf, NOW } from './helpers.js';
+import { NOW } from './helpers.js';
+import { cliEnv, eachBackend } from './support/backends.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
 let running: Running | null = null;
@@ -38,141 +39,6 @@ async function fileByChat(r: Running, user: string, category = 'livestock', town
   const done = (await say({ choice: 'confirm' })).replies.map((x) => x.text).join('\n');
   return /JJ-\d{8}-[A-Z0-9]{5}/.exec(done)?.[0] as string;
 }
-
-describe('desk: sign-in and permissions', () => {
-  it('sends a visitor without a session to the sign-in page, and a citizen session too', async () => {
-    running = await startTestAssistant();
-    const anon = await deskClient(running.url);
-    for (const p of ['/desk/', '/desk/cases', '/desk/questions', '/desk/import', '/desk/cases.csv']) {
-      const r = await anon.get(p);
-      expect(r.status, p).toBe(303);
-      expect(r.headers.get('location')).toBe('/desk/login');
-    }
-    expect((await anon.post('/desk/questions/1', { op: 'dismiss', csrf: 'x' })).status).toBe(303);
-    const login = await anon.get('/desk/login');
-    expect(login.status).toBe(200);
-    expect(login.headers.get('content-security-policy')).toContain("default-src 'none'");
-    // A wrong code signs nobody in.
-    expect((await anon.post('/desk/login', { code: 'ABCDE-23456' })).status).toBe(403);
-  });
-
-  it('signs in once per code with an HttpOnly, SameSite=Strict cookie; a revoked or expired session is refused', async () => {
-    let now = new Date();
-    running = await startTestAssistant({ WEB_SIGNIN_HOURS: '1' }, { clock: () => now });
-    const code = await running.app.sessions.issueCode('official', '区农业农村委', now);
-    const r = await fetch(`${running.url}/desk/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `code=${code}`,
-    });
-    expect(r.status).toBe(303);
-    expect(r.headers.get('set-cookie')).toMatch(/rectify_sid=.+; Max-Age=3600; Path=\/; HttpOnly; SameSite=Strict/);
-    const again = await deskClient(running.url);
-    expect((await again.post('/desk/login', { code })).status).toBe(403);
-
-    const a = await deskClient(running.url, await running.app.sessions.issueCode('official', '区农业农村委', now));
-    expect((await a.get('/desk/')).status).toBe(200);
-    const csrf = await a.csrf();
-    expect((await a.post('/desk/logout', { csrf })).status).toBe(303);
-    expect((await a.get('/desk/')).status).toBe(303);
-
-    const b = await deskClient(running.url, await running.app.sessions.issueCode('official', '区农业农村委', now));
-    expect((await b.get('/desk/cases')).status).toBe(200);
-    now = new Date(now.getTime() + 3601_000);
-    const late = await b.get('/desk/cases');
-    expect(late.status).toBe(303);
-    expect(late.headers.get('location')).toBe('/desk/login');
-  });
-
-  it('refuses a forged or missing CSRF token and a post from another origin, changing nothing', async () => {
-    running = await startTestAssistant();
-    const ticket = await fileByChat(running, 'w-c1');
-    const unit = (await running.app.cases.byTicket(ticket))?.unit as string;
-    const desk = await deskClient(running.url, await running.app.sessions.issueCode('official', unit, new Date()));
-    const csrf = await desk.csrf();
-    expect(csrf.length).toBeGreaterThan(10);
-    expect((await desk.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf: 'forged-token' })).status).toBe(403);
-    expect((await desk.post(`/desk/case/${ticket}/act`, { action: 'accept' })).status).toBe(403);
-    const cross = await desk.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf }, { origin: 'https://evil.example' });
-    expect(cross.status).toBe(403);
-    expect((await running.app.cases.byTicket(ticket))?.status).toBe('待受理');
-    // With the token, from this site: accepted, and in the history under the desk's identity.
-    const ok = await desk.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf });
-    expect(ok.status).toBe(303);
-    const c = await running.app.cases.byTicket(ticket);
-    expect(c?.status).toBe('已受理');
-    const last = (await running.app.cases.events(c?.id as number)).at(-1);
-    expect(last).toMatchObject({ actorRole: 'official', toStatus: '已受理' });
-    expect(last?.actor).toMatch(/^desk:wo-/);
-  });
-
-  it("does not show or act on another unit's case, nor its photo", async () => {
-    running = await startTestAssistant();
-    const ticket = await fileByChat(running, 'w-c2', 'livestock');
-    const c = await running.app.cases.byTicket(ticket);
-    expect(c?.unit).not.toBe('区城市管理局');
-    // A photo on the case (as the web channel stores it).
-    const name = '0f8fad5b-d9cb-469f-a165-70867728950e.png';
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(running.dir, 'uploads'), { recursive: true });
-    writeFileSync(join(running.dir, 'uploads', name), Buffer.from('89504e470d0a1a0a0000', 'hex'));
-    dbOf(running.app)
-      .prepare('INSERT INTO case_photos (case_id, position, channel, file_ref) VALUES (?, 0, ?, ?)')
-      .run(c?.id, 'web', `web:${name}`);
-
-    const other = await deskClient(running.url, await running.app.sessions.issueCode('official', '区城市管理局', new Date()));
-    const page = await other.get(`/desk/case/${ticket}`);
-    expect(page.status).toBe(404);
-    expect(page.text).not.toContain('养猪场');
-    const list = await other.get('/desk/cases');
-    expect(list.text).not.toContain(ticket);
-    const csrf = await other.csrf();
-    expect((await other.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf })).status).toBe(404);
-    expect((await running.app.cases.byTicket(ticket))?.status).toBe('待受理');
-
-    const own = await deskClient(running.url, await running.app.sessions.issueCode('official', c?.unit as string, new Date()));
-    const ownPage = await own.get(`/desk/case/${ticket}`);
-    expect(ownPage.status).toBe(200);
-    const src = /src="(\/desk\/photo\/[^"]+)"/.exec(ownPage.text)?.[1] as string;
-    expect(src).toMatch(new RegExp(`^/desk/photo/${ticket}/0/[A-Za-z0-9_-]{32}$`));
-    const img = await own.get(src);
-    expect(img.status).toBe(200);
-    expect(img.headers.get('content-type')).toBe('image/png');
-    // The same address is nothing to another unit, to another session, or without one; a guessed one neither.
-    expect((await other.get(src)).status).toBe(404);
-    expect((await (await deskClient(running.url)).get(src)).status).toBe(303);
-    const admin = await deskClient(running.url, await running.app.sessions.issueCode('admin', null, new Date()));
-    expect((await admin.get(src)).status).toBe(404);
-    expect((await own.get(`/desk/photo/${ticket}/0/${'A'.repeat(32)}`)).status).toBe(404);
-    const adminPage = await admin.get(`/desk/case/${ticket}`);
-    const adminSrc = /src="(\/desk\/photo\/[^"]+)"/.exec(adminPage.text)?.[1] as string;
-    expect((await admin.get(adminSrc)).status).toBe(200);
-    // The phone typed into the description is masked for the administrator, and in the CSV.
-    expect(adminPage.text).not.toContain('13812345678');
-    const csv = await admin.get('/desk/cases.csv');
-    const raw = Buffer.from(await (await fetch(`${running.url}/desk/cases.csv`, { headers: { cookie: admin.cookie } })).arrayBuffer());
-    expect(raw.subarray(0, 3).toString('hex')).toBe('efbbbf');
-    expect(csv.text).toContain(ticket);
-    expect(csv.text).not.toContain('13812345678');
-  });
-
-  it('filters cases and counts them; only administrators import', async () => {
-    running = await startTestAssistant();
-    const a = await fileByChat(running, 'w-f1', 'livestock', '石蟆镇');
-    await fileByChat(running, 'w-f2', 'livestock', '吴滩镇');
-    const unit = (await running.app.cases.byTicket(a))?.unit as string;
-    const desk = await deskClient(running.url, await running.app.sessions.issueCode('official', unit, new Date()));
-    const all = await desk.get('/desk/cases');
-    expect(all.text).toMatch(/id="n-total">2</);
-    const one = await desk.get(`/desk/cases?town=${encodeURIComponent('石蟆镇')}`);
-    expect(one.text).toMatch(/id="n-total">1</);
-    expect(one.text).toContain(a);
-    expect((await desk.get(`/desk/cases?status=${encodeURIComponent('已办结')}`)).text).toMatch(/id="n-total">0</);
-    expect((await desk.get('/desk/cases?overdue=1')).text).toMatch(/id="n-total">0</);
-    expect((await desk.get('/desk/import')).status).toBe(403);
-  });
-});
 
 describe('unanswered questions and curated answers', () => {
   it('keys questions by their normalised text and finds close paraphrases', () => {
@@ -272,98 +138,239 @@ describe('document import', () => {
     expect(x.table.records[0]?.targets.map((t) => t.label)).toEqual(['一', '二']);
     expect(x.milestones).toHaveLength(2);
   });
-
-  it('imports from the command line into the data folder, leaves the shipped corpus alone, and refuses a broken file changing nothing', async () => {
-    running = await startTestAssistant();
-    const dir = running.dir;
-    const env = { ...process.env, DATABASE_PATH: join(dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(dir, 'index.json') };
-    const shipped = readFileSync(join(DEFAULT_CORPUS_DIR, 'manifest.json'), 'utf8');
-    writeFileSync(join(dir, 'broken.docx'), (await makeDocx(BLACK_WATER_ROWS)).subarray(0, 300));
-    let failed = '';
-    try {
-      execFileSync('node', ['dist/cli/admin.js', 'import', join(dir, 'broken.docx')], { env, encoding: 'utf8', stdio: 'pipe' });
-    } catch (e) {
-      failed = String((e as { stderr: string }).stderr);
-    }
-    expect(failed).toMatch(/损坏.*nothing changed/s);
-    expect(existsSync(join(dir, 'corpus', 'manifest.json'))).toBe(false);
-    writeFileSync(join(dir, 'black.docx'), await makeDocx(BLACK_WATER_ROWS));
-    const out = execFileSync('node', ['dist/cli/admin.js', 'import', join(dir, 'black.docx'), '--title', '农村黑臭水体整改台账'], {
-      env,
-      encoding: 'utf8',
-    });
-    expect(out).toMatch(/DOCX：农村黑臭水体整改台账.*1 行，整改目标 2 个，整改节点 2 个/);
-    const manifest = JSON.parse(readFileSync(join(dir, 'corpus', 'manifest.json'), 'utf8')) as {
-      documents: Array<{ title: string; kind: string }>;
-    };
-    expect(manifest.documents.at(-1)).toMatchObject({ title: '农村黑臭水体整改台账', kind: 'records' });
-    expect(readFileSync(join(DEFAULT_CORPUS_DIR, 'manifest.json'), 'utf8')).toBe(shipped);
-    // The running assistant picks it up (it watches the manifest) and answers from it.
-    const r = running;
-    await expect.poll(() => r.app.knowledge.kb.documents.length, { timeout: 15_000, interval: 500 }).toBe(3);
-    const a = r.app.answerer.answer('农村黑臭水体治理要在哪一年完成？', { now: new Date() });
-    expect(a.answer).toContain('2027');
-    expect(dbOf(r.app).prepare("SELECT count(*) FROM milestones WHERE title LIKE '%黑臭水体%'").pluck().get()).toBeGreaterThan(0);
-  }, 60_000);
 });
 
-describe('desk: the linked task of a case', () => {
-  it("changes a case's linked task among the unit's milestones or to none, CSRF-checked, in the case history", async () => {
-    running = await startTestAssistant();
-    const r = running;
-    const ledger = r.app.ledger;
-    const ticket = await fileByChat(r, 'w-l1');
-    const c = await r.app.cases.byTicket(ticket);
-    const unit = c?.unit as string;
-    const desk = await deskClient(r.url, await r.app.sessions.issueCode('official', unit, new Date()));
-    const page = await desk.get(`/desk/case/${ticket}`);
-    const form = /<form method="post" action="\/desk\/case\/[^"]+\/link" id="link-form"[\s\S]*?<\/form>/.exec(page.text)?.[0] as string;
-    expect(form).toContain('<option value="0"');
-    expect(form).toContain('不关联');
-    const options = [...form.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1])).filter((x) => x > 0);
-    const own = new Set((await ledger.forUnit(unit)).map((m) => m.id));
-    const current = (await ledger.store.link(c?.id as number))?.milestoneId ?? null;
-    // The unit's milestones, and the current link even when it is another unit's.
-    expect(options.length).toBeGreaterThan(0);
-    for (const id of options) expect(own.has(id) || id === current).toBe(true);
-    const target = options.find((x) => x !== current) as number;
-    expect(target).toBeDefined();
+eachBackend('desk over HTTP', (backend) => {
+  describe('sign-in and permissions', () => {
+    it('sends a visitor without a session to the sign-in page, and a citizen session too', async () => {
+      running = await backend.start();
+      const anon = await deskClient(running.url);
+      for (const p of ['/desk/', '/desk/cases', '/desk/questions', '/desk/import', '/desk/cases.csv']) {
+        const r = await anon.get(p);
+        expect(r.status, p).toBe(303);
+        expect(r.headers.get('location')).toBe('/desk/login');
+      }
+      expect((await anon.post('/desk/questions/1', { op: 'dismiss', csrf: 'x' })).status).toBe(303);
+      const login = await anon.get('/desk/login');
+      expect(login.status).toBe(200);
+      expect(login.headers.get('content-security-policy')).toContain("default-src 'none'");
+      // A wrong code signs nobody in.
+      expect((await anon.post('/desk/login', { code: 'ABCDE-23456' })).status).toBe(403);
+    });
 
-    // A forged token or a milestone outside the list changes nothing.
-    const csrf = await desk.csrf();
-    expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: String(target), csrf: 'forged' })).status).toBe(403);
-    const foreign = (await ledger.milestones.list()).find((m) => !own.has(m.id) && m.id !== current);
-    if (foreign) {
-      const refused = await desk.post(`/desk/case/${ticket}/link`, { milestone: String(foreign.id), csrf });
-      expect(refused.text).toContain('请选择本单位的整改节点');
-    }
-    expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: 'x', csrf })).text).toContain('请选择本单位的整改节点');
-    expect((await ledger.store.link(c?.id as number))?.milestoneId ?? null).toBe(current);
-    // Another unit cannot touch it.
-    const other = await deskClient(r.url, await r.app.sessions.issueCode('official', '区城市管理局', new Date()));
-    expect((await other.post(`/desk/case/${ticket}/link`, { milestone: '0', csrf: await other.csrf() })).status).toBe(404);
+    it('signs in once per code with an HttpOnly, SameSite=Strict cookie; a revoked or expired session is refused', async () => {
+      let now = new Date();
+      running = await backend.start({ WEB_SIGNIN_HOURS: '1' }, { clock: () => now });
+      const code = await running.app.sessions.issueCode('official', '区农业农村委', now);
+      const r = await fetch(`${running.url}/desk/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `code=${code}`,
+      });
+      expect(r.status).toBe(303);
+      expect(r.headers.get('set-cookie')).toMatch(/rectify_sid=.+; Max-Age=3600; Path=\/; HttpOnly; SameSite=Strict/);
+      const again = await deskClient(running.url);
+      expect((await again.post('/desk/login', { code })).status).toBe(403);
 
-    const events = () => r.app.cases.events(c?.id as number);
-    const before = (await events()).length;
-    const set = await desk.post(`/desk/case/${ticket}/link`, { milestone: String(target), csrf });
-    expect(set.status).toBe(303);
-    expect(set.headers.get('location')).toBe(`/desk/case/${ticket}?done=1`);
-    expect(await ledger.store.link(c?.id as number)).toMatchObject({ milestoneId: target, linkedBy: expect.stringMatching(/^desk:/) });
-    const ev = (await events()).at(-1);
-    expect(await events()).toHaveLength(before + 1);
-    expect(ev).toMatchObject({ actorRole: 'official', fromStatus: c?.status, toStatus: c?.status });
-    expect(ev?.actor).toMatch(/^desk:wo-/);
-    expect(ev?.note).toContain(`关联整改节点 #${target}`);
-    const shown = await desk.get(`/desk/case/${ticket}`);
-    expect(shown.text).toMatch(new RegExp(`id="task">#${target} `));
-    expect(shown.text).toContain(`关联整改节点 #${target}`);
-    // The list filters by it.
-    expect((await desk.get(`/desk/cases?task=${target}`)).text).toContain(ticket);
+      const a = await deskClient(running.url, await running.app.sessions.issueCode('official', '区农业农村委', now));
+      expect((await a.get('/desk/')).status).toBe(200);
+      const csrf = await a.csrf();
+      expect((await a.post('/desk/logout', { csrf })).status).toBe(303);
+      expect((await a.get('/desk/')).status).toBe(303);
 
-    // "不关联": unlinked, recorded too.
-    expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: '0', csrf })).status).toBe(303);
-    expect((await ledger.store.link(c?.id as number))?.milestoneId).toBeNull();
-    expect((await events()).at(-1)?.note).toContain(`取消关联整改节点 #${target}`);
-    expect((await desk.get(`/desk/cases?task=none`)).text).toContain(ticket);
+      const b = await deskClient(running.url, await running.app.sessions.issueCode('official', '区农业农村委', now));
+      expect((await b.get('/desk/cases')).status).toBe(200);
+      now = new Date(now.getTime() + 3601_000);
+      const late = await b.get('/desk/cases');
+      expect(late.status).toBe(303);
+      expect(late.headers.get('location')).toBe('/desk/login');
+    });
+
+    it('refuses a forged or missing CSRF token and a post from another origin, changing nothing', async () => {
+      running = await backend.start();
+      const ticket = await fileByChat(running, 'w-c1');
+      const unit = (await running.app.cases.byTicket(ticket))?.unit as string;
+      const desk = await deskClient(running.url, await running.app.sessions.issueCode('official', unit, new Date()));
+      const csrf = await desk.csrf();
+      expect(csrf.length).toBeGreaterThan(10);
+      expect((await desk.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf: 'forged-token' })).status).toBe(403);
+      expect((await desk.post(`/desk/case/${ticket}/act`, { action: 'accept' })).status).toBe(403);
+      const cross = await desk.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf }, { origin: 'https://evil.example' });
+      expect(cross.status).toBe(403);
+      expect((await running.app.cases.byTicket(ticket))?.status).toBe('待受理');
+      // With the token, from this site: accepted, and in the history under the desk's identity.
+      const ok = await desk.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf });
+      expect(ok.status).toBe(303);
+      const c = await running.app.cases.byTicket(ticket);
+      expect(c?.status).toBe('已受理');
+      const last = (await running.app.cases.events(c?.id as number)).at(-1);
+      expect(last).toMatchObject({ actorRole: 'official', toStatus: '已受理' });
+      expect(last?.actor).toMatch(/^desk:wo-/);
+    });
+
+    it("does not show or act on another unit's case, nor its photo", async () => {
+      running = await backend.start();
+      const ticket = await fileByChat(running, 'w-c2', 'livestock');
+      const c = await running.app.cases.byTicket(ticket);
+      expect(c?.unit).not.toBe('区城市管理局');
+      // A photo on the case (as the web channel stores it).
+      const name = '0f8fad5b-d9cb-469f-a165-70867728950e.png';
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(running.dir, 'uploads'), { recursive: true });
+      writeFileSync(join(running.dir, 'uploads', name), Buffer.from('89504e470d0a1a0a0000', 'hex'));
+      await backend.sql(running.app, 'INSERT INTO case_photos (case_id, position, channel, file_ref) VALUES (?, 0, ?, ?)', [
+        c?.id,
+        'web',
+        `web:${name}`,
+      ]);
+
+      const other = await deskClient(running.url, await running.app.sessions.issueCode('official', '区城市管理局', new Date()));
+      const page = await other.get(`/desk/case/${ticket}`);
+      expect(page.status).toBe(404);
+      expect(page.text).not.toContain('养猪场');
+      const list = await other.get('/desk/cases');
+      expect(list.text).not.toContain(ticket);
+      const csrf = await other.csrf();
+      expect((await other.post(`/desk/case/${ticket}/act`, { action: 'accept', csrf })).status).toBe(404);
+      expect((await running.app.cases.byTicket(ticket))?.status).toBe('待受理');
+
+      const own = await deskClient(running.url, await running.app.sessions.issueCode('official', c?.unit as string, new Date()));
+      const ownPage = await own.get(`/desk/case/${ticket}`);
+      expect(ownPage.status).toBe(200);
+      const src = /src="(\/desk\/photo\/[^"]+)"/.exec(ownPage.text)?.[1] as string;
+      expect(src).toMatch(new RegExp(`^/desk/photo/${ticket}/0/[A-Za-z0-9_-]{32}$`));
+      const img = await own.get(src);
+      expect(img.status).toBe(200);
+      expect(img.headers.get('content-type')).toBe('image/png');
+      // The same address is nothing to another unit, to another session, or without one; a guessed one neither.
+      expect((await other.get(src)).status).toBe(404);
+      expect((await (await deskClient(running.url)).get(src)).status).toBe(303);
+      const admin = await deskClient(running.url, await running.app.sessions.issueCode('admin', null, new Date()));
+      expect((await admin.get(src)).status).toBe(404);
+      expect((await own.get(`/desk/photo/${ticket}/0/${'A'.repeat(32)}`)).status).toBe(404);
+      const adminPage = await admin.get(`/desk/case/${ticket}`);
+      const adminSrc = /src="(\/desk\/photo\/[^"]+)"/.exec(adminPage.text)?.[1] as string;
+      expect((await admin.get(adminSrc)).status).toBe(200);
+      // The phone typed into the description is masked for the administrator, and in the CSV.
+      expect(adminPage.text).not.toContain('13812345678');
+      const csv = await admin.get('/desk/cases.csv');
+      const raw = Buffer.from(await (await fetch(`${running.url}/desk/cases.csv`, { headers: { cookie: admin.cookie } })).arrayBuffer());
+      expect(raw.subarray(0, 3).toString('hex')).toBe('efbbbf');
+      expect(csv.text).toContain(ticket);
+      expect(csv.text).not.toContain('13812345678');
+    });
+
+    it('filters cases and counts them; only administrators import', async () => {
+      running = await backend.start();
+      const a = await fileByChat(running, 'w-f1', 'livestock', '石蟆镇');
+      await fileByChat(running, 'w-f2', 'livestock', '吴滩镇');
+      const unit = (await running.app.cases.byTicket(a))?.unit as string;
+      const desk = await deskClient(running.url, await running.app.sessions.issueCode('official', unit, new Date()));
+      const all = await desk.get('/desk/cases');
+      expect(all.text).toMatch(/id="n-total">2</);
+      const one = await desk.get(`/desk/cases?town=${encodeURIComponent('石蟆镇')}`);
+      expect(one.text).toMatch(/id="n-total">1</);
+      expect(one.text).toContain(a);
+      expect((await desk.get(`/desk/cases?status=${encodeURIComponent('已办结')}`)).text).toMatch(/id="n-total">0</);
+      expect((await desk.get('/desk/cases?overdue=1')).text).toMatch(/id="n-total">0</);
+      expect((await desk.get('/desk/import')).status).toBe(403);
+    });
+  });
+
+  describe('document import from the command line', () => {
+    it('imports from the command line into the data folder, leaves the shipped corpus alone, and refuses a broken file changing nothing', async () => {
+      running = await backend.start();
+      const dir = running.dir;
+      const env = cliEnv(running);
+      const shipped = readFileSync(join(DEFAULT_CORPUS_DIR, 'manifest.json'), 'utf8');
+      writeFileSync(join(dir, 'broken.docx'), (await makeDocx(BLACK_WATER_ROWS)).subarray(0, 300));
+      let failed = '';
+      try {
+        execFileSync('node', ['dist/cli/admin.js', 'import', join(dir, 'broken.docx')], { env, encoding: 'utf8', stdio: 'pipe' });
+      } catch (e) {
+        failed = String((e as { stderr: string }).stderr);
+      }
+      expect(failed).toMatch(/损坏.*nothing changed/s);
+      expect(existsSync(join(dir, 'corpus', 'manifest.json'))).toBe(false);
+      writeFileSync(join(dir, 'black.docx'), await makeDocx(BLACK_WATER_ROWS));
+      const out = execFileSync('node', ['dist/cli/admin.js', 'import', join(dir, 'black.docx'), '--title', '农村黑臭水体整改台账'], {
+        env,
+        encoding: 'utf8',
+      });
+      expect(out).toMatch(/DOCX：农村黑臭水体整改台账.*1 行，整改目标 2 个，整改节点 2 个/);
+      const manifest = JSON.parse(readFileSync(join(dir, 'corpus', 'manifest.json'), 'utf8')) as {
+        documents: Array<{ title: string; kind: string }>;
+      };
+      expect(manifest.documents.at(-1)).toMatchObject({ title: '农村黑臭水体整改台账', kind: 'records' });
+      expect(readFileSync(join(DEFAULT_CORPUS_DIR, 'manifest.json'), 'utf8')).toBe(shipped);
+      // The running assistant picks it up (it watches the manifest) and answers from it.
+      const r = running;
+      await expect.poll(() => r.app.knowledge.kb.documents.length, { timeout: 15_000, interval: 500 }).toBe(3);
+      const a = r.app.answerer.answer('农村黑臭水体治理要在哪一年完成？', { now: new Date() });
+      expect(a.answer).toContain('2027');
+      expect(await backend.sql(r.app, "SELECT id FROM milestones WHERE title LIKE '%黑臭水体%'")).not.toHaveLength(0);
+    }, 60_000);
+  });
+
+  describe('the linked task of a case', () => {
+    it("changes a case's linked task among the unit's milestones or to none, CSRF-checked, in the case history", async () => {
+      running = await backend.start();
+      const r = running;
+      const ledger = r.app.ledger;
+      const ticket = await fileByChat(r, 'w-l1');
+      const c = await r.app.cases.byTicket(ticket);
+      const unit = c?.unit as string;
+      const desk = await deskClient(r.url, await r.app.sessions.issueCode('official', unit, new Date()));
+      const page = await desk.get(`/desk/case/${ticket}`);
+      const form = /<form method="post" action="\/desk\/case\/[^"]+\/link" id="link-form"[\s\S]*?<\/form>/.exec(page.text)?.[0] as string;
+      expect(form).toContain('<option value="0"');
+      expect(form).toContain('不关联');
+      const options = [...form.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1])).filter((x) => x > 0);
+      const own = new Set((await ledger.forUnit(unit)).map((m) => m.id));
+      const current = (await ledger.store.link(c?.id as number))?.milestoneId ?? null;
+      // The unit's milestones, and the current link even when it is another unit's.
+      expect(options.length).toBeGreaterThan(0);
+      for (const id of options) expect(own.has(id) || id === current).toBe(true);
+      const target = options.find((x) => x !== current) as number;
+      expect(target).toBeDefined();
+
+      // A forged token or a milestone outside the list changes nothing.
+      const csrf = await desk.csrf();
+      expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: String(target), csrf: 'forged' })).status).toBe(403);
+      const foreign = (await ledger.milestones.list()).find((m) => !own.has(m.id) && m.id !== current);
+      if (foreign) {
+        const refused = await desk.post(`/desk/case/${ticket}/link`, { milestone: String(foreign.id), csrf });
+        expect(refused.text).toContain('请选择本单位的整改节点');
+      }
+      expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: 'x', csrf })).text).toContain('请选择本单位的整改节点');
+      expect((await ledger.store.link(c?.id as number))?.milestoneId ?? null).toBe(current);
+      // Another unit cannot touch it.
+      const other = await deskClient(r.url, await r.app.sessions.issueCode('official', '区城市管理局', new Date()));
+      expect((await other.post(`/desk/case/${ticket}/link`, { milestone: '0', csrf: await other.csrf() })).status).toBe(404);
+
+      const events = () => r.app.cases.events(c?.id as number);
+      const before = (await events()).length;
+      const set = await desk.post(`/desk/case/${ticket}/link`, { milestone: String(target), csrf });
+      expect(set.status).toBe(303);
+      expect(set.headers.get('location')).toBe(`/desk/case/${ticket}?done=1`);
+      expect(await ledger.store.link(c?.id as number)).toMatchObject({ milestoneId: target, linkedBy: expect.stringMatching(/^desk:/) });
+      const ev = (await events()).at(-1);
+      expect(await events()).toHaveLength(before + 1);
+      expect(ev).toMatchObject({ actorRole: 'official', fromStatus: c?.status, toStatus: c?.status });
+      expect(ev?.actor).toMatch(/^desk:wo-/);
+      expect(ev?.note).toContain(`关联整改节点 #${target}`);
+      const shown = await desk.get(`/desk/case/${ticket}`);
+      expect(shown.text).toMatch(new RegExp(`id="task">#${target} `));
+      expect(shown.text).toContain(`关联整改节点 #${target}`);
+      // The list filters by it.
+      expect((await desk.get(`/desk/cases?task=${target}`)).text).toContain(ticket);
+
+      // "不关联": unlinked, recorded too.
+      expect((await desk.post(`/desk/case/${ticket}/link`, { milestone: '0', csrf })).status).toBe(303);
+      expect((await ledger.store.link(c?.id as number))?.milestoneId).toBeNull();
+      expect((await events()).at(-1)?.note).toContain(`取消关联整改节点 #${target}`);
+      expect((await desk.get(`/desk/cases?task=none`)).text).toContain(ticket);
+    });
   });
 });

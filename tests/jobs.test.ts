@@ -9,6 +9,7 @@ import { dueItems, type ReminderContext } from '../jobs/reminders.js';
 import { splitText, toTelegramHtml, toWeComMarkdown, utf8Bytes } from '../jobs/render.js';
 import type { MilestoneRow } from '../store/milestones.js';
 import { fileReport, makeApp, talker } from './dialog.helpers.js';
+import { NOW } from './helpers.js';
 
 const cal = { holidays: ['2025-10-01', '2025-10-02'], workdays: ['2025-09-28'] };
 const opts = { leadDays: [90, 30, 7, 1], calendar: cal, resultRequestWeeks: 4 };
@@ -307,8 +308,10 @@ describe('startScheduler', () => {
     const b = await makeApp({}, path);
     const runs: string[] = [];
     const job = (who: string) => ({ name: 'reminders', expression: '7 9 * * *', run: () => void runs.push(who) });
-    const s1 = startScheduler(a.store.leases, [job('a')], () => {});
-    const s2 = startScheduler(b.store.leases, [job('b')], () => {});
+    // The clock the scheduler is handed: vitest's fake time, as node-cron's.
+    const fakeClock = () => new Date();
+    const s1 = startScheduler(a.store.leases, [job('a')], () => {}, fakeClock);
+    const s2 = startScheduler(b.store.leases, [job('b')], () => {}, fakeClock);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(runs).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(24 * 3600_000);
@@ -321,8 +324,13 @@ describe('startScheduler', () => {
 
   it('refuses a bad expression with the job’s name', async () => {
     const app = await makeApp();
-    expect(() => startScheduler(app.store.leases, [{ name: 'digest', expression: '61 9 * * *', run: () => {} }], () => {})).toThrow(
-      /digest/,
-    );
+    expect(() =>
+      startScheduler(
+        app.store.leases,
+        [{ name: 'digest', expression: '61 9 * * *', run: () => {} }],
+        () => {},
+        () => NOW,
+      ),
+    ).toThrow(/digest/);
   });
 });

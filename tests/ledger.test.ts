@@ -132,7 +132,7 @@ describe('milestones of synthetic documents', () => {
 
 /** What the answerer reads of the ledger, brought up to date. */
 async function freshView(app: App) {
-  await app.view.refresh();
+  await app.view.refresh(at('2026-11-22T09:00:00+08:00'));
   return app.view.ledger;
 }
 

@@ -4,9 +4,9 @@
  * reporter identity or phone, rounded coordinates for anonymous reports, rate limits.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestAssistant } from './assistant.js';
+import { afterEach, expect, it } from 'vitest';
+import type { startTestAssistant } from './assistant.js';
+import { cliEnv, eachBackend } from './support/backends.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
 let running: Running | null = null;
@@ -57,9 +57,9 @@ async function fileByChat(r: Running, user: string, opts: { phone?: string; lat?
   return t;
 }
 
-describe('Open311 GeoReport v2', () => {
+eachBackend('Open311 GeoReport v2', (backend) => {
   it('lists the categories as services with the spec’s fields', async () => {
-    running = await startTestAssistant();
+    running = await backend.start();
     const r = await fetch(`${running.url}/open311/v2/services.json`);
     expect(r.status).toBe(200);
     const services = (await r.json()) as Array<Record<string, unknown>>;
@@ -73,7 +73,7 @@ describe('Open311 GeoReport v2', () => {
   });
 
   it('shows a chat report in requests.json with no personal data, rounded coordinates when anonymous, open/closed with detail', async () => {
-    running = await startTestAssistant();
+    running = await backend.start();
     const anon = await fileByChat(running, 'tg-1');
     const named = await fileByChat(running, 'tg-2', { phone: '13900001111', lat: 29.2, lon: 106.3 });
     const r = await fetch(`${running.url}/open311/v2/requests.json`);
@@ -104,7 +104,7 @@ describe('Open311 GeoReport v2', () => {
   });
 
   it('filters by status, service_code and dates, and pages', async () => {
-    running = await startTestAssistant();
+    running = await backend.start();
     const t1 = await fileByChat(running, 'tg-a');
     await fileByChat(running, 'tg-b');
     await fileByChat(running, 'tg-c');
@@ -130,8 +130,8 @@ describe('Open311 GeoReport v2', () => {
   });
 
   it('takes a POST with a key issued by the command line, refuses one without, and limits reads', async () => {
-    running = await startTestAssistant();
-    const env = { ...process.env, DATABASE_PATH: join(running.dir, 'db.sqlite'), INDEX_SNAPSHOT_PATH: join(running.dir, 'index.json') };
+    running = await backend.start();
+    const env = cliEnv(running);
     const out = execFileSync('node', ['dist/cli/admin.js', 'open311-key', '--name', '区12345平台'], { env, encoding: 'utf8' });
     const key = /：([A-Za-z0-9_-]{32})\n/.exec(out)?.[1] as string;
     expect(key).toBeDefined();

@@ -15,8 +15,10 @@ import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } f
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
 import { SEEN_RETENTION_MS } from '../store/dialogs.js';
 import { startTestAssistant } from './assistant.js';
+import { type Backend, eachBackend } from './support/backends.js';
 
 type Running = Awaited<ReturnType<typeof startTestAssistant>>;
+type Start = Backend['start'];
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -31,9 +33,14 @@ const wecomEnv = (url: string) => ({
   WECOM_API_BASE: url,
 });
 
-async function withWeCom(env: Record<string, string> = {}, dir?: string): Promise<{ fake: FakeWeCom; running: Running }> {
+/** Starts an assistant with WeCom on a fake; `start` puts it on a backend's store (SQLite by default). */
+async function withWeCom(
+  env: Record<string, string> = {},
+  dir?: string,
+  start: Start = startTestAssistant,
+): Promise<{ fake: FakeWeCom; running: Running }> {
   const fake = await startFakeWeCom();
-  const running = await startTestAssistant({ ...wecomEnv(fake.url), ...env }, dir ? { dir } : {});
+  const running = await start({ ...wecomEnv(fake.url), ...env }, dir ? { dir } : {});
   cleanups.push(async () => {
     await running.stop();
     await fake.close();
@@ -110,87 +117,12 @@ describe('H2: the WeCom callback authenticates before it parses', () => {
   });
 });
 
-describe('M6: WeCom replays', () => {
-  it('refuses a correctly signed callback whose timestamp is more than five minutes old', async () => {
-    const { fake, running } = await withWeCom();
-    const old = callbackRequest(
-      messageXml('replayer', { MsgType: 'text', Content: '/progress JJ-20261122-ABCDE 已处理' }),
-      SAMPLE,
-      Date.now() - 6 * 60_000,
-    );
-    const res = await fetch(`${running.url}/wecom/callback?${old.query}`, { method: 'POST', body: old.body });
-    expect(res.status).toBe(403);
-    const future = callbackRequest(messageXml('replayer', { MsgType: 'text', Content: '你好' }), SAMPLE, Date.now() + 6 * 60_000);
-    expect((await fetch(`${running.url}/wecom/callback?${future.query}`, { method: 'POST', body: future.body })).status).toBe(403);
-    const fresh = callbackRequest(messageXml('replayer', { MsgType: 'text', Content: '你好' }), SAMPLE, Date.now() - 60_000);
-    expect(await (await fetch(`${running.url}/wecom/callback?${fresh.query}`, { method: 'POST', body: fresh.body })).text()).toBe(
-      'success',
-    );
-    await running.wecom?.idle();
-    expect(fake.calls.filter((c) => c.body.touser === 'replayer')).toHaveLength(1);
-    // Within the window a replay is caught by its MsgId, kept far longer than the window.
-    expect(SEEN_RETENTION_MS).toBeGreaterThan(WECOM_MAX_SKEW_SECONDS * 1000 * 2);
-  });
-});
-
-describe('L7 and M5: WeCom choices and markdown', () => {
-  it('keeps the numbered choices in the store: "1" works after a restart', async () => {
-    const first = await withWeCom();
-    const say = async (r: Running, text: string) => {
-      const req = callbackRequest(messageXml('zhaoliu', { MsgType: 'text', Content: text }));
-      expect(await (await fetch(`${r.url}/wecom/callback?${req.query}`, { method: 'POST', body: req.body })).text()).toBe('success');
-      await r.wecom?.idle();
-    };
-    await say(first.running, '举报');
-    const cats = String((first.fake.calls.at(-1)?.body.text as { content: string } | undefined)?.content);
-    expect(cats).toMatch(/1\. /);
-    const dir = first.running.dir;
-    await cleanups.pop()?.();
-    const second = await withWeCom({}, dir);
-    await say(second.running, '1');
-    const next = String((second.fake.calls.at(-1)?.body.text as { content: string } | undefined)?.content);
-    expect(next).toContain('哪里');
-    expect((await second.running.app.choices.get('wecom', 'zhaoliu'))?.length).toBeGreaterThan(3);
-  });
-
-  it('escapes a citizen’s text in WeCom markdown pushed to a group', async () => {
-    const { fake, running } = await withWeCom({ WECOM_WEBHOOK_KEY: 'robot-key' });
-    const r = running;
-    const now = new Date();
-    await r.app.people.bindChat('区城市管理局', 'wecom-robot', 'default', 'test', now);
-    const user = { channel: 'test', userId: 'md', chatId: 'md' };
-    let n = 0;
-    const say = (m: Record<string, unknown>) => r.app.dialog.handle({ ...user, messageId: `md${++n}`, ...m }, now);
-    await say({ text: '举报' });
-    await say({ choice: 'cat:garbage' });
-    await say({ choice: 'town:石蟆镇' });
-    await say({
-      text: '# 紧急通知 [点此领取补贴](http://evil.example/x) <font color="warning">立即处理</font> <@all> **河边堆垃圾** 电话13812345678',
-    });
-    await say({ choice: 'skip' });
-    await say({ choice: 'skip' });
-    await say({ choice: 'anon' });
-    await say({ choice: 'confirm' });
-    await r.jobs.dispatch(r.senders, new Date(Date.now() + 1000));
-    const md = String(
-      (fake.calls.find((c) => c.path === '/cgi-bin/webhook/send')?.body.markdown as { content: string } | undefined)?.content,
-    );
-    expect(md).toMatch(/^\*\*【新举报】/);
-    for (const raw of ['[点此', '](http', '<font color="warning">立即', '<@all>', '**河边', '\n# ']) expect(md).not.toContain(raw);
-    expect(md).toContain('［点此领取补贴］');
-    // A group push shows no phone number typed into the text.
-    expect(md).not.toContain('13812345678');
-    expect(toWeComMarkdown('标题\n<font color="info">x</font>')[1]).toBeUndefined();
-    expect(toWeComMarkdown('标题\n<font color="info">x</font>')[0]).toBe('**标题**\n＜font color="info"＞x＜/font＞');
-  });
-});
-
 const TOKEN = '123456:TEST-token-abcdefghijklmnopqrstuvwxyz';
 const CITIZEN = 333;
 
-async function withTelegram(env: Record<string, string> = {}, dir?: string, fake?: FakeTelegram) {
+async function withTelegram(env: Record<string, string> = {}, dir?: string, fake?: FakeTelegram, start: Start = startTestAssistant) {
   const f = fake ?? (await startFakeTelegram());
-  const running = await startTestAssistant({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: f.url, ...env }, dir ? { dir } : {});
+  const running = await start({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: f.url, ...env }, dir ? { dir } : {});
   return { fake: f, running };
 }
 
@@ -204,74 +136,185 @@ async function until(pred: () => boolean | Promise<boolean>, ms = 8000): Promise
   }
 }
 
-describe('M1: Telegram commits before it acknowledges; every reply goes through the outbox', () => {
-  it('loses no ticket when the Bot API is down across a restart', async () => {
-    const fake = await startFakeTelegram();
-    let { running } = await withTelegram({}, undefined, fake);
-    cleanups.push(async () => {
-      await running.stop();
-      await fake.close();
+eachBackend('platform channels', (backend) => {
+  describe('M6: WeCom replays', () => {
+    it('refuses a correctly signed callback whose timestamp is more than five minutes old', async () => {
+      const { fake, running } = await withWeCom({}, undefined, backend.start);
+      const old = callbackRequest(
+        messageXml('replayer', { MsgType: 'text', Content: '/progress JJ-20261122-ABCDE 已处理' }),
+        SAMPLE,
+        Date.now() - 6 * 60_000,
+      );
+      const res = await fetch(`${running.url}/wecom/callback?${old.query}`, { method: 'POST', body: old.body });
+      expect(res.status).toBe(403);
+      const future = callbackRequest(messageXml('replayer', { MsgType: 'text', Content: '你好' }), SAMPLE, Date.now() + 6 * 60_000);
+      expect((await fetch(`${running.url}/wecom/callback?${future.query}`, { method: 'POST', body: future.body })).status).toBe(403);
+      const fresh = callbackRequest(messageXml('replayer', { MsgType: 'text', Content: '你好' }), SAMPLE, Date.now() - 60_000);
+      expect(await (await fetch(`${running.url}/wecom/callback?${fresh.query}`, { method: 'POST', body: fresh.body })).text()).toBe(
+        'success',
+      );
+      await running.wecom?.idle();
+      expect(fake.calls.filter((c) => c.body.touser === 'replayer')).toHaveLength(1);
+      // Within the window a replay is caught by its MsgId, kept far longer than the window.
+      expect(SEEN_RETENTION_MS).toBeGreaterThan(WECOM_MAX_SKEW_SECONDS * 1000 * 2);
     });
-    const steps: Array<Record<string, unknown>> = [
-      textUpdate(CITIZEN, '举报'),
-      callbackUpdate(CITIZEN, 'cat:garbage'),
-      callbackUpdate(CITIZEN, 'town:石蟆镇'),
-      textUpdate(CITIZEN, '河滩上堆了很多生活垃圾没人清运'),
-      callbackUpdate(CITIZEN, 'skip'),
-      callbackUpdate(CITIZEN, 'skip'),
-      callbackUpdate(CITIZEN, 'anon'),
-    ];
-    for (const u of steps) {
-      const before = sentTo(fake, CITIZEN).length;
-      fake.push(u);
-      await until(() => sentTo(fake, CITIZEN).length > before);
-    }
-    await until(() => String(sentTo(fake, CITIZEN).at(-1)?.payload.text).includes('请确认'));
-    // The Bot API goes down; the confirmation press arrives and is committed, its reply cannot be sent.
-    fake.outage(true);
-    fake.push(callbackUpdate(CITIZEN, 'confirm'));
-    const r1 = running;
-    await until(async () => (await r1.app.cases.list({})).length === 1);
-    await until(async () => (await r1.app.outbox.list({ kind: 'reply', status: 'pending' })).some((m) => m.attempts > 0));
-    const dir = running.dir;
-    await running.stop();
-    // Restart while the Bot API is still down, then it comes back.
-    ({ running } = await withTelegram({}, dir, fake));
-    fake.outage(false);
-    const ticket = (await running.app.cases.list({}))[0]?.ticket as string;
-    expect(await running.app.cases.list({})).toHaveLength(1);
-    const owed = await running.app.outbox.list({ kind: 'reply', status: 'pending' });
-    expect(owed.map((m) => m.text).join()).toContain(ticket);
-    const report = await running.jobs.dispatch(running.senders, new Date(Date.now() + 10 * 60_000));
-    expect(report.sent).toBeGreaterThanOrEqual(1);
-    expect(
-      sentTo(fake, CITIZEN)
-        .map((c) => String(c.payload.text))
-        .join(),
-    ).toContain(ticket);
-    expect(await running.app.cases.list({})).toHaveLength(1);
   });
 
-  it('re-sends the pending replies of a redelivered update instead of answering nothing', async () => {
-    const { fake, running } = await withTelegram();
-    cleanups.push(async () => {
-      await running.stop();
-      await fake.close();
+  describe('L7 and M5: WeCom choices and markdown', () => {
+    it('keeps the numbered choices in the store: "1" works after a restart', async () => {
+      const first = await withWeCom({}, undefined, backend.start);
+      const say = async (r: Running, text: string) => {
+        const req = callbackRequest(messageXml('zhaoliu', { MsgType: 'text', Content: text }));
+        expect(await (await fetch(`${r.url}/wecom/callback?${req.query}`, { method: 'POST', body: req.body })).text()).toBe('success');
+        await r.wecom?.idle();
+      };
+      await say(first.running, '举报');
+      const cats = String((first.fake.calls.at(-1)?.body.text as { content: string } | undefined)?.content);
+      expect(cats).toMatch(/1\. /);
+      const dir = first.running.dir;
+      await cleanups.pop()?.();
+      const second = await withWeCom({}, dir, backend.start);
+      await say(second.running, '1');
+      const next = String((second.fake.calls.at(-1)?.body.text as { content: string } | undefined)?.content);
+      expect(next).toContain('哪里');
+      expect((await second.running.app.choices.get('wecom', 'zhaoliu'))?.length).toBeGreaterThan(3);
     });
-    fake.outage(true);
-    const update = textUpdate(CITIZEN, '帮助');
-    fake.push(update);
-    await until(async () => (await running.app.outbox.list({ kind: 'reply' })).some((m) => m.attempts > 0));
-    fake.outage(false);
-    expect(sentTo(fake, CITIZEN)).toHaveLength(0);
-    // Telegram delivers the same message again (same chat and message id).
-    fake.push(update);
-    await until(() => sentTo(fake, CITIZEN).length > 0);
-    await running.telegram?.idle();
-    expect(sentTo(fake, CITIZEN)).toHaveLength(1);
-    expect(String(sentTo(fake, CITIZEN)[0]?.payload.text)).toContain('整改助手');
+
+    it('escapes a citizen’s text in WeCom markdown pushed to a group', async () => {
+      const { fake, running } = await withWeCom({ WECOM_WEBHOOK_KEY: 'robot-key' }, undefined, backend.start);
+      const r = running;
+      const now = new Date();
+      await r.app.people.bindChat('区城市管理局', 'wecom-robot', 'default', 'test', now);
+      const user = { channel: 'test', userId: 'md', chatId: 'md' };
+      let n = 0;
+      const say = (m: Record<string, unknown>) => r.app.dialog.handle({ ...user, messageId: `md${++n}`, ...m }, now);
+      await say({ text: '举报' });
+      await say({ choice: 'cat:garbage' });
+      await say({ choice: 'town:石蟆镇' });
+      await say({
+        text: '# 紧急通知 [点此领取补贴](http://evil.example/x) <font color="warning">立即处理</font> <@all> **河边堆垃圾** 电话13812345678',
+      });
+      await say({ choice: 'skip' });
+      await say({ choice: 'skip' });
+      await say({ choice: 'anon' });
+      await say({ choice: 'confirm' });
+      await r.jobs.dispatch(r.senders, new Date(Date.now() + 1000));
+      const md = String(
+        (fake.calls.find((c) => c.path === '/cgi-bin/webhook/send')?.body.markdown as { content: string } | undefined)?.content,
+      );
+      expect(md).toMatch(/^\*\*【新举报】/);
+      for (const raw of ['[点此', '](http', '<font color="warning">立即', '<@all>', '**河边', '\n# ']) expect(md).not.toContain(raw);
+      expect(md).toContain('［点此领取补贴］');
+      // A group push shows no phone number typed into the text.
+      expect(md).not.toContain('13812345678');
+      expect(toWeComMarkdown('标题\n<font color="info">x</font>')[1]).toBeUndefined();
+      expect(toWeComMarkdown('标题\n<font color="info">x</font>')[0]).toBe('**标题**\n＜font color="info"＞x＜/font＞');
+    });
   });
 
+  describe('M1: Telegram commits before it acknowledges; every reply goes through the outbox', () => {
+    it('loses no ticket when the Bot API is down across a restart', async () => {
+      const fake = await startFakeTelegram();
+      let { running } = await withTelegram({}, undefined, fake, backend.start);
+      cleanups.push(async () => {
+        await running.stop();
+        await fake.close();
+      });
+      const steps: Array<Record<string, unknown>> = [
+        textUpdate(CITIZEN, '举报'),
+        callbackUpdate(CITIZEN, 'cat:garbage'),
+        callbackUpdate(CITIZEN, 'town:石蟆镇'),
+        textUpdate(CITIZEN, '河滩上堆了很多生活垃圾没人清运'),
+        callbackUpdate(CITIZEN, 'skip'),
+        callbackUpdate(CITIZEN, 'skip'),
+        callbackUpdate(CITIZEN, 'anon'),
+      ];
+      for (const u of steps) {
+        const before = sentTo(fake, CITIZEN).length;
+        fake.push(u);
+        await until(() => sentTo(fake, CITIZEN).length > before);
+      }
+      await until(() => String(sentTo(fake, CITIZEN).at(-1)?.payload.text).includes('请确认'));
+      // The Bot API goes down; the confirmation press arrives and is committed, its reply cannot be sent.
+      fake.outage(true);
+      fake.push(callbackUpdate(CITIZEN, 'confirm'));
+      const r1 = running;
+      await until(async () => (await r1.app.cases.list({})).length === 1);
+      await until(async () => (await r1.app.outbox.list({ kind: 'reply', status: 'pending' })).some((m) => m.attempts > 0));
+      const dir = running.dir;
+      await running.stop();
+      // Restart while the Bot API is still down, then it comes back.
+      ({ running } = await withTelegram({}, dir, fake, backend.start));
+      fake.outage(false);
+      const ticket = (await running.app.cases.list({}))[0]?.ticket as string;
+      expect(await running.app.cases.list({})).toHaveLength(1);
+      const owed = await running.app.outbox.list({ kind: 'reply', status: 'pending' });
+      expect(owed.map((m) => m.text).join()).toContain(ticket);
+      const report = await running.jobs.dispatch(running.senders, new Date(Date.now() + 10 * 60_000));
+      expect(report.sent).toBeGreaterThanOrEqual(1);
+      expect(
+        sentTo(fake, CITIZEN)
+          .map((c) => String(c.payload.text))
+          .join(),
+      ).toContain(ticket);
+      expect(await running.app.cases.list({})).toHaveLength(1);
+    });
+
+    it('re-sends the pending replies of a redelivered update instead of answering nothing', async () => {
+      const { fake, running } = await withTelegram({}, undefined, undefined, backend.start);
+      cleanups.push(async () => {
+        await running.stop();
+        await fake.close();
+      });
+      fake.outage(true);
+      const update = textUpdate(CITIZEN, '帮助');
+      fake.push(update);
+      await until(async () => (await running.app.outbox.list({ kind: 'reply' })).some((m) => m.attempts > 0));
+      fake.outage(false);
+      expect(sentTo(fake, CITIZEN)).toHaveLength(0);
+      // Telegram delivers the same message again (same chat and message id).
+      fake.push(update);
+      await until(() => sentTo(fake, CITIZEN).length > 0);
+      await running.telegram?.idle();
+      expect(sentTo(fake, CITIZEN)).toHaveLength(1);
+      expect(String(sentTo(fake, CITIZEN)[0]?.payload.text)).toContain('整改助手');
+    });
+  });
+
+  describe('L5: webhook bodies', () => {
+    it('answers 401, 400 and 413, never 500', async () => {
+      const fake = await startFakeTelegram();
+      const port = await new Promise<number>((resolve) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+      const secret = 'hook-secret_123';
+      const { running } = await withTelegram(
+        { HTTP_PORT: String(port), TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: secret },
+        undefined,
+        fake,
+        backend.start,
+      );
+      cleanups.push(async () => {
+        await running.stop();
+        await fake.close();
+      });
+      await fake.waitFor((c) => c.method === 'setWebhook');
+      const post = (body: string, s = secret) =>
+        fetch(`http://127.0.0.1:${port}/telegram/webhook`, { method: 'POST', headers: { 'x-telegram-bot-api-secret-token': s }, body });
+      expect((await post('{"update_id":1}', 'wrong')).status).toBe(401);
+      expect((await post('not json at all')).status).toBe(400);
+      expect((await post('{"update_id": "x", "message": 5}')).status).toBe(200);
+      expect((await post(JSON.stringify({ update_id: 2, pad: 'x'.repeat(300_000) }))).status).toBe(413);
+      expect((await post(JSON.stringify({ update_id: 3, ...textUpdate(CITIZEN, '你好') }))).status).toBe(200);
+      await fake.waitFor((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === CITIZEN);
+    });
+  });
+});
+
+describe('M1 on SQLite: another process holds the write lock', () => {
   it('does not skip an update it could not commit while the store was locked', async () => {
     const { fake, running } = await withTelegram();
     cleanups.push(async () => {
@@ -292,37 +335,6 @@ describe('M1: Telegram commits before it acknowledges; every reply goes through 
     await until(() => sentTo(fake, CITIZEN).length > 0, 10_000);
     expect(String(sentTo(fake, CITIZEN)[0]?.payload.text)).toContain('978万吨');
     expect(running.logs.join('\n')).toContain('not committed');
-  });
-});
-
-describe('L5: webhook bodies', () => {
-  it('answers 401, 400 and 413, never 500', async () => {
-    const fake = await startFakeTelegram();
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const secret = 'hook-secret_123';
-    const { running } = await withTelegram(
-      { HTTP_PORT: String(port), TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: secret },
-      undefined,
-      fake,
-    );
-    cleanups.push(async () => {
-      await running.stop();
-      await fake.close();
-    });
-    await fake.waitFor((c) => c.method === 'setWebhook');
-    const post = (body: string, s = secret) =>
-      fetch(`http://127.0.0.1:${port}/telegram/webhook`, { method: 'POST', headers: { 'x-telegram-bot-api-secret-token': s }, body });
-    expect((await post('{"update_id":1}', 'wrong')).status).toBe(401);
-    expect((await post('not json at all')).status).toBe(400);
-    expect((await post('{"update_id": "x", "message": 5}')).status).toBe(200);
-    expect((await post(JSON.stringify({ update_id: 2, pad: 'x'.repeat(300_000) }))).status).toBe(413);
-    expect((await post(JSON.stringify({ update_id: 3, ...textUpdate(CITIZEN, '你好') }))).status).toBe(200);
-    await fake.waitFor((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === CITIZEN);
   });
 });
 

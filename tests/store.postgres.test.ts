@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readState } from '../bot/dialog/state.js';
-import { leaseCoordinator } from '../jobs/coordinator.js';
+import { leaseCoordinator } from '../jobs/lease.js';
 import { openStore, storeConfigOf } from '../store/open.js';
 import { PG_TABLES } from '../store/postgres/migrations.js';
 import { openPgStore, type PgStore } from '../store/postgres/store.js';

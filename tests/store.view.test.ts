@@ -13,7 +13,7 @@ describe('the in-memory view', () => {
   it('shows a contact and a progress update once brought up to date, and forgets a rolled-back one', async () => {
     let stale = 0;
     const store = observeWrites(openSqliteStore(':memory:'), () => stale++);
-    const view = await loadKnowledgeView(store, { clock: () => NOW });
+    const view = await loadKnowledgeView(store, NOW);
     expect(view.contacts.forUnit('区水务局')).toEqual([]);
     await store.contacts.set({ unit: '区水务局', name: '王五', phone: '023-47520000', hours: null, note: null }, NOW);
     expect(stale).toBe(1);

@@ -16,6 +16,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, BotError, type Context, GrammyError, HttpError, InlineKeyboard, InputFile, Keyboard } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
 import { type Lang, messages } from '../../core/messages/index.js';
 import { dispatchDefaults, type Sender } from '../../jobs/dispatch.js';
 import { splitParagraphs, toTelegramEntities } from '../../jobs/render.js';
@@ -34,7 +35,8 @@ export interface TelegramOptions {
   people: PeoplePort;
   /** Skips getMe (tests). */
   botInfo?: UserFromGetMe;
-  clock?: () => Date;
+  /** The time of each request or update (the composition root passes the system clock). */
+  clock: Clock;
   log?: (line: string) => void;
   /** The bytes of a case photo kept as a file (web uploads, downloaded WeCom photos). */
   photoFile?: (ref: string) => Promise<{ bytes: Buffer; mime: string } | null>;
@@ -152,7 +154,9 @@ function pushThrottle(perSecond: number) {
   let next = 0;
   const perChat = new Map<string, number>();
   return async (chatId: string) => {
-    const now = Date.now();
+    // Pacing, not the time of day: the monotonic timer, as the setTimeout it feeds (a test's fixed
+    // clock would stall it).
+    const now = performance.now();
     const group = chatId.startsWith('-');
     const at = Math.max(now, next, group ? (perChat.get(chatId) ?? 0) : 0);
     next = at + 1000 / perSecond;
@@ -164,7 +168,7 @@ function pushThrottle(perSecond: number) {
 /** Creates the Telegram channel. */
 export function createTelegramChannel(o: TelegramOptions) {
   const log = o.log ?? (() => {});
-  const clock = o.clock ?? (() => new Date());
+  const clock = o.clock;
   const bot = new Bot(o.token, { client: { apiRoot: o.apiRoot }, ...(o.botInfo ? { botInfo: o.botInfo } : {}) });
   // Waits out a 429's retry_after; other failures are the outbox's to retry (with backoff, across restarts).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));

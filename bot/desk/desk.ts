@@ -17,7 +17,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Category } from '../../cases/categories.js';
 import { type Action, isOverdue, STATUS } from '../../cases/lifecycle.js';
 import { type Actor, type CaseService, phoneFor } from '../../cases/service.js';
-import { shanghaiDate, shanghaiDateTime } from '../../core/clock.js';
+import { type Clock, shanghaiDate, shanghaiDateTime } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
 import type { Ledger } from '../../jobs/ledger.js';
 import { commitImport, ImportError, type PreparedImport, prepareImport } from '../../knowledge/import/import.js';
@@ -59,7 +59,8 @@ export interface DeskDeps {
   importDir: string;
   /** Rebuilds and swaps in the knowledge module after an import. */
   reload: (now: Date) => Promise<unknown>;
-  clock?: () => Date;
+  /** The time of each request or update (the composition root passes the system clock). */
+  clock: Clock;
   log?: (line: string) => void;
 }
 
@@ -87,7 +88,7 @@ function decoded(segment: string): string {
 
 /** Creates the desk. */
 export function createDesk(d: DeskDeps) {
-  const clock = d.clock ?? (() => new Date());
+  const clock = d.clock;
   const log = d.log ?? (() => {});
   const pending = new Map<string, { owner: string; at: number; p: PreparedImport }>();
 

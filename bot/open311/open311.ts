@@ -17,7 +17,7 @@ import type { Area } from '../../cases/geo.js';
 import { kmOutside } from '../../cases/geo.js';
 import { OPEN_STATUSES, STATUS } from '../../cases/lifecycle.js';
 import type { CaseService } from '../../cases/service.js';
-import { shanghaiIso } from '../../core/clock.js';
+import { type Clock, shanghaiIso } from '../../core/clock.js';
 import { maskPhonesIn } from '../../core/mask.js';
 import type { ApiKeyPort, CasePort, CaseRecord, LimitPort } from '../../store/ports.js';
 import type { WebRequest } from '../channels/web/web.js';
@@ -46,7 +46,8 @@ export interface Open311Deps {
   area: Area;
   apiKeys: ApiKeyPort;
   limits: LimitPort;
-  clock?: () => Date;
+  /** The time of each request or update (the composition root passes the system clock). */
+  clock: Clock;
   /** Link a new case to the milestone it bears on, as the chat does. */
   onFiled?: (c: CaseRecord, now: Date) => Promise<unknown>;
 }
@@ -82,7 +83,7 @@ const dateParam = (v: string | null): Date | null => {
 
 /** Creates the API. */
 export function createOpen311(d: Open311Deps) {
-  const clock = d.clock ?? (() => new Date());
+  const clock = d.clock;
   const name = (code: string) => d.categories.find((c) => c.id === code)?.name ?? code;
 
   /** A case as GeoReport v2 shows it, with nothing of its reporter. */

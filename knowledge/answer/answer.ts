@@ -49,10 +49,9 @@ export const defaultHandlers: Handler[] = [
 /** Creates an answerer over the given parts and handlers. */
 export function createAnswerer(deps: AnswererDeps, handlers: Handler[] = defaultHandlers): Answerer {
   return {
-    answer(question, options?: AskOptions | Date) {
-      const o: AskOptions = options instanceof Date ? { now: options } : (options ?? {});
-      const now = o.now ?? new Date();
-      const c = createContext(deps, question.slice(0, 500), now, o.context ?? null);
+    answer(question, options: AskOptions | Date) {
+      const o: AskOptions = options instanceof Date ? { now: options } : options;
+      const c = createContext(deps, question.slice(0, 500), o.now, o.context ?? null);
       for (const h of handlers) {
         const a = h(c);
         if (a) return a;

@@ -80,15 +80,15 @@ export interface ContactDirectory {
 
 /** Options of one answer. */
 export interface AskOptions {
-  /** Only adds remarks such as "this deadline has passed". */
-  now?: Date;
+  /** The time of asking: only adds remarks such as "this deadline has passed". */
+  now: Date;
   /** The topic of the previous answer in this conversation. */
   context?: Topic | null;
 }
 
 /** Answers questions. */
 export interface Answerer {
-  answer(question: string, options?: AskOptions | Date): Answer;
+  answer(question: string, options: AskOptions | Date): Answer;
 }
 
 export type { LedgerView };

@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { reportLimits } from '../../../cases/validate.js';
+import type { Clock } from '../../../core/clock.js';
 import { freeBytes } from '../../../core/disk.js';
 import { imageType } from '../../../core/image.js';
 import { type Lang, messages } from '../../../core/messages/index.js';
@@ -120,13 +121,14 @@ export interface WebChannelOptions {
   webLimits?: Partial<WebLimits>;
   /** Failures of the store (they degrade /healthz). */
   onStoreError?: (e: unknown) => void;
-  clock?: () => Date;
+  /** The time of each request or update (the composition root passes the system clock). */
+  clock: Clock;
   log?: (line: string) => void;
 }
 
 /** Creates the web channel. */
 export function createWebChannel(o: WebChannelOptions) {
-  const clock = o.clock ?? (() => new Date());
+  const clock = o.clock;
   const log = o.log ?? (() => {});
   const lim: WebLimits = { ...webDefaults, ...o.webLimits };
   const page = readFileSync(projectPath('bot', 'channels', 'web', 'chat.html'), 'utf8');

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import type { Clock } from '../../../core/clock.js';
 import { type Lang, messages } from '../../../core/messages/index.js';
 import { dispatchDefaults, type Sender } from '../../../jobs/dispatch.js';
 import { toWeComMarkdown } from '../../../jobs/render.js';
@@ -60,7 +61,8 @@ export interface WeComChannelOptions {
   maxPhotoBytes?: number;
   /** The language a user writes in (for the card's title, the chosen label, a refused photo). */
   lang?: (userId: string) => Promise<Lang | null>;
-  clock?: () => Date;
+  /** The time of each request or update (the composition root passes the system clock). */
+  clock: Clock;
   log?: (line: string) => void;
 }
 
@@ -158,7 +160,7 @@ export function shapeReplies(replies: Reply[], cards: boolean): OwedMessage[] {
 
 /** Creates the WeCom channel. */
 export function createWeComChannel(o: WeComChannelOptions) {
-  const clock = o.clock ?? (() => new Date());
+  const clock = o.clock;
   const log = o.log ?? (() => {});
   const maxSkew = o.maxSkewSeconds ?? WECOM_MAX_SKEW_SECONDS;
   const pending = new Set<Promise<void>>();

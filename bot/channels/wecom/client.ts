@@ -26,6 +26,7 @@ export interface WeComClientOptions {
   corpId: string;
   secret: string;
   agentId: number;
+  /** Milliseconds for the token's lifetime (default: the monotonic timer). */
   clock?: () => number;
   http?: AxiosInstance;
 }
@@ -65,7 +66,8 @@ export class WeComMediaTooLarge extends Error {
 /** Creates the client. */
 export function createWeComClient(o: WeComClientOptions): WeComClient {
   const http = o.http ?? axios.create({ baseURL: o.apiBase, timeout: 10_000 });
-  const clock = o.clock ?? Date.now;
+  // Elapsed time, not the time of day: the monotonic timer.
+  const clock = o.clock ?? (() => performance.now());
   let cached: { token: string; until: number } | null = null;
   let inflight: Promise<string> | null = null;
 
@@ -176,7 +178,8 @@ export function createWeComClient(o: WeComClientOptions): WeComClient {
 export function createLimiter(
   limit: number,
   windowMs: number,
-  clock: () => number = Date.now,
+  // Elapsed time, not the time of day: the monotonic timer.
+  clock: () => number = () => performance.now(),
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
 ) {
   const stamps: number[] = [];
