@@ -84,6 +84,13 @@ describe('Answerer.answer', () => {
     expect(a.answer).toContain('区生态环境局');
   });
 
+  it('reads an ambiguous split the way the documents use the words ("全区|划", not "全|区划")', () => {
+    const { analyzer } = openKnowledge({ snapshotPath: null });
+    expect(analyzer.analyze('全区划了好多个饮用水水源地').terms.map((t) => t.text)).not.toContain('区划');
+    // A pair of characters that only meet across words ("到解" of 得到解决) is no reading.
+    expect(analyzer.analyze('江津到解放碑坐啥子车最快').terms.map((t) => t.text)).not.toContain('到解');
+  });
+
   it('keeps answers short', () => {
     for (const q of ['尾水整改采取了哪些措施', '到2030年的目标', '石蟆镇有什么任务', '尾水整改什么时候完成']) {
       expect(ask(q).answer.length, q).toBeLessThanOrEqual(320);

@@ -368,6 +368,30 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     };
   }
 
+  /**
+   * Where a lone character and the two-character word after it could also be read as a word and a
+   * character ("全|区划" or "全区|划"), the reading the documents use more wins: in records that say
+   * 全区 in every other sentence, "全区划了" is 全区 + 划.
+   */
+  function resplit(words: TaggedWord[]): TaggedWord[] {
+    const out: TaggedWord[] = [];
+    for (const w of words) {
+      const prev = out[out.length - 1];
+      if (prev && prev.word.length === 1 && w.word.length === 2 && /^\p{Script=Han}+$/u.test(prev.word + w.word)) {
+        const left = prev.word + w.word.slice(0, 1);
+        // Only a real word ("全区", not "到解" of "得到解决") is another reading.
+        if (segmenter.has(left) && vocab.df(left) > vocab.df(w.word)) {
+          out.pop();
+          const rest = w.word.slice(1);
+          out.push({ word: left, tag: segmenter.tag(left)[0]?.tag ?? 'n' }, { word: rest, tag: segmenter.tag(rest)[0]?.tag ?? 'x' });
+          continue;
+        }
+      }
+      out.push(w);
+    }
+    return out;
+  }
+
   function analyze(question: string): Query {
     const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
     let normalized = normalize(question).replace(/\s+/g, ' ').trim();
@@ -505,7 +529,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         }, '');
         if (replaced > 0) addTerm(term(variant, [variant, canonical], wordTag(variant)));
       }
-      for (const w of contentWords(segmenter.tag(rest))) {
+      for (const w of contentWords(resplit(segmenter.tag(rest)))) {
         // A compound of dictionary words is a real noun even when the dictionary lacks the whole.
         const t = term(w.word, [w.word], w.tag === 'nc' ? 'nz' : w.tag === 'mx' ? 'n' : w.tag);
         addTerm(w.parts ? { ...t, compound: true, parts: w.parts } : t);
