@@ -56,6 +56,15 @@ describe('query analysis', () => {
     expect(ask('沟渠治理率是多少').answer).toContain('60%');
   });
 
+  it('keeps a word asked in the negative negative, where the documents have it so', () => {
+    expect(
+      k()
+        .analyzer.analyze('还田不达标咋办')
+        .terms.map((t) => t.text),
+    ).toContain('不达标');
+    expect(ask('还田不达标咋办').answer).toContain('重新翻耕');
+  });
+
   it('reads "by when must it be done" as a deadline, not progress', () => {
     const q = k().analyzer.analyze('秸秆收储点要在啥时候之前搞完');
     expect(q.types).toContain('target');

@@ -107,6 +107,8 @@ const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让�
 /** jieba's tags of a single character that is a word by itself: verbs, adverbs, particles, pronouns… */
 const SINGLE_WORD_TAG = /^(v|d|p|u|y|e|c|r|q|m)/;
 /** Words that ask which one ("啥子模式"): the noun after them is asked for by its name. */
+/** Negations that make a word of their own with what follows ("不合格", "未达标"). */
+const NEGATIONS = ['不', '未', '非'];
 /** Words for a person's role: what such a word is called is a person's name. */
 const PERSON_ROLE = /(长|人|员|主任|书记|者|官|师|专家|干部|主席)$/;
 const NAME_ASKED = ['啥子', '什么', '哪种', '哪样', '何种', '哪类', '啥', '哪些', '哪个'];
@@ -534,6 +536,11 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         const t = term(w.word, [w.word], w.tag === 'nc' ? 'nz' : w.tag === 'mx' ? 'n' : w.tag);
         addTerm(w.parts ? { ...t, compound: true, parts: w.parts } : t);
       }
+    }
+    // "检测不合格咋办": a word asked in the negative is the negative word, where the documents have it.
+    for (const [i, t] of terms.entries()) {
+      const neg = NEGATIONS.map((n) => n + t.text).find((w) => normalized.includes(w) && vocab.contains(w));
+      if (t.known && neg && !t.compound) terms[i] = { ...term(neg, [neg], t.tag), tag: t.tag };
     }
     // The word that asks for the amount ("钱", "面积") is what is asked, not what it is about.
     for (let i = terms.length - 1; i >= 0; i--) {
