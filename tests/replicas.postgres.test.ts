@@ -119,6 +119,8 @@ describe.skipIf(pgSkipReason !== null)('three server processes on one PostgreSQL
         INDEX_SNAPSHOT_PATH: join(dir, `r${i}`, 'snapshot.json'),
         REPLICAS: '3',
         LOG_LEVEL: 'error',
+        // A nearly full disk on a shared CI machine is not what this test is about (/healthz).
+        DISK_MIN_FREE_MB: '0',
         TELEGRAM_BOT_TOKEN: '123456:REPLICA-token-abcdefghijklmnopqrstuv',
         TELEGRAM_API_ROOT: tgApi,
         TELEGRAM_WEBHOOK_SECRET: SECRET,
@@ -474,7 +476,33 @@ describe.skipIf(pgSkipReason !== null)('three server processes on one PostgreSQL
       expect(planned.size).toBeGreaterThan(0);
       expect(partsTo('telegram', '-100777') + partsTo('wecom', 'party:7')).toBeGreaterThanOrEqual(2);
       const before = await sendCounts();
-      const fired = await Promise.all([0, 1, 2].map((i) => jobs('run', i)));
+      // The three processes start (each composing the program) at different speeds; so that their
+      // runs meet, the test holds the reminder log against writes (reads go on) until all three are
+      // waiting on a lock — on the log, on each other's outbox rows, or on the job's own lock.
+      const holder = await db.connect();
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE reminder_log IN EXCLUSIVE MODE');
+      let failed: unknown = null;
+      const firing = Promise.all([0, 1, 2].map((i) => jobs('run', i)));
+      firing.catch((e) => {
+        failed = e;
+      });
+      try {
+        const until = Date.now() + 240_000;
+        for (;;) {
+          const [w] = await query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          if ((w?.n ?? 0) >= 3) break;
+          if (failed) throw failed;
+          if (Date.now() > until) throw new Error(`the three reminder runs never met (${w?.n} waiting)`);
+          await sleep(200);
+        }
+      } finally {
+        await holder.query('COMMIT');
+        holder.release();
+      }
+      const fired = await firing;
       // One process decided them all; the others found them decided.
       const decided = fired.map((f) => f.stdout.trim().split('\n').filter(Boolean).length);
       expect(decided.sort((a, b) => a - b)).toEqual([0, 0, preview.length]);
