@@ -72,6 +72,12 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         res.end(JSON.stringify(counts));
         return;
       }
+      // Every call made, for a test in another process to see who was sent what.
+      if (req.url === '/__calls') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(calls));
+        return;
+      }
       if (req.url === '/__push') {
         for (const u of JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<Record<string, unknown>>) {
           updates.push({ update_id: nextUpdate++, ...u });

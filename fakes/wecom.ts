@@ -69,6 +69,8 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
           tokens: state.tokensIssued,
           sent: calls.filter((c) => c.path === '/cgi-bin/message/send' || c.path === '/cgi-bin/webhook/send').length,
         });
+      // Every call made, for a test in another process to see who was sent what.
+      if (url.pathname === '/__calls') return send(calls);
       if (url.pathname === '/cgi-bin/gettoken') {
         // Like WeCom, a token stays the same while it is valid, so replicas sharing one secret do
         // not expire each other's tokens; `tokensIssued` counts the requests.

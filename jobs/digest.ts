@@ -160,6 +160,8 @@ export function runDigest(deps: DigestDeps, now: Date, dryRun = false): Promise<
   // A dry run reads inside a transaction that is always rolled back.
   return deps.store.transaction(
     async () => {
+      // As the reminders: runs that meet decide one after the other, so each digest is planned once.
+      await deps.log.serialise('digest');
       const out: PlannedMessage[] = [];
       const linked = await linkedThisWeek(deps, now, dryRun);
       const units = new Set<string>();

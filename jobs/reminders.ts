@@ -224,6 +224,9 @@ export function runReminders(deps: ReminderDeps, now: Date, opts: ReminderOption
   // A dry run reads inside a transaction that is always rolled back.
   return deps.store.transaction(
     async (): Promise<PlannedMessage[]> => {
+      // Replicas may run this at the same moment (the lease is the scheduler's; `npm run jobs -- run`
+      // or a test calls it directly): one decides at a time, and the next sees what it recorded.
+      await deps.log.serialise('reminders');
       const open = await deps.ledger.milestones.list({ status: 'open' });
       const { ctx, lines: linesOf } = await contextOf(deps, open);
       const lines = linesOf(deps.documentTitle);

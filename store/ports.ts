@@ -331,6 +331,13 @@ export interface ReminderLogPort {
   record(milestoneId: number, unit: string, kind: string, period: string, now: Date): Promise<void>;
   /** Escalations made (milestone and the unit that did not answer), by unit then milestone. */
   escalations(): Promise<Array<{ milestoneId: number; unit: string }>>;
+  /**
+   * Called first in a transaction that decides reminders: waits until no other transaction that
+   * serialised the same `job` is open, and keeps later ones waiting until this one ends. So runs of
+   * a job that meet (replicas called directly, without the scheduler's lease) decide one after the
+   * other, the later one reading what the earlier recorded. Outside a transaction it only waits.
+   */
+  serialise(job: string): Promise<void>;
 }
 
 /** Leases: one holder per named firing across processes (the scheduler's run coordinator). */

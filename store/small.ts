@@ -13,6 +13,8 @@ export interface ReminderLogStore {
   requests(milestoneId: number, unit: string): { count: number; last: string | null };
   record(milestoneId: number, unit: string, kind: string, period: string, now: Date): void;
   escalations(): Array<{ milestoneId: number; unit: string }>;
+  /** Nothing to do: SQLite transactions begin IMMEDIATE (one writer across processes), after the adapter's mutex. */
+  serialise(job: string): void;
 }
 
 /** Creates the reminder log over a database. */
@@ -34,6 +36,7 @@ export function createReminderLogStore(db: Db): ReminderLogStore {
       db
         .prepare("SELECT milestone_id AS milestoneId, unit FROM reminder_log WHERE kind = 'escalation' ORDER BY unit, milestone_id")
         .all() as Array<{ milestoneId: number; unit: string }>,
+    serialise: () => {},
   };
 }
 

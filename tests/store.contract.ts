@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATUS } from '../core/domain.js';
+import { createLedger } from '../jobs/ledger.js';
+import { runReminders } from '../jobs/reminders.js';
 import type { NewCase, Store } from '../store/ports.js';
 import { portsContract } from './store.contract.ports.js';
 
@@ -217,6 +219,84 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await s.reminders.has(id, '区水务局', 'lead', 'lead-7')).toBe(true);
       expect(await s.reminders.requests(id, '区水务局')).toEqual({ count: 1, last: 'w2026-11-23' });
       expect(await s.reminders.escalations()).toEqual([{ milestoneId: id, unit: '区水务局' }]);
+    });
+
+    it('decides one set of reminders when the job runs on the store several times at once', async () => {
+      const s = await fresh();
+      // Past due on a working day: a result request for each milestone and unit, one message per unit.
+      const units = ['区水务局', '区农业农村委', '区生态环境局', '区住房城乡建委', '区规划自然资源局'];
+      for (let i = 0; i < 12; i++) {
+        await s.milestones.add(
+          { title: `完成第${i + 1}项整改任务`, dueDate: '2026-06-30', unit: units[i % units.length] as string },
+          'test',
+          NOW,
+        );
+      }
+      const opts = { leadDays: [30, 7, 1], calendar: { holidays: [], workdays: [] }, resultRequestWeeks: 4 };
+      const base = { store: s, ledger: createLedger(s), outbox: s.outbox, people: s.people, documentTitle: (id: string) => id };
+      // Called directly, not through the scheduler's lease, as three replicas' jobs at one moment.
+      // The worst interleaving is forced: the second run reads part of the log before the first
+      // commits and the rest after, so unserialised it would decide a smaller batch of its own. A
+      // store that serialises the runs makes the second wait before it reads (it says so through
+      // `serialise`, or cannot begin at all while the first is open: then the first goes on after a
+      // second).
+      let secondRead = () => {};
+      const secondReadOrWaits = new Promise<void>((resolve) => {
+        secondRead = resolve;
+        setTimeout(resolve, 1000);
+      });
+      let firstGate = true;
+      const first = runReminders(
+        {
+          ...base,
+          log: {
+            ...s.reminders,
+            async record(...a: Parameters<typeof s.reminders.record>) {
+              if (firstGate) {
+                firstGate = false;
+                await secondReadOrWaits;
+              }
+              return s.reminders.record(...a);
+            },
+          },
+        },
+        NOW,
+        opts,
+      );
+      const firstDone = first.then(
+        () => {},
+        () => {},
+      );
+      let secondGate = true;
+      const second = runReminders(
+        {
+          ...base,
+          log: {
+            ...s.reminders,
+            async serialise(firing: string) {
+              secondRead();
+              return s.reminders.serialise(firing);
+            },
+            async has(...a: Parameters<typeof s.reminders.has>) {
+              const r = await s.reminders.has(...a);
+              if (a[2] === 'result-request' && secondGate) {
+                secondGate = false;
+                secondRead();
+                await firstDone;
+              }
+              return r;
+            },
+          },
+        },
+        NOW,
+        opts,
+      );
+      const third = runReminders({ ...base, log: s.reminders }, NOW, opts);
+      const runs = await Promise.all([first, second, third]);
+      expect(runs.map((r) => r.length).sort()).toEqual([0, 0, units.length]);
+      const rows = (await s.outbox.list()).filter((m) => m.kind === 'reminder');
+      expect(rows.map((m) => m.unit).sort()).toEqual([...units].sort());
+      expect(await runReminders({ ...base, log: s.reminders }, NOW, opts)).toEqual([]);
     });
 
     it('answers its health probe', async () => {

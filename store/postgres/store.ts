@@ -1469,6 +1469,12 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
         [id, unit, kind, period, iso(now)],
       );
     },
+    // Under READ COMMITTED each statement reads what is committed when it starts: two runs that
+    // checked the log at once would each decide (and batch) the same reminders. Taken before the
+    // first read, the lock makes a later run read everything the earlier one committed.
+    async serialise(job) {
+      await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`jobs:${job}`]);
+    },
   };
   const leases: LeasePort = {
     // One statement: of replicas claiming the same firing, the first takes the row; the others wait
