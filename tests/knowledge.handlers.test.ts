@@ -356,6 +356,14 @@ describe('handlers on a made-up county', () => {
     expect(ask('I want to report straw burning near my house').intent).toBe('complaint');
   });
 
+  it('hears a report in "lots of dead fish", a strong smell, litter everywhere and a flooded field', () => {
+    for (const q of ['河里头好多死鱼', '隔壁养鸡场味道好大哦', '田里的农膜到处都是没人收', '养猪场的粪水把我家田淹了']) {
+      expect(ask(q).intent, q).toBe('complaint');
+    }
+    // Asked, not told: a question.
+    expect(ask('秸秆焚烧好多次了吗').intent).not.toBe('complaint');
+  });
+
   it('goes on where the last answer stopped when asked for more, within its section', () => {
     const [a, b, c2] = converse('领导小组是哪一级的', '还有呢', '还有呢');
     expect(a?.answer).toContain('县级领导小组');

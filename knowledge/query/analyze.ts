@@ -55,6 +55,8 @@ export interface Query {
   valueUnits: string[];
   /** It asks how often ("多久测一次"). */
   frequency: boolean;
+  /** It says "lots of" something fouled ("河里头好多死鱼"): a report, not a question of how many. */
+  lots: boolean;
   /** The thing a count is asked of ("有几个监测井": 监测井), when a noun follows the measure word. */
   counted: string | null;
   /** What an amount is asked per ("每亩补好多钱": 亩): a total is no answer to it. */
@@ -410,6 +412,14 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
     // An act of pollution is often a plain verb with where it goes or what it spreads:
     // "往河头倒猪粪", "往里头倒废水", "烧旧农膜".
     if (lex.actPattern.test(cueText)) cues.add('act');
+    // "河里头好多死鱼": 好多 before something fouled, in a message that asks nothing, is "lots of".
+    const fouled = lex.sectionPatterns.filter(([section]) => section === 'polluted' || section === 'state').map(([, re]) => re);
+    const lots =
+      !/[?？]|吗|呢|多少|几/.test(normalized) &&
+      [...normalized.matchAll(/好多的?/g)].some((m) => {
+        const after = normalized.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 6);
+        return fouled.some((re) => re.test(after));
+      });
 
     // The kinds of fact asked for; their cue words are masked so they never become the topic.
     // English phrases of the glossary go first, so that "utilization rate" is not read as "rate".
@@ -604,6 +614,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       districts,
       valueUnits,
       frequency,
+      lots,
       counted,
       per,
       named,
