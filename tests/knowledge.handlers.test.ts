@@ -353,6 +353,7 @@ describe('handlers on a made-up county', () => {
   it('counts people in 人次 too, and reads "a test report" as no wish to report', () => {
     expect(ask('推进会培训了好多人').answer).toContain('300人次');
     expect(ask('How long is the straw test report valid?').intent).not.toBe('complaint');
+    expect(k().analyzer.analyze('When is the straw burning deadline?').types).not.toContain('yesno');
     expect(ask('I want to report straw burning near my house').intent).toBe('complaint');
   });
 

@@ -251,5 +251,6 @@ describe('valuesIn', () => {
     expect(valuesIn('以规模以上(30亩及以上)的塘口为重点').map((v) => v.raw)).toEqual(['30亩']);
     expect(valuesIn('示农发〔2021〕8号').map((v) => v.raw)).toEqual([]);
     expect(valuesIn('（2）推进还田').map((v) => v.raw)).toEqual([]);
+    expect(valuesIn('专栏1第8项：回收率；现状值90%').map((v) => v.raw)).toEqual(['90%']);
   });
 });

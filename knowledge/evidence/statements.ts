@@ -69,7 +69,15 @@ export function valuesIn(text: string): Value[] {
     // Years, document numbers ([2019]61号), list numbers ("1.") and section numbers are no values.
     // An opening bracket starts a number of a document ("〔2020〕") or a list ("(2)"), not a figure
     // with its unit ("(30亩及以上)").
-    if (/^年/.test(after) || /^[\])号]/.test(after) || (/[[〔(（]/.test(before) && !unit) || /^20\d{2}$/.test(m[1] as string)) continue;
+    // "第8项" is an ordinal, not a count of eight.
+    if (
+      /^年/.test(after) ||
+      /^[\])号]/.test(after) ||
+      (/[[〔(（]/.test(before) && !unit) ||
+      before === '第' ||
+      /^20\d{2}$/.test(m[1] as string)
+    )
+      continue;
     if (!unit && !/^[\d.]+$/.test(m[1] as string)) continue;
     if (!unit && (/^[.、．]/.test(after) || /^\d$/.test(m[1] as string))) continue;
     const kind = UNIT_KINDS.find(([re]) => re.test(unit))?.[1] ?? 'plain';

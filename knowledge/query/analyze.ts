@@ -570,6 +570,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       (knownTerms.length === 0 && (years.length > 0 || types.length > 0) && unknown.length === 0);
     const frequency = /(多久|好久|多长时间|隔多久|几天|几个月).{0,6}(一次|一回)|频次|频率|how often/.test(normalized);
     if (frequency && !types.includes('date')) types.push('date');
+    // "When is…", "How many…": a wh-question is no yes/no question, whatever "is" it holds.
+    if (lang === 'en' && /^\s*(what|when|where|who|whom|whose|which|why|how)\b/.test(normalized) && types.includes('yesno'))
+      types.splice(types.indexOf('yesno'), 1);
     // "钱从哪里来的": where a thing comes from is its source, not a place.
     if (/从哪(里|儿|个地方)?来|哪(里|儿)来的/.test(normalized) && types.includes('place')) types.splice(types.indexOf('place'), 1);
     // "排查了哪些单位": the bodies a verb acted on are a list, not who is responsible.
