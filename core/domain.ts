@@ -33,6 +33,9 @@ export const CHANNELS = ['telegram', 'wecom', 'wecom-robot', 'web', 'terminal'] 
 /** A channel. */
 export type Channel = (typeof CHANNELS)[number];
 
+/** Whether a word names a channel. */
+export const isChannel = (s: string): s is Channel => (CHANNELS as readonly string[]).includes(s);
+
 /** Kinds of owed messages: a reply to an inbound message, a notice to a unit, a citizen or the administrators, a reminder, a digest. */
 export const OUTBOX_KINDS = ['reply', 'unit', 'citizen', 'admin', 'reminder', 'digest'] as const;
 

@@ -2,6 +2,7 @@
  * The dispatcher: sends what the outbox holds, through whichever channel each message is for, with
  * retries and backoff. One failing message (or channel) never holds up the others.
  */
+import { CHANNELS, type Channel, isChannel } from '../core/domain.js';
 import type { OutboxMessage, OutboxPort } from '../store/ports.js';
 
 /** Something that can deliver a message to a chat of one channel. */
@@ -9,8 +10,8 @@ export interface Sender {
   send(chatId: string, message: Pick<OutboxMessage, 'text' | 'choices' | 'kind'>): Promise<void>;
 }
 
-/** Senders by channel name. */
-export type Senders = Record<string, Sender | undefined>;
+/** Senders by channel. */
+export type Senders = Partial<Record<Channel, Sender>>;
 
 /** The defaults of dispatching. */
 export const dispatchDefaults = {
@@ -33,9 +34,9 @@ export async function dispatchDue(outbox: OutboxPort, senders: Senders, now: Dat
   const report: DispatchReport = { sent: 0, retried: 0, failed: 0, skipped: 0 };
   // Only channels this process can send through: messages for the others (the web and terminal
   // chats fetch their own) must not fill the batch and starve the rest.
-  const channels = Object.keys(senders).filter((c) => senders[c]);
-  for (const m of await outbox.due(now, dispatchDefaults.batch, channels)) {
-    const sender = m.channel ? senders[m.channel] : undefined;
+  const channels = CHANNELS.filter((c) => senders[c]);
+  for (const m of await outbox.due(now, dispatchDefaults.batch, [...channels])) {
+    const sender = m.channel && isChannel(m.channel) ? senders[m.channel] : undefined;
     if (!sender || !m.chatId) {
       report.skipped++;
       continue;
