@@ -15,6 +15,18 @@ export const SAMPLE = {
   corpId: 'wx5823bf96d3bd56c7',
 };
 
+/** The settings of an assistant that talks to this fake at `url` with the sample keys. */
+export function sampleWecomEnv(url: string): Record<string, string> {
+  return {
+    WECOM_CORP_ID: SAMPLE.corpId,
+    WECOM_AGENT_ID: '1000002',
+    WECOM_SECRET: 'app-secret',
+    WECOM_TOKEN: SAMPLE.token,
+    WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
+    WECOM_API_BASE: url,
+  };
+}
+
 /** A recorded call. */
 export interface WeComCall {
   path: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWeComClient, WeComApiError } from '../bot/channels/wecom/client.js';
 import { decrypt, encrypt, signature, verifySignature } from '../bot/channels/wecom/crypto.js';
-import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom, type WeComCall } from '../fakes/wecom.js';
+import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, sampleWecomEnv, startFakeWeCom, type WeComCall } from '../fakes/wecom.js';
 import type { startTestAssistant } from './assistant.js';
 import { eachBackend } from './support/backends.js';
 
@@ -72,14 +72,7 @@ describe('WeComClient', () => {
 
 eachBackend('WeCom channel', (backend) => {
   describe('callbacks and pushes', () => {
-    const env = (url: string) => ({
-      WECOM_CORP_ID: SAMPLE.corpId,
-      WECOM_AGENT_ID: '1000002',
-      WECOM_SECRET: 'app-secret',
-      WECOM_TOKEN: SAMPLE.token,
-      WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
-      WECOM_API_BASE: url,
-    });
+    const env = sampleWecomEnv;
 
     it('answers the URL verification with the decrypted echo', async () => {
       fake = await startFakeWeCom();
@@ -195,14 +188,7 @@ eachBackend('WeCom channel', (backend) => {
   });
 
   describe('WeCom template cards and photos (issue 12)', () => {
-    const env = (url: string) => ({
-      WECOM_CORP_ID: SAMPLE.corpId,
-      WECOM_AGENT_ID: '1000002',
-      WECOM_SECRET: 'app-secret',
-      WECOM_TOKEN: SAMPLE.token,
-      WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
-      WECOM_API_BASE: url,
-    });
+    const env = sampleWecomEnv;
     const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(200, 7)]);
 
     /** Posts signed, encrypted callbacks and waits for what the assistant sends to the user. */

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WECOM_MAX_SKEW_SECONDS } from '../bot/channels/wecom/channel.js';
 import { extractEncrypt } from '../bot/channels/wecom/crypto.js';
 import { callbackUpdate, type FakeTelegram, startFakeTelegram, textUpdate } from '../fakes/telegram.js';
-import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, startFakeWeCom } from '../fakes/wecom.js';
+import { callbackRequest, type FakeWeCom, messageXml, SAMPLE, sampleWecomEnv, startFakeWeCom } from '../fakes/wecom.js';
 import { toTelegramHtml, toWeComMarkdown } from '../jobs/render.js';
 import { SEEN_RETENTION_MS } from '../store/dialogs.js';
 import { startTestAssistant } from './assistant.js';
@@ -24,14 +24,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const wecomEnv = (url: string) => ({
-  WECOM_CORP_ID: SAMPLE.corpId,
-  WECOM_AGENT_ID: '1000002',
-  WECOM_SECRET: 'app-secret',
-  WECOM_TOKEN: SAMPLE.token,
-  WECOM_ENCODING_AES_KEY: SAMPLE.encodingAesKey,
-  WECOM_API_BASE: url,
-});
+const wecomEnv = sampleWecomEnv;
 
 /** Starts an assistant with WeCom on a fake; `start` puts it on a backend's store (SQLite by default). */
 async function withWeCom(
