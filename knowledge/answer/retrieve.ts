@@ -57,7 +57,7 @@ export function holdsType(s: Statement, type: AnswerType): boolean {
     case 'count':
       return s.values.some((v) => v.kind === 'count' || v.kind === 'weight' || v.kind === 'area');
     case 'date':
-      // A year or deadline, or a length of time ("60天的有效期") for "多久".
+      // A year or deadline, or a length of time ("90天内办结") for "多久".
       return s.years.length > 0 || /年底|底前|之前|期限|日前|\d+\s*(个工作日|工作日|天|个月|周|小时)/.test(s.norm);
     case 'unit':
       return s.units.length > 0;

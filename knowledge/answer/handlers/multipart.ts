@@ -67,8 +67,8 @@ export function distributiveParts(c: AnswerContext): string[] {
 }
 
 /**
- * "X耕地和建设用地安全利用率分别…": two phrases joined before 各/分别. When the documents hold the
- * first one's last word with the second one's tail ("耕地安全利用率"), the tail is shared and the head
+ * "东岸农田和果园灌溉率分别…": two phrases joined before 各/分别. When the documents hold the
+ * first one's last word with the second one's tail ("农田灌溉率"), the tail is shared and the head
  * before that word too; otherwise each phrase stands whole ("A调查和B调查各…").
  */
 export function conjunctParts(q: string, contains: (w: string) => boolean): string[] {

@@ -97,14 +97,21 @@ export function social(c: AnswerContext): Answer | null {
     );
   }
   if (isOnlyCue(n, cues.get('help') ?? [], fw, 4)) {
+    // An example question from the documents themselves: an indicator with a figure as its latest target.
+    const example = c.deps.kb.indicators
+      .map((i) => {
+        const year = Math.max(...Object.keys(i.targets).map(Number));
+        return { name: i.name.replace(/[（(][^）)]*[）)]$/, ''), year, target: i.targets[year] ?? '' };
+      })
+      .find((i) => Number.isFinite(i.year) && /\d/.test(i.target));
     return answerOf(
       c,
       'help',
       false,
       say(
         c.lang,
-        `我能做两件事：1）回答${holdings(c)}里的问题，例如“尾水整改完成了多少？”“耕地安全利用率2025年目标是多少？”；2）登记污染举报，发送“举报”即可开始，之后可用“查询 编号”查看进度。`,
-        `I can (1) answer questions about ${holdings(c)}, e.g. "What is the 2025 target for safe use of farmland?", and (2) file a pollution report: send "report", then "status TICKET" to follow it.`,
+        `我能做两件事：1）回答${holdings(c)}里的问题，例如“整改任务完成了多少？”${example ? `“${example.name}${example.year}年目标是多少？”` : ''}；2）登记污染举报，发送“举报”即可开始，之后可用“查询 编号”查看进度。`,
+        `I can (1) answer questions about ${holdings(c)}, e.g. "${example ? `What is the ${example.year} target of ${example.name}?` : 'How far has the rectification got?'}", and (2) file a pollution report: send "report", then "status TICKET" to follow it.`,
       ),
     );
   }
