@@ -98,7 +98,8 @@ export interface CaseStore {
   routes(): Array<{ category: string; town: string; unit: string }>;
 }
 
-interface Row {
+/** A case row as either adapter reads it: the flag a boolean, the photos a list. */
+export interface CaseRow {
   id: number;
   ticket: string;
   channel: string;
@@ -111,7 +112,7 @@ interface Row {
   lon: number | null;
   description: string;
   since: string | null;
-  anonymous: number;
+  anonymous: boolean;
   phone: string | null;
   unit: string;
   status: CaseStatus;
@@ -124,14 +125,18 @@ interface Row {
   refuse_reason: string | null;
   refer_to: string | null;
   satisfaction: string | null;
-  photos: string | null;
+  photos: string[] | null;
 }
+
+/** The row as SQLite returns it (flags as 0/1, photos as a JSON array). */
+type Row = Omit<CaseRow, 'anonymous' | 'photos'> & { anonymous: number; photos: string | null };
 
 const SELECT = `SELECT c.*, d.ticket AS duplicate_ticket,
   (SELECT json_group_array(file_ref) FROM (SELECT file_ref FROM case_photos p WHERE p.case_id = c.id ORDER BY position)) AS photos
   FROM cases c LEFT JOIN cases d ON d.id = c.duplicate_of`;
 
-const toCase = (r: Row): CaseRecord => ({
+/** The record a case row holds: one mapper for both adapters. */
+export const caseOf = (r: CaseRow): CaseRecord => ({
   id: r.id,
   ticket: r.ticket,
   channel: r.channel,
@@ -144,7 +149,7 @@ const toCase = (r: Row): CaseRecord => ({
   lon: r.lon,
   description: r.description,
   since: r.since,
-  anonymous: r.anonymous === 1,
+  anonymous: r.anonymous,
   phone: r.phone,
   unit: r.unit,
   status: r.status,
@@ -157,8 +162,11 @@ const toCase = (r: Row): CaseRecord => ({
   refuseReason: r.refuse_reason,
   referTo: r.refer_to,
   satisfaction: r.satisfaction,
-  photos: r.photos ? (JSON.parse(r.photos) as string[]) : [],
+  photos: r.photos ?? [],
 });
+
+const toCase = (r: Row): CaseRecord =>
+  caseOf({ ...r, anonymous: r.anonymous === 1, photos: r.photos ? (JSON.parse(r.photos) as string[]) : null });
 
 const COLUMNS: Record<string, string> = {
   status: 'status',

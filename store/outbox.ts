@@ -75,7 +75,8 @@ export interface OutboxStore {
   markReleased(id: number, now: Date): void;
 }
 
-interface Row {
+/** An outbox row as either adapter reads it, its flag already a boolean. */
+export interface OutboxRow {
   id: number;
   dedupe_key: string | null;
   channel: string | null;
@@ -84,7 +85,7 @@ interface Row {
   kind: OutboxKind;
   text: string;
   choices: string | null;
-  request_location: number;
+  request_location: boolean;
   photos: string | null;
   status: OutboxMessage['status'];
   attempts: number;
@@ -93,6 +94,9 @@ interface Row {
   created_at: string;
   sent_at: string | null;
 }
+
+/** The row as SQLite returns it (flags as 0/1). */
+type Row = Omit<OutboxRow, 'request_location'> & { request_location: number };
 
 /** Buttons as stored: validated when read back, never trusted as they are. */
 export const choicesSchema = z.array(z.array(z.object({ label: z.string().max(200), value: z.string().max(512) }).loose()).max(20)).max(30);
@@ -117,7 +121,8 @@ function readPhotos(raw: string | null): string[] | null {
   }
 }
 
-const toMessage = (r: Row): OutboxMessage => ({
+/** The message a row holds, its stored buttons and photos validated: one mapper for both adapters. */
+export const outboxMessageOf = (r: OutboxRow): OutboxMessage => ({
   id: r.id,
   dedupeKey: r.dedupe_key,
   channel: r.channel,
@@ -126,7 +131,7 @@ const toMessage = (r: Row): OutboxMessage => ({
   kind: r.kind,
   text: r.text,
   choices: readChoices(r.choices),
-  requestLocation: r.request_location === 1,
+  requestLocation: r.request_location,
   photos: readPhotos(r.photos),
   status: r.status,
   attempts: r.attempts,
@@ -135,6 +140,8 @@ const toMessage = (r: Row): OutboxMessage => ({
   createdAt: r.created_at,
   sentAt: r.sent_at,
 });
+
+const toMessage = (r: Row): OutboxMessage => outboxMessageOf({ ...r, request_location: r.request_location === 1 });
 
 /** Creates the outbox store. */
 export function createOutboxStore(db: Db): OutboxStore {

@@ -19,17 +19,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type pg from 'pg';
-import type { CaseStatus, OutboxKind } from '../../core/domain.js';
 import { RectifyError } from '../../core/errors.js';
 import type { Milestone, MilestoneEvidence, MilestoneSource, ProgressUpdate } from '../../knowledge/mod.js';
-import type { CaseEvent, CaseRecord } from '../cases.js';
+import { type CaseEvent, type CaseRecord, type CaseRow, caseOf } from '../cases.js';
 import type { ChatLine } from '../chats.js';
 import type { StoredChoice } from '../choices.js';
 import type { ContactRow } from '../contacts.js';
 import { DIALOG_STATE_VERSION, type StateReader } from '../dialogs.js';
 import type { CaseLink, StoredUpdate } from '../ledger.js';
 import { DOCUMENTS_ACTOR, type MilestoneEvent, type MilestoneRow, splitUnits } from '../milestones.js';
-import { choicesSchema, type OutboxMessage } from '../outbox.js';
+import { type OutboxRow, outboxMessageOf } from '../outbox.js';
 import type { Identity, PersonRole, UnitChat } from '../people.js';
 import type {
   ApiKeyPort,
@@ -172,65 +171,10 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   const atomic = <T>(fn: () => Promise<T>): Promise<T> => transaction(() => fn());
 
   // ── cases ──────────────────────────────────────────────────────────────────────────────────
-  interface CaseRow {
-    id: number;
-    ticket: string;
-    channel: string;
-    user_id: string;
-    chat_id: string;
-    category: string;
-    town: string | null;
-    address: string | null;
-    lat: number | null;
-    lon: number | null;
-    description: string;
-    since: string | null;
-    anonymous: boolean;
-    phone: string | null;
-    unit: string;
-    status: CaseStatus;
-    created_at: string;
-    updated_at: string;
-    accept_due: string;
-    complete_due: string | null;
-    closed_at: string | null;
-    duplicate_ticket: string | null;
-    refuse_reason: string | null;
-    refer_to: string | null;
-    satisfaction: string | null;
-    photos: string[] | null;
-  }
   const CASE_SELECT = `SELECT c.*, d.ticket AS duplicate_ticket,
     (SELECT json_agg(p.file_ref ORDER BY p.position) FROM case_photos p WHERE p.case_id = c.id) AS photos
     FROM cases c LEFT JOIN cases d ON d.id = c.duplicate_of`;
-  const toCase = (r: CaseRow): CaseRecord => ({
-    id: r.id,
-    ticket: r.ticket,
-    channel: r.channel,
-    userId: r.user_id,
-    chatId: r.chat_id,
-    category: r.category,
-    town: r.town,
-    address: r.address,
-    lat: r.lat,
-    lon: r.lon,
-    description: r.description,
-    since: r.since,
-    anonymous: r.anonymous,
-    phone: r.phone,
-    unit: r.unit,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    acceptDue: r.accept_due,
-    completeDue: r.complete_due,
-    closedAt: r.closed_at,
-    duplicateOf: r.duplicate_ticket,
-    refuseReason: r.refuse_reason,
-    referTo: r.refer_to,
-    satisfaction: r.satisfaction,
-    photos: r.photos ?? [],
-  });
+  const toCase = caseOf;
   const caseBy = async (cond: string, params: unknown[]) => {
     const r = await one<CaseRow>(`${CASE_SELECT} WHERE ${cond}`, params);
     return r ? toCase(r) : null;
@@ -499,60 +443,8 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── outbox ─────────────────────────────────────────────────────────────────────────────────
-  interface OutRow {
-    id: number;
-    dedupe_key: string | null;
-    channel: string | null;
-    chat_id: string | null;
-    unit: string | null;
-    kind: OutboxKind;
-    text: string;
-    choices: string | null;
-    request_location: boolean;
-    photos: string | null;
-    status: OutboxMessage['status'];
-    attempts: number;
-    next_attempt_at: string;
-    last_error: string | null;
-    created_at: string;
-    sent_at: string | null;
-  }
-  const readChoices = (raw: string | null): OutboxMessage['choices'] => {
-    if (!raw) return null;
-    try {
-      const r = choicesSchema.safeParse(JSON.parse(raw));
-      return r.success ? r.data.map((row) => row.map((c) => ({ label: c.label, value: c.value }))) : null;
-    } catch {
-      return null;
-    }
-  };
-  const readPhotos = (raw: string | null): string[] | null => {
-    if (!raw) return null;
-    try {
-      const v = JSON.parse(raw) as unknown;
-      return Array.isArray(v) && v.length <= 20 && v.every((s) => typeof s === 'string' && s.length <= 700) ? (v as string[]) : null;
-    } catch {
-      return null;
-    }
-  };
-  const toMessage = (r: OutRow): OutboxMessage => ({
-    id: r.id,
-    dedupeKey: r.dedupe_key,
-    channel: r.channel,
-    chatId: r.chat_id,
-    unit: r.unit,
-    kind: r.kind,
-    text: r.text,
-    choices: readChoices(r.choices),
-    requestLocation: r.request_location,
-    photos: readPhotos(r.photos),
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    sentAt: r.sent_at,
-  });
+  type OutRow = OutboxRow;
+  const toMessage = outboxMessageOf;
   const messages = async (sql: string, params?: unknown[]) => (await rows<OutRow>(sql, params)).map(toMessage);
   const outbox: OutboxPort = {
     async enqueue(m, now) {
