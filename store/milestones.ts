@@ -68,7 +68,8 @@ export interface MilestoneStore {
   note(id: number, actor: string, action: string, note: string | null, now: Date): void;
 }
 
-interface Row {
+/** A milestone row as both adapters read it. */
+export interface StoredMilestoneRow {
   id: number;
   key: string;
   title: string;
@@ -96,7 +97,8 @@ export function splitUnits(text: string | null): string[] {
     .filter(Boolean);
 }
 
-const toRow = (r: Row): MilestoneRow => ({
+/** The milestone a row holds: one mapper for both adapters. */
+export const milestoneOf = (r: StoredMilestoneRow): MilestoneRow => ({
   id: r.id,
   key: r.key,
   title: r.title,
@@ -157,7 +159,7 @@ export function createMilestoneStore(db: Db): MilestoneStore {
   const moveLinks = db.prepare('UPDATE case_links SET milestone_id = ? WHERE milestone_id = ?');
   const event = (id: number, now: Date, actor: string, action: string, note: string | null) =>
     evIns.run(id, now.toISOString(), actor, action, note);
-  const fetch = (r: unknown) => (r ? toRow(r as Row) : null);
+  const fetch = (r: unknown) => (r ? milestoneOf(r as StoredMilestoneRow) : null);
 
   const evidenceNote = (e: MilestoneEvidence) => `文件记载已完成：${e.document} ${e.locator}「${e.text.slice(0, 60)}」（${e.reason}）`;
 
@@ -217,11 +219,11 @@ export function createMilestoneStore(db: Db): MilestoneStore {
           } else {
             const r = ins.run({ ...params(m), origin: 'corpus' });
             added++;
-            row = toRow(getQ.get(Number(r.lastInsertRowid)) as Row);
+            row = milestoneOf(getQ.get(Number(r.lastInsertRowid)) as StoredMilestoneRow);
             event(row.id, now, 'system', 'imported', m.sources.map((s) => `${s.document} ${s.locator}`).join('；'));
           }
           claimed.set(row.id, m);
-          applyEvidence(toRow(getQ.get(row.id) as Row), m, now);
+          applyEvidence(milestoneOf(getQ.get(row.id) as StoredMilestoneRow), m, now);
         }
         // Earlier rows of the same targets that no new milestone took are restatements: merged.
         const byKey = new Map(list.map((m) => [m.key, m]));
@@ -237,7 +239,7 @@ export function createMilestoneStore(db: Db): MilestoneStore {
           }
         }
         // Rows of these documents that no milestone stands for any more: the documents dropped them.
-        for (const r of (corpusQ.all() as Row[]).map(toRow)) {
+        for (const r of (corpusQ.all() as StoredMilestoneRow[]).map(milestoneOf)) {
           if (claimed.has(r.id) || byKey.has(r.key) || !r.document || !docs.has(r.document) || r.status === 'cancelled') continue;
           setStatusQ.run('cancelled', now.toISOString(), r.id);
           event(r.id, now, 'system', 'retired', '文件中已无此目标');
@@ -256,7 +258,7 @@ export function createMilestoneStore(db: Db): MilestoneStore {
           args: [`%、${filter.unit}、%`, `%、${filter.unit}、%`],
         },
       ]);
-      return (db.prepare(`SELECT * FROM milestones${w.sql} ORDER BY due_date, id`).all(...w.args) as Row[]).map(toRow);
+      return (db.prepare(`SELECT * FROM milestones${w.sql} ORDER BY due_date, id`).all(...w.args) as StoredMilestoneRow[]).map(milestoneOf);
     },
     get: (id) => fetch(getQ.get(id)),
     byKey: (key) => fetch(byKeyQ.get(key)),
@@ -299,7 +301,7 @@ export function createMilestoneStore(db: Db): MilestoneStore {
         });
         const id = Number(r.lastInsertRowid);
         event(id, now, actor, 'added', null);
-        return toRow(getQ.get(id) as Row);
+        return milestoneOf(getQ.get(id) as StoredMilestoneRow);
       })();
     },
     events: (id) => evQ.all(id) as MilestoneEvent[],

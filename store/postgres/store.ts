@@ -20,14 +20,21 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type pg from 'pg';
 import { RectifyError } from '../../core/errors.js';
-import type { Milestone, MilestoneEvidence, MilestoneSource, ProgressUpdate } from '../../knowledge/mod.js';
+import type { Milestone, MilestoneEvidence, ProgressUpdate } from '../../knowledge/mod.js';
 import { type CaseEvent, type CaseRecord, type CaseRow, caseOf } from '../cases.js';
 import type { ChatLine } from '../chats.js';
 import type { StoredChoice } from '../choices.js';
 import type { ContactRow } from '../contacts.js';
 import { DIALOG_STATE_VERSION, type StateReader } from '../dialogs.js';
 import type { CaseLink, StoredUpdate } from '../ledger.js';
-import { DOCUMENTS_ACTOR, type MilestoneEvent, type MilestoneRow, splitUnits } from '../milestones.js';
+import {
+  DOCUMENTS_ACTOR,
+  type MilestoneEvent,
+  type MilestoneRow,
+  milestoneOf,
+  type StoredMilestoneRow,
+  splitUnits,
+} from '../milestones.js';
 import { type OutboxRow, outboxMessageOf } from '../outbox.js';
 import type { Identity, PersonRole, UnitChat } from '../people.js';
 import type {
@@ -542,48 +549,8 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── milestones ─────────────────────────────────────────────────────────────────────────────
-  interface MRow {
-    id: number;
-    key: string;
-    title: string;
-    text: string | null;
-    due_date: string;
-    due_label: string;
-    unit: string | null;
-    document: string | null;
-    locator: string | null;
-    origin: 'corpus' | 'official';
-    status: 'open' | 'done' | 'cancelled';
-    snoozed_until: string | null;
-    sources: string | null;
-    outcome: MilestoneRow['outcome'];
-    evidence: string | null;
-    assigned: string | null;
-    merged_into: number | null;
-  }
-  const toMilestone = (r: MRow): MilestoneRow => ({
-    id: r.id,
-    key: r.key,
-    title: r.title,
-    text: r.text,
-    dueDate: r.due_date,
-    dueLabel: r.due_label,
-    unit: r.unit,
-    document: r.document,
-    locator: r.locator,
-    origin: r.origin,
-    status: r.status,
-    snoozedUntil: r.snoozed_until,
-    sources: r.sources
-      ? (JSON.parse(r.sources) as MilestoneSource[])
-      : r.document && r.locator
-        ? [{ document: r.document, locator: r.locator, text: r.text ?? r.title, body: r.unit, task: r.locator }]
-        : [],
-    outcome: r.outcome,
-    evidence: r.evidence ? (JSON.parse(r.evidence) as MilestoneEvidence) : null,
-    assigned: splitUnits(r.assigned),
-    mergedInto: r.merged_into,
-  });
+  type MRow = StoredMilestoneRow;
+  const toMilestone = milestoneOf;
   const milestoneBy = async (cond: string, v: unknown) => {
     const r = await one<MRow>(`SELECT * FROM milestones WHERE ${cond}`, [v]);
     return r ? toMilestone(r) : null;
