@@ -20,7 +20,8 @@ export interface ContactStore extends ContactDirectory {
   remove(unit: string, name?: string): number;
 }
 
-interface Row {
+/** A contact row as both adapters read it. */
+export interface ContactDbRow {
   id: number;
   unit: string;
   name: string;
@@ -31,7 +32,8 @@ interface Row {
   updated_at: string;
 }
 
-const toContact = (r: Row): ContactRow => ({
+/** One mapper for both adapters. */
+export const toContact = (r: ContactDbRow): ContactRow => ({
   id: r.id,
   unit: r.unit,
   name: r.name,
@@ -56,9 +58,9 @@ export function createContactStore(db: Db): ContactStore {
   const delUnit = db.prepare('DELETE FROM contacts WHERE unit = ?');
   const delOne = db.prepare('DELETE FROM contacts WHERE unit = ? AND name = ?');
   return {
-    set: (c, now) => toContact(upsert.get({ ...c, now: now.toISOString() }) as Row),
-    list: () => (all.all() as Row[]).map(toContact),
-    forUnit: (unit) => (byUnit.all(unit) as Row[]).map(toContact),
+    set: (c, now) => toContact(upsert.get({ ...c, now: now.toISOString() }) as ContactDbRow),
+    list: () => (all.all() as ContactDbRow[]).map(toContact),
+    forUnit: (unit) => (byUnit.all(unit) as ContactDbRow[]).map(toContact),
     remove: (unit, name) => (name ? delOne.run(unit, name) : delUnit.run(unit)).changes,
   };
 }

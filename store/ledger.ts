@@ -48,7 +48,8 @@ export interface LedgerStore extends LedgerView {
   linkCounts(range?: { from: Date; to: Date }): Map<number, number>;
 }
 
-interface UpdateRow {
+/** A progress update row as both adapters read it. */
+export interface UpdateRow {
   id: number;
   milestone_id: number;
   key: string;
@@ -60,7 +61,8 @@ interface UpdateRow {
   created_at: string;
 }
 
-const toUpdate = (r: UpdateRow): StoredUpdate => ({
+/** One mapper for both adapters. */
+export const toUpdate = (r: UpdateRow): StoredUpdate => ({
   id: r.id,
   milestoneId: r.key,
   milestoneRowId: r.milestone_id,

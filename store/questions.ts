@@ -63,7 +63,8 @@ export interface QuestionStore {
   curated(): CuratedAnswer[];
 }
 
-interface QRow {
+/** A queued-question row as both adapters read it. */
+export interface QRow {
   id: number;
   norm: string;
   question: string;
@@ -77,7 +78,8 @@ interface QRow {
   handled_at: string | null;
 }
 
-const toQ = (r: QRow): QueuedQuestion => ({
+/** The queued question a row holds: one mapper for both adapters. */
+export const toQ = (r: QRow): QueuedQuestion => ({
   id: r.id,
   norm: r.norm,
   question: r.question,

@@ -33,7 +33,8 @@ export interface SessionStore {
   useCode(codeHash: string, by: string, now: Date): { role: 'official' | 'admin'; unit: string | null } | null;
 }
 
-interface Row {
+/** A web session row as both adapters read it. */
+export interface SessionDbRow {
   id_hash: string;
   user_id: string;
   role: PersonRole;
@@ -45,7 +46,8 @@ interface Row {
   expires_at: string;
 }
 
-const toSession = (r: Row): SessionRow => ({
+/** One mapper for both adapters. */
+export const toSession = (r: SessionDbRow): SessionRow => ({
   idHash: r.id_hash,
   userId: r.user_id,
   role: r.role,
@@ -77,18 +79,18 @@ export function createSessionStore(db: Db): SessionStore {
       ins.run(s);
     },
     byHash: (h) => {
-      const r = get.get(h) as Row | undefined;
+      const r = get.get(h) as SessionDbRow | undefined;
       return r ? toSession(r) : null;
     },
     touch: (h, seenAt, expiresAt) => {
       touch.run(seenAt.toISOString(), expiresAt.toISOString(), h);
     },
     remove: (h) => {
-      const r = del.get(h) as Row | undefined;
+      const r = del.get(h) as SessionDbRow | undefined;
       return r ? toSession(r) : null;
     },
-    expired: (now) => (expired.all(now.toISOString()) as Row[]).map(toSession),
-    ofUser: (userId) => (ofUser.all(userId) as Row[]).map(toSession),
+    expired: (now) => (expired.all(now.toISOString()) as SessionDbRow[]).map(toSession),
+    ofUser: (userId) => (ofUser.all(userId) as SessionDbRow[]).map(toSession),
     insertCode: (c) => {
       insCode.run(c.codeHash, c.role, c.unit, c.createdAt.toISOString(), c.expiresAt.toISOString());
     },

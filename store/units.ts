@@ -44,7 +44,8 @@ export interface UnitMapStore {
   remove(id: number, actor: string, now: Date): boolean;
 }
 
-interface Row {
+/** A unit-map row as both adapters read it. */
+export interface UnitMapRow {
   id: number;
   document: string;
   scope: string;
@@ -56,7 +57,8 @@ interface Row {
   updated_at: string;
 }
 
-const toMapping = (r: Row): UnitMapping => ({
+/** One mapper for both adapters. */
+export const toMapping = (r: UnitMapRow): UnitMapping => ({
   id: r.id,
   document: r.document,
   scope: r.scope,
@@ -99,10 +101,12 @@ export function createUnitMapStore(db: Db): UnitMapStore {
         { when: filter.state, sql: 'state = ?', args: [filter.state ?? ''] },
         { when: filter.body !== undefined, sql: 'body = ?', args: [filter.body ?? ''] },
       ]);
-      return (db.prepare(`SELECT * FROM unit_map${w.sql} ORDER BY body, document, scope, id`).all(...w.args) as Row[]).map(toMapping);
+      return (db.prepare(`SELECT * FROM unit_map${w.sql} ORDER BY body, document, scope, id`).all(...w.args) as UnitMapRow[]).map(
+        toMapping,
+      );
     },
     get: (id) => {
-      const r = getQ.get(id) as Row | undefined;
+      const r = getQ.get(id) as UnitMapRow | undefined;
       return r ? toMapping(r) : null;
     },
     lookup(document, scope, body) {
@@ -111,7 +115,7 @@ export function createUnitMapStore(db: Db): UnitMapStore {
       if (document) levels.push([document, '*']);
       levels.push(['*', '*']);
       // What a person (or the text itself) stated outranks what was inferred, however specific.
-      const found = levels.map(([d, s]) => (levelQ.all(d, s, body) as Row[]).map(toMapping));
+      const found = levels.map(([d, s]) => (levelQ.all(d, s, body) as UnitMapRow[]).map(toMapping));
       return found.find((rows) => rows.some((r) => r.state !== 'inferred')) ?? found.find((rows) => rows.length > 0) ?? [];
     },
     set(body, units, at, actor, now) {
@@ -120,14 +124,14 @@ export function createUnitMapStore(db: Db): UnitMapStore {
       return db.transaction(() => {
         dropOthers.run(actor, now.toISOString(), document, scope, body);
         for (const unit of units) upsert.run({ document, scope, body, unit, reason: '管理员设定', actor, now: now.toISOString() });
-        return (levelQ.all(document, scope, body) as Row[]).map(toMapping);
+        return (levelQ.all(document, scope, body) as UnitMapRow[]).map(toMapping);
       })();
     },
     confirm(id, actor, now) {
-      const r = getQ.get(id) as Row | undefined;
+      const r = getQ.get(id) as UnitMapRow | undefined;
       if (!r || r.state === 'removed') return null;
       stateQ.run('confirmed', actor, now.toISOString(), id);
-      return toMapping(getQ.get(id) as Row);
+      return toMapping(getQ.get(id) as UnitMapRow);
     },
     remove(id, actor, now) {
       return stateQ.run('removed', actor, now.toISOString(), id).changes === 1;

@@ -24,9 +24,9 @@ import type { Milestone, MilestoneEvidence, ProgressUpdate } from '../../knowled
 import { type CaseEvent, type CaseRecord, type CaseRow, caseOf } from '../cases.js';
 import type { ChatLine } from '../chats.js';
 import type { StoredChoice } from '../choices.js';
-import type { ContactRow } from '../contacts.js';
+import { type ContactDbRow, toContact } from '../contacts.js';
 import { DIALOG_STATE_VERSION, type StateReader } from '../dialogs.js';
-import type { CaseLink, StoredUpdate } from '../ledger.js';
+import { type CaseLink, type StoredUpdate, toUpdate, type UpdateRow } from '../ledger.js';
 import {
   DOCUMENTS_ACTOR,
   type MilestoneEvent,
@@ -66,9 +66,9 @@ import type {
   UploadPort,
   WeComCardPort,
 } from '../ports.js';
-import type { CuratedAnswer, LoggedAnswer, QueuedQuestion } from '../questions.js';
-import type { SessionRow } from '../sessions.js';
-import type { UnitMapping } from '../units.js';
+import { type CuratedAnswer, type LoggedAnswer, type QRow, type QueuedQuestion, toQ } from '../questions.js';
+import { type SessionDbRow, toSession } from '../sessions.js';
+import { toMapping, type UnitMapping, type UnitMapRow } from '../units.js';
 import type { WeComCard } from '../wecom-cards.js';
 import { openPg, type PgDb } from './db.js';
 
@@ -724,28 +724,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── unit map ───────────────────────────────────────────────────────────────────────────────
-  interface URow {
-    id: number;
-    document: string;
-    scope: string;
-    body: string;
-    unit: string;
-    state: UnitMapping['state'];
-    reason: string | null;
-    updated_by: string;
-    updated_at: string;
-  }
-  const toMapping = (r: URow): UnitMapping => ({
-    id: r.id,
-    document: r.document,
-    scope: r.scope,
-    body: r.body,
-    unit: r.unit,
-    state: r.state,
-    reason: r.reason,
-    updatedBy: r.updated_by,
-    updatedAt: r.updated_at,
-  });
+  type URow = UnitMapRow;
   const level = async (d: string, s: string, body: string) =>
     (
       await rows<URow>("SELECT * FROM unit_map WHERE document = $1 AND scope = $2 AND body = $3 AND state <> 'removed' ORDER BY id", [
@@ -835,28 +814,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── ledger ─────────────────────────────────────────────────────────────────────────────────
-  interface UpRow {
-    id: number;
-    milestone_id: number;
-    key: string;
-    date: string;
-    unit: string | null;
-    author: string | null;
-    text: string;
-    via: string;
-    created_at: string;
-  }
-  const toUpdate = (r: UpRow): StoredUpdate => ({
-    id: r.id,
-    milestoneId: r.key,
-    milestoneRowId: r.milestone_id,
-    date: r.date,
-    unit: r.unit,
-    author: r.author,
-    text: r.text,
-    via: r.via,
-    createdAt: r.created_at,
-  });
+  type UpRow = UpdateRow;
   const UPDATE_SELECT = 'SELECT u.*, m.key FROM milestone_updates u JOIN milestones m ON m.id = u.milestone_id';
   const updatesWhere = async (cond: string, params: unknown[]) =>
     (await rows<UpRow>(`${UPDATE_SELECT}${cond} ORDER BY u.date DESC, u.id DESC`, params)).map(toUpdate);
@@ -915,26 +873,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── contacts ───────────────────────────────────────────────────────────────────────────────
-  interface CRow {
-    id: number;
-    unit: string;
-    name: string;
-    phone: string;
-    hours: string | null;
-    note: string | null;
-    created_at: string;
-    updated_at: string;
-  }
-  const toContact = (r: CRow): ContactRow => ({
-    id: r.id,
-    unit: r.unit,
-    name: r.name,
-    phone: r.phone,
-    hours: r.hours,
-    note: r.note,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
+  type CRow = ContactDbRow;
   const contacts: ContactPort = {
     set: async (c, now) =>
       toContact(
@@ -954,32 +893,6 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── questions and API keys ─────────────────────────────────────────────────────────────────
-  interface QRow {
-    id: number;
-    norm: string;
-    question: string;
-    lang: string;
-    not_found: number;
-    rated_down: number;
-    first_at: string;
-    last_at: string;
-    state: QueuedQuestion['state'];
-    handled_by: string | null;
-    handled_at: string | null;
-  }
-  const toQ = (r: QRow): QueuedQuestion => ({
-    id: r.id,
-    norm: r.norm,
-    question: r.question,
-    lang: r.lang,
-    notFound: r.not_found,
-    ratedDown: r.rated_down,
-    firstAt: r.first_at,
-    lastAt: r.last_at,
-    state: r.state,
-    handledBy: r.handled_by,
-    handledAt: r.handled_at,
-  });
   const QUEUE_ORDER = 'ORDER BY (not_found + rated_down) DESC, last_at DESC LIMIT 1000';
   const questions: QuestionPort = {
     logAnswer: async (a, now) =>
@@ -1067,28 +980,7 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── sessions, limits, uploads, photos ──────────────────────────────────────────────────────
-  interface SRow {
-    id_hash: string;
-    user_id: string;
-    role: PersonRole;
-    unit: string | null;
-    csrf: string;
-    client: string | null;
-    created_at: string;
-    seen_at: string;
-    expires_at: string;
-  }
-  const toSession = (r: SRow): SessionRow => ({
-    idHash: r.id_hash,
-    userId: r.user_id,
-    role: r.role,
-    unit: r.unit,
-    csrf: r.csrf,
-    client: r.client,
-    createdAt: r.created_at,
-    seenAt: r.seen_at,
-    expiresAt: r.expires_at,
-  });
+  type SRow = SessionDbRow;
   const sessions: SessionPort = {
     async insert(s) {
       await q(
