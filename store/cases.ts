@@ -168,7 +168,8 @@ export const caseOf = (r: CaseRow): CaseRecord => ({
 const toCase = (r: Row): CaseRecord =>
   caseOf({ ...r, anonymous: r.anonymous === 1, photos: r.photos ? (JSON.parse(r.photos) as string[]) : null });
 
-const COLUMNS: Record<string, string> = {
+/** The columns a case update may set, by field: the same for both adapters. */
+export const CASE_COLUMNS: Record<string, string> = {
   status: 'status',
   category: 'category',
   unit: 'unit',
@@ -246,7 +247,7 @@ export function createCaseStore(db: Db): CaseStore {
       const sets: string[] = ['updated_at = @updatedAt'];
       const args: Record<string, unknown> = { id, updatedAt: now.toISOString() };
       for (const [k, v] of Object.entries(fields)) {
-        const col = COLUMNS[k];
+        const col = CASE_COLUMNS[k];
         if (!col) continue;
         sets.push(`${col} = @${k}`);
         args[k] = v;

@@ -48,7 +48,8 @@ export interface PeopleStore {
   forget(channel: string, userId: string): void;
 }
 
-interface IdRow {
+/** An identity row as both adapters read it. */
+export interface IdRow {
   channel: string;
   user_id: string;
   role: PersonRole;
@@ -56,7 +57,8 @@ interface IdRow {
   name: string | null;
 }
 
-const toIdentity = (r: IdRow): Identity => ({ channel: r.channel, userId: r.user_id, role: r.role, unit: r.unit, name: r.name });
+/** One mapper for both adapters. */
+export const toIdentity = (r: IdRow): Identity => ({ channel: r.channel, userId: r.user_id, role: r.role, unit: r.unit, name: r.name });
 
 // Invite codes avoid look-alike characters so they can be read out and typed.
 const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -21,7 +21,7 @@ import { basename } from 'node:path';
 import type pg from 'pg';
 import { RectifyError } from '../../core/errors.js';
 import type { Milestone, MilestoneEvidence, ProgressUpdate } from '../../knowledge/mod.js';
-import { type CaseEvent, type CaseRecord, type CaseRow, caseOf } from '../cases.js';
+import { CASE_COLUMNS, type CaseEvent, type CaseRecord, type CaseRow, caseOf } from '../cases.js';
 import type { ChatLine } from '../chats.js';
 import type { StoredChoice } from '../choices.js';
 import { type ContactDbRow, toContact } from '../contacts.js';
@@ -36,7 +36,7 @@ import {
   splitUnits,
 } from '../milestones.js';
 import { type OutboxRow, outboxMessageOf } from '../outbox.js';
-import type { Identity, PersonRole, UnitChat } from '../people.js';
+import { type IdRow, type PersonRole, toIdentity, type UnitChat } from '../people.js';
 import type {
   ApiKeyPort,
   CasePort,
@@ -187,17 +187,6 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
     return r ? toCase(r) : null;
   };
   const caseList = async (sql: string, params: unknown[]) => (await rows<CaseRow>(sql, params)).map(toCase);
-  const CASE_COLUMNS: Record<string, string> = {
-    status: 'status',
-    category: 'category',
-    unit: 'unit',
-    completeDue: 'complete_due',
-    closedAt: 'closed_at',
-    duplicateOf: 'duplicate_of',
-    refuseReason: 'refuse_reason',
-    referTo: 'refer_to',
-    satisfaction: 'satisfaction',
-  };
   const cases: CasePort = {
     insert: (c) =>
       atomic(async () => {
@@ -364,14 +353,6 @@ export function createPgStore(db: PgDb, options: PgStoreOptions = {}): PgStore {
   };
 
   // ── people ─────────────────────────────────────────────────────────────────────────────────
-  interface IdRow {
-    channel: string;
-    user_id: string;
-    role: PersonRole;
-    unit: string | null;
-    name: string | null;
-  }
-  const toIdentity = (r: IdRow): Identity => ({ channel: r.channel, userId: r.user_id, role: r.role, unit: r.unit, name: r.name });
   const putIdentity = (channel: string, userId: string, role: PersonRole, unit: string | null, name: string | null, now: Date) =>
     q(
       `INSERT INTO identities (channel, user_id, role, unit, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)
