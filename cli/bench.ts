@@ -196,14 +196,29 @@ async function knowledgeBench(quick: boolean, cases: EvalCase[], flags: Record<s
   // One time of asking for the whole run (the bench is an entry point: it reads the system clock).
   const asked = systemClock();
   for (const q of questions) k.answerer.answer(q, asked); // warm-up
+  // The parse and snapshot runs above left garbage behind: collected first, so that the figure is
+  // of answering, not of sweeping up after the parser.
+  gc();
   const lat: number[] = [];
-  while (lat.length < 5000) for (const q of questions) lat.push(time(() => k.answerer.answer(q, asked))[1]);
+  const perQuestion = questions.map(() => [] as number[]);
+  while (lat.length < 5000) {
+    questions.forEach((q, i) => {
+      const t = time(() => k.answerer.answer(q, asked))[1];
+      lat.push(t);
+      perQuestion[i]?.push(t);
+    });
+  }
+  // Two tails: every sample as measured (it holds whatever else the machine did: on 2 shared cores a
+  // preempted sample takes 3–10 ms), and each question's median over its rounds, which keeps what
+  // a question costs and drops what happened to one run of it.
+  const medians = perQuestion.map((l) => median(l));
   record(
     'answerP50Ms',
     quantile(lat, 0.5),
-    `answer latency over ${lat.length} questions: p50 ${ms(quantile(lat, 0.5))}, p99 ${ms(quantile(lat, 0.99))}  [target p99 ≤ 1 ms]`,
+    `answer latency over ${lat.length} answers: p50 ${ms(quantile(lat, 0.5))}, p99 ${ms(quantile(lat, 0.99))} (every sample); p99 over the ${questions.length} questions of each one's median ${ms(quantile(medians, 0.99))}, slowest question ${ms(Math.max(...medians))}  [target p99 ≤ 1 ms]`,
   );
   figures.answerP99Ms = quantile(lat, 0.99);
+  figures.answerQuestionP99Ms = quantile(medians, 0.99);
   // RSS of a process that only opened the knowledge module and answered: this one holds more.
   const script = `import { openKnowledge } from ${JSON.stringify(projectPath('dist', 'knowledge', 'mod.js'))};
     const k = openKnowledge({ snapshotPath: null }); const qs = ${JSON.stringify(questions)};

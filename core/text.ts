@@ -39,6 +39,23 @@ export function stripBookmarks(text: string): string {
  * 25年 or 20年底 become 2025年 / 2020年底.
  */
 export function normalize(text: string): string {
+  // Answering normalises the same names, headers and sections for every question: short texts are
+  // remembered (a bounded table, emptied when full).
+  if (text.length > NORMALIZE_MEMO_LENGTH) return normalizeNow(text);
+  let s = normalized.get(text);
+  if (s === undefined) {
+    s = normalizeNow(text);
+    if (normalized.size >= NORMALIZE_MEMO_SIZE) normalized.clear();
+    normalized.set(text, s);
+  }
+  return s;
+}
+
+const NORMALIZE_MEMO_LENGTH = 1024;
+const NORMALIZE_MEMO_SIZE = 10_000;
+const normalized = new Map<string, string>();
+
+function normalizeNow(text: string): string {
   let s = stripBookmarks(text).normalize('NFKC').toLowerCase();
   s = s.replace(/[〔〕【】［］﹝﹞]/g, (c) => BRACKETS[c] ?? c);
   // The year of a document number in any brackets, even mismatched ones: "(2020]" → "[2020]".

@@ -34,7 +34,7 @@ export type { RecordsTable, RectificationRecord } from './parse/records.js';
 export type { Analyzer, Query, Term } from './query/analyze.js';
 export { createAnalyzer } from './query/analyze.js';
 export type { Segmenter } from './query/segment.js';
-export { createFallbackSegmenter, createJiebaSegmenter, createSegmenter, type ExtraWords } from './query/segment.js';
+export { createFallbackSegmenter, createJiebaSegmenter, createSegmenter, type ExtraWords, sortedDictHas } from './query/segment.js';
 export { buildIndex, defaultIndexOptions, indexVersion, loadIndex, openIndex, type SearchIndex } from './search/index.js';
 export {
   chooseBackend,

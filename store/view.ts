@@ -64,6 +64,7 @@ export async function loadKnowledgeView(
         for (const k of new Set(keys)) n += counts.get(k) ?? 0;
         return n;
       },
+      isEmpty: () => updates.length === 0 && [...counts.values()].every((n) => n === 0),
     },
     invalidate() {
       stale = true;

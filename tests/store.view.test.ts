@@ -21,6 +21,7 @@ describe('the in-memory view', () => {
     await view.fresh(NOW);
     expect(view.contacts.forUnit('区水务局').map((c) => c.name)).toEqual(['王五']);
 
+    expect(view.ledger.isEmpty?.()).toBe(true);
     const m = await store.milestones.add({ title: '完成某项整改任务', dueDate: '2026-12-31', unit: '区水务局' }, 'test', NOW);
     const c = await store.cases.insert(newCase('JJ-20261123-CCCCC'));
     await store.ledger.setLink(c.id, m.id, 1, 'auto', NOW);
@@ -31,6 +32,7 @@ describe('the in-memory view', () => {
     await view.refresh(NOW);
     expect(view.ledger.updatesFor([m.key]).map((u) => u.text)).toEqual(['已完成一半']);
     expect(view.ledger.linkedCaseCount([m.key])).toBe(1);
+    expect(view.ledger.isEmpty?.()).toBe(false);
 
     // Read into memory inside a unit of work that then fails: the view reads again afterwards.
     const before = stale;

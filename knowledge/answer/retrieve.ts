@@ -47,10 +47,28 @@ export const defaultRetrieveOptions = {
   candidateDfShare: 0.08,
   /** …except the rarest few of the question. */
   keepRarest: 3,
+  /** Most bytes kept of where bigrams stand (a byte per bigram and statement; see `gramMarks`). */
+  marksMaxBytes: 4 << 20,
 };
 
-/** What a statement must hold to give each kind of fact. */
+const typesHeld = new WeakMap<Statement, Map<AnswerType, boolean>>();
+
+/** What a statement must hold to give each kind of fact (worked out once per statement and kind). */
 export function holdsType(s: Statement, type: AnswerType): boolean {
+  let held = typesHeld.get(s);
+  if (!held) {
+    held = new Map();
+    typesHeld.set(s, held);
+  }
+  let yes = held.get(type);
+  if (yes === undefined) {
+    yes = holdsTypeNow(s, type);
+    held.set(type, yes);
+  }
+  return yes;
+}
+
+function holdsTypeNow(s: Statement, type: AnswerType): boolean {
   switch (type) {
     case 'value':
       return s.values.some((v) => v.kind !== 'plain' || s.passage.kind === 'indicator');
@@ -97,7 +115,8 @@ export function partsClose(text: string, parts: string[], gap: number): boolean 
   for (let from = text.indexOf(first); from >= 0; from = text.indexOf(first, from + 1)) {
     let end = from + first.length;
     let close = true;
-    for (const p of parts.slice(1)) {
+    for (let i = 1; i < parts.length; i++) {
+      const p = parts[i] as string;
       const at = text.indexOf(p, end);
       if (at < 0 || at - end > gap) {
         close = false;
@@ -118,7 +137,11 @@ export function partsClose(text: string, parts: string[], gap: number): boolean 
 export function partsSplit(s: Statement, parts: string[]): boolean {
   const head = parts[parts.length - 1];
   if (!head || parts.length < 2 || !s.norm.includes(head)) return false;
-  return parts.slice(0, -1).every((p) => !s.norm.includes(p) && s.context.includes(p));
+  for (let i = 0; i < parts.length - 1; i++) {
+    const p = parts[i] as string;
+    if (s.norm.includes(p) || !s.context.includes(p)) return false;
+  }
+  return true;
 }
 
 /**
@@ -191,23 +214,38 @@ export function nearOf(index: StatementIndex, ids: number[]): Near | undefined {
 
 /** The section a passage's locator names: a plan's heading path without "第N段", a table's row without its column. */
 export function sectionOf(locator: string): string {
-  return locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
+  let section = sections.get(locator);
+  if (section === undefined) {
+    section = locator.replace(/\s*第\d+段.*$/, '').replace(/·.*$/, '');
+    // Locators are the documents' own, a bounded set; the table is emptied should it grow anyway.
+    if (sections.size >= 50_000) sections.clear();
+    sections.set(locator, section);
+  }
+  return section;
 }
+
+const sections = new Map<string, string>();
 
 /** Whether a bare number stands right before one of the term's forms ("3农膜企业"). */
 export function numberBefore(s: Statement, t: Term): boolean {
-  return t.forms.some((f) => {
-    for (let at = s.norm.indexOf(f); at > 0; at = s.norm.indexOf(f, at + 1)) if (/\d/.test(s.norm[at - 1] as string)) return true;
-    return false;
-  });
+  // Plain loops: retrieval asks this of hundreds of candidates, and closures would be made for each.
+  for (const f of t.forms) {
+    for (let at = s.norm.indexOf(f); at > 0; at = s.norm.indexOf(f, at + 1)) {
+      const c = s.norm.charCodeAt(at - 1);
+      if (c >= 48 && c <= 57) return true;
+    }
+  }
+  return false;
 }
 
 /** Whether a figure follows one of the term's forms closely in the statement. */
 export function valueAfter(s: Statement, t: Term, within = 8): boolean {
-  return t.forms.some((f) => {
+  for (const f of t.forms) {
     const at = s.norm.indexOf(f);
-    return at >= 0 && s.values.some((v) => v.at >= at + f.length && v.at <= at + f.length + within);
-  });
+    if (at < 0) continue;
+    for (const v of s.values) if (v.at >= at + f.length && v.at <= at + f.length + within) return true;
+  }
+  return false;
 }
 
 const sectionYearsCache = new WeakMap<StatementIndex, Map<string, number[]>>();
@@ -240,34 +278,132 @@ function ownYears(s: Statement): number[] {
   return s.years.filter((y) => bare.includes(String(y)));
 }
 
+/**
+ * Where one bigram stands in every statement: one byte per statement (2 in its text, 1 only in its
+ * context, 0 neither), and the documents whose title holds it. Worked out once per bigram and kept
+ * (the statements do not change) instead of asking each candidate's sets for each question.
+ */
+export interface GramRow {
+  at: Uint8Array;
+  docs: string[];
+}
+
+/** The rows of one statement index, and how many bytes they hold. */
+interface RowCache {
+  rows: Map<string, GramRow>;
+  bytes: number;
+  /** The row of a bigram no statement and no title holds (most of a question's), shared. */
+  none: GramRow;
+}
+
+const rowCaches = new WeakMap<StatementIndex, RowCache>();
+
+/**
+ * The rows of the terms' bigrams, laid out as the terms are (term → form → bigram), so that scoring a
+ * candidate looks nothing up by name. Single characters, and bigrams of a corpus too large for rows,
+ * have none: they are looked up in the statement itself.
+ */
+export function gramMarks(index: StatementIndex, terms: Term[], maxBytes: number): Array<Array<Array<GramRow | null>>> {
+  let cache = rowCaches.get(index);
+  if (!cache) {
+    cache = { rows: new Map(), bytes: 0, none: { at: new Uint8Array(index.statements.length), docs: [] } };
+    rowCaches.set(index, cache);
+  }
+  const width = index.statements.length;
+  const rowOf = (g: string): GramRow | null => {
+    if (g.length === 1) return null;
+    let row = cache.rows.get(g);
+    if (!row) {
+      // A corpus so large that rows no longer fit: its statements' own sets are asked instead.
+      if (width > maxBytes) return null;
+      const docs: string[] = [];
+      for (const [doc, titleGrams] of index.documentTerms) if (titleGrams.has(g)) docs.push(doc);
+      if (!index.postings.has(g) && docs.length === 0) return (cache as RowCache).none;
+      if (cache.bytes + width > maxBytes) {
+        cache.rows.clear();
+        cache.bytes = 0;
+      }
+      const at = new Uint8Array(width);
+      for (const id of index.postings.get(g) ?? []) at[id] = 1;
+      for (const id of index.textPostings.get(g) ?? []) at[id] = 2;
+      row = { at, docs };
+      cache.rows.set(g, row);
+      cache.bytes += width;
+    }
+    return row;
+  };
+  return terms.map((t) => t.grams.map((grams) => grams.map(rowOf)));
+}
+
+/** How much of one bigram a statement holds: 1 in its text, `contextWeight` in its context, else 0. */
+function gramIn(
+  index: StatementIndex,
+  s: Statement,
+  g: string,
+  opts: typeof defaultRetrieveOptions,
+  row: GramRow | null | undefined,
+): number {
+  if (g.length === 1) return s.norm.includes(g) ? 1 : s.context.includes(g) ? opts.contextWeight : 0;
+  if (row) {
+    const at = row.at[s.id];
+    return at === 2 ? 1 : at === 1 || row.docs.includes(s.passage.document) ? opts.contextWeight : 0;
+  }
+  const t = index.terms[s.id];
+  if (t?.text.has(g)) return 1;
+  // A word of the document's title ("…尾水整改台账": 整改) is context of every sentence in it.
+  return t?.context.has(g) || index.documentTerms.get(s.passage.document)?.has(g) === true ? opts.contextWeight : 0;
+}
+
+/** A statement's score against terms: what `scoreStatement` returns. */
+export interface StatementScore {
+  score: number;
+  coverage: number;
+  matched: Term[];
+}
+
 /** Scores one statement against the terms; null when it covers none. */
 export function scoreStatement(
   index: StatementIndex,
   s: Statement,
   terms: Term[],
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
-): { score: number; coverage: number; matched: Term[] } | null {
-  const t = index.terms[s.id];
-  if (!t) return null;
-  // A word of the document's title ("…尾水整改台账": 整改) is context of every sentence in it.
-  const docTerms = index.documentTerms.get(s.passage.document);
+): StatementScore | null {
+  const out: StatementScore = { score: 0, coverage: 0, matched: [] };
+  return scoreInto(index, s, terms, opts, undefined, out) ? out : null;
+}
+
+/**
+ * Scores one statement into `out` (its `matched` emptied first); false when it covers none.
+ * Retrieval scores hundreds of candidates a question and keeps a dozen: one `out` serves them all.
+ */
+function scoreInto(
+  index: StatementIndex,
+  s: Statement,
+  terms: Term[],
+  opts: typeof defaultRetrieveOptions,
+  /** `gramMarks` of these terms, when many statements are scored against them. */
+  marks: Array<Array<Array<GramRow | null>>> | undefined,
+  out: StatementScore,
+): boolean {
+  const matched = out.matched;
+  matched.length = 0;
+  if (!index.terms[s.id]) return false;
   let score = 0;
   let covered = 0;
   let total = 0;
-  const matched: Term[] = [];
   // Coverage is of what the documents could cover: a word they never use is judged elsewhere.
-  for (const term of terms) {
+  for (let ti = 0; ti < terms.length; ti++) {
+    const term = terms[ti] as Term;
     if (!term.known) continue;
     total += term.weight;
     let best = 0;
-    for (const grams of term.grams) {
+    const termRows = marks?.[ti];
+    for (let fi = 0; fi < term.grams.length; fi++) {
+      const grams = term.grams[fi] as string[];
       if (grams.length === 0) continue;
+      const rows = termRows?.[fi];
       let got = 0;
-      for (const g of grams) {
-        const single = g.length === 1;
-        const inContext = single ? s.context.includes(g) : t.context.has(g) || docTerms?.has(g) === true;
-        got += (single ? s.norm.includes(g) : t.text.has(g)) ? 1 : inContext ? opts.contextWeight : 0;
-      }
+      for (let gi = 0; gi < grams.length; gi++) got += gramIn(index, s, grams[gi] as string, opts, rows?.[gi]);
       best = Math.max(best, got / grams.length);
     }
     // "十三五的时候": a statement dated in the plan's years ("截至2020年") is of that period; one dated
@@ -276,7 +412,7 @@ export function scoreStatement(
       const [first, last] = term.period;
       const dated = datedYears(index, s);
       if (dated.some((y) => y >= first && y <= last)) best = opts.termCovered;
-      else if (dated.length > 0) return null;
+      else if (dated.length > 0) return false;
     }
     if (best <= 0) continue;
     score += term.weight * best;
@@ -294,8 +430,39 @@ export function scoreStatement(
       matched.push(term);
     }
   }
-  if (score === 0) return null;
-  return { score, coverage: total > 0 ? covered / total : 0, matched };
+  if (score === 0) return false;
+  out.score = score;
+  out.coverage = total > 0 ? covered / total : 0;
+  return true;
+}
+
+/** Orders best first: higher score, then earlier statement. */
+function before(score: number, id: number, b: Scored): boolean {
+  return score > b.score || (score === b.score && id < b.statement.id);
+}
+
+/**
+ * Inserts into a best-first list of at most `limit` (a question has hundreds of candidates, 12 are
+ * kept); the entry is only made for a statement that gets in.
+ */
+function keepBest(list: Scored[], s: Statement, score: number, r: StatementScore, limit: number): void {
+  if (list.length === limit && !before(score, s.id, list[limit - 1] as Scored)) return;
+  let at = list.length;
+  while (at > 0 && before(score, s.id, list[at - 1] as Scored)) at--;
+  list.splice(at, 0, { statement: s, score, coverage: r.coverage, matched: [...r.matched] });
+  if (list.length > limit) list.pop();
+}
+
+/** Whether the statement holds a figure in one of the units. */
+function hasUnit(s: Statement, units: Set<string>): boolean {
+  for (const v of s.values) if (units.has(v.unit)) return true;
+  return false;
+}
+
+/** Whether the test holds of the statement and one of the terms (a loop: no closure per candidate). */
+function anyOf(s: Statement, terms: Term[], test: (s: Statement, t: Term) => boolean): boolean {
+  for (const t of terms) if (test(s, t)) return true;
+  return false;
 }
 
 /** Finds the statements that best answer the terms, within the given documents. */
@@ -325,38 +492,45 @@ export function retrieve(
     for (const id of index.postings.get(g) ?? []) candidates.add(id);
   });
   const out: Scored[] = [];
+  const marks = gramMarks(index, terms, opts.marksMaxBytes);
+  const r: StatementScore = { score: 0, coverage: 0, matched: [] };
+  // What the bonuses ask, worked out once rather than for each candidate.
+  const types = want.types.filter((ty) => !(ty === 'date' && want.frequency));
+  const units = want.units?.length ? new Set(want.units) : null;
+  const progress = want.types.includes('progress');
+  const target = want.types.includes('target');
+  const figure = want.types.some((ty) => ty === 'value' || ty === 'count');
+  const yearWords = want.years.map((y) => `${y}年`);
+  const namedAs = (want.named ?? []).flatMap((n) => [`”${n}`, `》${n}`]);
   for (const id of candidates) {
     const s = index.statements[id] as Statement;
     if (want.documents && !want.documents.has(s.passage.document)) continue;
-    const r = scoreStatement(index, s, terms, opts);
-    if (!r) continue;
+    if (!scoreInto(index, s, terms, opts, marks, r)) continue;
     let score = r.score;
     // Each kind of fact asked that the statement holds raises it ("2020年定的目标是减好多": a target and a figure).
     // A question of how often is not answered by a year.
-    for (const ty of want.types) if (!(ty === 'date' && want.frequency) && holdsType(s, ty)) score *= opts.typeBonus;
+    for (const ty of types) if (holdsType(s, ty)) score *= opts.typeBonus;
     // A count in the asked unit, or a bare number right before the thing asked ("选了3农膜企业").
-    if (want.units?.length && (s.values.some((v) => want.units?.includes(v.unit)) || r.matched.some((t) => numberBefore(s, t))))
-      score *= opts.yearBonus;
+    if (units && (hasUnit(s, units) || anyOf(s, r.matched, numberBefore))) score *= opts.yearBonus;
     // "多久测一次": how often, not by when.
     if (want.frequency && /每季度|每年|每月|每半年|每周|每天|定期|每\d/.test(s.norm)) score *= opts.yearBonus;
     // A table's results column is where progress stands, its targets column where targets do.
-    if (want.types.includes('progress') && s.passage.kind === 'effect') score *= opts.typeBonus;
-    if (want.types.includes('target') && s.passage.kind === 'target') score *= opts.typeBonus;
+    if (progress && s.passage.kind === 'effect') score *= opts.typeBonus;
+    if (target && s.passage.kind === 'target') score *= opts.typeBonus;
     // A figure right after the asked measure ("处理率达80%") answers "how much" best.
-    if (want.types.some((ty) => ty === 'value' || ty === 'count') && r.matched.some((t) => valueAfter(s, t))) score *= opts.typeBonus;
+    if (figure && anyOf(s, r.matched, valueAfter)) score *= opts.typeBonus;
     if (want.years.length) {
-      if (want.years.some((y) => s.years.includes(y) || (s.passage.kind === 'indicator' && s.norm.includes(`${y}年`))))
+      if (want.years.some((y, i) => s.years.includes(y) || (s.passage.kind === 'indicator' && s.norm.includes(yearWords[i] as string))))
         score *= opts.yearBonus;
       else if (s.years.length) score *= opts.otherYearFactor;
     }
     // "啥子模式": a statement that gives the thing a name (“…”模式, 《…》办法) answers which one.
-    if (want.named?.some((n) => s.norm.includes(`”${n}`) || s.norm.includes(`》${n}`))) score *= opts.typeBonus;
+    if (namedAs.some((n) => s.norm.includes(n))) score *= opts.typeBonus;
     // "具体咋个搞的" after an answer: what is said beside it first.
     if (want.near?.passages.has(s.passage.id)) score *= opts.samePassageBonus;
     else if (want.near?.sections.has(sectionOf(s.passage.locator))) score *= opts.sameSectionBonus;
     if (s.heading) score *= opts.headingFactor;
-    out.push({ statement: s, score, coverage: r.coverage, matched: r.matched });
+    keepBest(out, s, score, r, opts.limit);
   }
-  out.sort((a, b) => b.score - a.score || a.statement.id - b.statement.id);
-  return out.slice(0, opts.limit);
+  return out;
 }

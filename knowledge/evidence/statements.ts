@@ -165,6 +165,8 @@ export interface StatementIndex {
   terms: StatementTerms[];
   /** bigram → ids of statements whose text or context holds it */
   postings: Map<string, number[]>;
+  /** bigram → ids of statements whose own text holds it (a subset of `postings`) */
+  textPostings: Map<string, number[]>;
   /** In how many statements (text or context) a bigram occurs. */
   df(term: string): number;
   /** Statements of one passage, in order. */
@@ -180,6 +182,9 @@ function leadOf(text: string): string {
   const first = sentences(text)[0] ?? '';
   return first.length <= 40 ? first : '';
 }
+
+/** How many answers of `contains` are remembered (the index does not change). */
+const CONTAINS_MEMO = 20_000;
 
 /** Splits every passage into statements. */
 export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIndex {
@@ -223,32 +228,46 @@ export function buildStatements(kb: KnowledgeBase, towns: string[]): StatementIn
     byPassage.set(p.id, list);
   }
   const postings = new Map<string, number[]>();
-  const post = (b: string, id: number) => {
-    const list = postings.get(b);
-    if (!list) postings.set(b, [id]);
+  const textPostings = new Map<string, number[]>();
+  const post = (to: Map<string, number[]>, b: string, id: number) => {
+    const list = to.get(b);
+    if (!list) to.set(b, [id]);
     else if (list[list.length - 1] !== id) list.push(id);
   };
+  const seen = new Map<string, boolean>();
   terms.forEach((t, id) => {
-    for (const b of t.text) post(b, id);
-    for (const b of t.context) if (!t.text.has(b)) post(b, id);
+    for (const b of t.text) {
+      post(postings, b, id);
+      post(textPostings, b, id);
+    }
+    for (const b of t.context) if (!t.text.has(b)) post(postings, b, id);
   });
   return {
     statements,
     terms,
     postings,
+    textPostings,
     df: (term) => postings.get(term)?.length ?? 0,
     ofPassage: (id) => byPassage.get(id) ?? [],
     documentTerms: new Map(kb.documents.map((d) => [d.id, new Set(tokensOfNormalized(normalize(d.title)))])),
     contains(word) {
+      const known = seen.get(word);
+      if (known !== undefined) return known;
       const grams = tokensOfNormalized(word);
-      if (grams.length === 0) return false;
-      // The rarest bigram's statements are the only candidates.
-      const lists = grams.map((g) => postings.get(g) ?? []);
-      const rarest = lists.reduce((a, b) => (b.length < a.length ? b : a));
-      return rarest.some((id) => {
-        const s = statements[id] as Statement;
-        return s.norm.includes(word) || s.context.includes(word);
-      });
+      let found = false;
+      if (grams.length > 0) {
+        // The rarest bigram's statements are the only candidates.
+        const lists = grams.map((g) => postings.get(g) ?? []);
+        const rarest = lists.reduce((a, b) => (b.length < a.length ? b : a));
+        found = rarest.some((id) => {
+          const s = statements[id] as Statement;
+          return s.norm.includes(word) || s.context.includes(word);
+        });
+      }
+      // Query analysis asks the same words again and again (each split of each question).
+      if (seen.size >= CONTAINS_MEMO) seen.clear();
+      seen.set(word, found);
+      return found;
     },
   };
 }

@@ -27,30 +27,48 @@ interface JiebaModule {
   Jieba: { withDict(dict: Uint8Array): { tag(s: string, hmm?: boolean): TaggedWord[] } };
 }
 
-function dictWith(base: Uint8Array | null, extra: ExtraWords): Uint8Array {
-  // A high frequency makes the lexicon's words win over the dictionary's own splits.
-  const lines = extra.map(([w, t]) => `${w} 50000 ${t}`).join('\n');
-  const head = base ? Buffer.from(base).toString('utf8').trimEnd() : '';
-  return Buffer.from(`${head}\n${lines}\n`, 'utf8');
+/**
+ * Whether a dictionary in jieba's text form ("词 频率 词性" a line, lines sorted by code unit, as
+ * the shipped one is) holds a word: a binary search over the lines where they stand, so that
+ * opening it splits nothing (splitting 40,000 lines into a set cost ~70 ms of a cold start).
+ */
+export function sortedDictHas(dict: string, word: string): boolean {
+  if (!word) return false;
+  let lo = 0;
+  let hi = dict.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    // The line that holds `mid`: from after the newline before it to its first space.
+    const start = dict.lastIndexOf('\n', mid - 1) + 1;
+    const space = dict.indexOf(' ', start);
+    const eol = dict.indexOf('\n', start);
+    const end = eol < 0 ? dict.length : eol;
+    const w = dict.slice(start, space < 0 || space > end ? end : space);
+    if (w === word) return true;
+    if (w < word) lo = end + 1;
+    else hi = start;
+  }
+  return false;
 }
 
-/** jieba over the given dictionary; null when the native addon is not available here. */
+/**
+ * jieba over the given dictionary (its text form, lines sorted by code unit) and the extra words;
+ * null when the native addon is not available here.
+ */
 export function createJiebaSegmenter(dict: Uint8Array | null, extra: ExtraWords): Segmenter | null {
   let jieba: ReturnType<JiebaModule['Jieba']['withDict']>;
-  const bytes = dictWith(dict, extra);
+  // A high frequency makes the lexicon's words win over the dictionary's own splits.
+  const added = Buffer.from(`\n${extra.map(([w, t]) => `${w} 50000 ${t}`).join('\n')}\n`, 'utf8');
   try {
     // Loaded on demand so that a process that never analyses a question never loads the addon.
     const mod = createRequire(import.meta.url)('@node-rs/jieba') as JiebaModule;
-    jieba = mod.Jieba.withDict(bytes);
+    jieba = mod.Jieba.withDict(dict ? Buffer.concat([dict, added]) : added);
   } catch {
     return null;
   }
-  const words = new Set<string>();
-  for (const line of Buffer.from(bytes).toString('utf8').split('\n')) {
-    const w = line.slice(0, line.indexOf(' '));
-    if (w) words.add(w);
-  }
-  return { kind: 'jieba', tag: (text) => jieba.tag(text, true), has: (w) => words.has(w) };
+  const text = dict ? Buffer.from(dict.buffer, dict.byteOffset, dict.byteLength).toString('utf8') : '';
+  const own = new Set(extra.map(([w]) => w));
+  return { kind: 'jieba', tag: (t) => jieba.tag(t, true), has: (w) => own.has(w) || sortedDictHas(text, w) };
 }
 
 /**

@@ -52,7 +52,7 @@ function milestoneIds(c: AnswerContext, s: Statement): string[] {
 /** The newest update on the task a statement bears on, and how many complaints are linked to it. */
 function ledgerLead(c: AnswerContext, s: Statement): string {
   const ledger = c.deps.ledger;
-  if (!ledger) return '';
+  if (!ledger || ledger.isEmpty?.()) return '';
   const ids = milestoneIds(c, s);
   if (!ids.length) return '';
   const [update] = ledger.updatesFor(ids);

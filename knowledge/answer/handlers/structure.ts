@@ -139,9 +139,16 @@ function titleOfDocument(d: ParsedDocument): string {
   return normalize(`${d.info.title}${d.info.shortTitle}`);
 }
 
-/** A section's whole text, its subsections' too, normalised. */
+const sectionTexts = new WeakMap<PlanSection, string>();
+
+/** A section's whole text, its subsections' too, normalised (once per section: documents do not change). */
 function textOf(s: PlanSection): string {
-  return normalize([s.title, ...s.paragraphs, ...s.children.map(textOf)].join('\n'));
+  let text = sectionTexts.get(s);
+  if (text === undefined) {
+    text = normalize([s.title, ...s.paragraphs, ...s.children.map(textOf)].join('\n'));
+    sectionTexts.set(s, text);
+  }
+  return text;
 }
 
 function listSection(c: AnswerContext, d: ParsedDocument, s: PlanSection): Answer {
