@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { coordinateIn } from '../knowledge/answer/context.js';
 import { conjunctParts } from '../knowledge/answer/handlers/multipart.js';
 import { partsClose } from '../knowledge/answer/retrieve.js';
-import { type Answer, type Knowledge, openKnowledge, type Topic } from '../knowledge/mod.js';
+import { type Answer, createFallbackSegmenter, type Knowledge, openKnowledge, type Topic } from '../knowledge/mod.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const NOW = new Date('2026-11-23T01:00:00Z');
@@ -32,6 +32,38 @@ function converse(...qs: string[]): Answer[] {
 }
 
 describe('query analysis', () => {
+  it('gives the halves of a piece the segmenter only guessed to the words beside it, when the documents hold those', () => {
+    // A segmenter that cuts "地块翻耕" as "地|块翻|耕", as an HMM guess can.
+    const kb = openKnowledge({
+      corpusDir: join(FIXTURES, 'synthetic'),
+      snapshotPath: null,
+      segmenter: (_dict, extra) => {
+        const base = createFallbackSegmenter(extra);
+        return {
+          kind: 'fallback',
+          has: (w) => w !== '块翻' && base.has(w),
+          tag: (t) =>
+            t.split(/(地块翻耕|给)/).flatMap((piece) =>
+              piece === '地块翻耕'
+                ? [
+                    { word: '地', tag: 'n' },
+                    { word: '块翻', tag: 'x' },
+                    { word: '耕', tag: 'v' },
+                  ]
+                : piece === '给'
+                  ? [{ word: '给', tag: 'v' }]
+                  : base.tag(piece),
+            ),
+        };
+      },
+    });
+    const terms = kb.analyzer.analyze('哪些地块翻耕给好多').terms;
+    const words = terms.flatMap((t) => t.parts ?? [t.text]);
+    expect(words).toContain('翻耕');
+    expect(words).not.toContain('块翻');
+    expect(kb.answerer.answer('哪些地块翻耕给好多', { now: NOW, context: null }).answer).toContain('重新翻耕');
+  });
+
   it('never takes dialect, particles or question words for the topic', () => {
     const q = k().analyzer.analyze('到2025年秸秆综合利用率要达到啥子目标哦');
     expect(q.years).toEqual([2025]);

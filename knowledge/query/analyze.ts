@@ -377,7 +377,8 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
    * character ("全|区划" or "全区|划"), the reading the documents use more wins: in records that say
    * 全区 in every other sentence, "全区划了" is 全区 + 划.
    */
-  function resplit(words: TaggedWord[]): TaggedWord[] {
+  function resplit(input: TaggedWord[]): TaggedWord[] {
+    const words = regroup(input);
     const out: TaggedWord[] = [];
     for (const w of words) {
       const prev = out[out.length - 1];
@@ -392,6 +393,31 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
         }
       }
       out.push(w);
+    }
+    return out;
+  }
+
+  /**
+   * A two-character piece the segmenter only guessed (no dictionary word, nowhere in the documents)
+   * between two words may belong half to each: "行政|村分|档" is "行政村" + "分档" when the
+   * documents hold both of those.
+   */
+  function regroup(words: TaggedWord[]): TaggedWord[] {
+    const out = [...words];
+    for (let i = 1; i + 1 < out.length; i++) {
+      const [prev, w, next] = [out[i - 1], out[i], out[i + 1]] as [TaggedWord, TaggedWord, TaggedWord];
+      // Only a piece the documents never write either ("管网" is a word of theirs, "村分" is not).
+      if (w.word.length !== 2 || segmenter.has(w.word) || vocab.contains(w.word)) continue;
+      if (!/^\p{Script=Han}+$/u.test(prev.word + w.word + next.word)) continue;
+      const left = prev.word + w.word.slice(0, 1);
+      const right = w.word.slice(1) + next.word;
+      if (!vocab.contains(left) || !vocab.contains(right)) continue;
+      out.splice(
+        i - 1,
+        3,
+        { word: left, tag: segmenter.tag(left)[0]?.tag ?? 'n' },
+        { word: right, tag: segmenter.tag(right)[0]?.tag ?? 'n' },
+      );
     }
     return out;
   }
