@@ -225,7 +225,14 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     docNumbers = query.docNumbers.length ? query.docNumbers : followed.docNumbers;
   }
   const scoped = deps.kb.documents.filter((d) => query.districts.some((x) => d.scope.includes(x)));
-  const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : followed?.documents.length ? new Set(followed.documents) : null;
+  // A follow-up stays with the place the last answer was about: its documents and every other
+  // document of the same district ("还有好多家养殖场…" after a records answer may be answered by
+  // that district's plan), never another district's.
+  const carried = followed?.documents.length ? deps.kb.documents.filter((d) => followed.documents.includes(d.id)) : [];
+  const sameScope = carried.length
+    ? deps.kb.documents.filter((d) => carried.some((c) => c.id === d.id || (c.scope.length > 0 && c.scope.some((x) => d.scope.includes(x)))))
+    : [];
+  const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : sameScope.length ? new Set(sameScope.map((d) => d.id)) : null;
   const near = nearOf(deps.statements, followed?.statements ?? []);
   let cached: Scored[] | null = null;
   const search = (t: Term[], ty: AnswerType[] = types, y: number[] = years) =>
