@@ -514,4 +514,26 @@ describe('a third document', () => {
     expect(a.answer).toContain('978');
     expect(a.answer).not.toContain('315万吨');
   });
+
+  /** Asks in turn, each with the topic the answer before it left. */
+  const talk = (...qs: string[]): Answer[] => {
+    let topic: Topic | null = null;
+    return qs.map((s) => {
+      const a = three.answerer.answer(s, { now: NOW, context: topic });
+      topic = a.topic ?? topic;
+      return a;
+    });
+  };
+
+  it('keeps a follow-up in the district of the last answer, in any of its documents', () => {
+    // Within 璧山区: the follow-up is answered from its table, not from Jiangjin's.
+    const [, target] = talk('璧山区尾水整改完成了多少？', '目标呢');
+    expect(target?.answer).toContain('85家');
+    expect(target?.answer).not.toContain('670');
+    // Within Jiangjin: after an answer from the records, the plan of the same district answers.
+    const [first, next] = talk('大型规模场装备配套率2020年好多', '还有好多家养殖场未配备粪便处理利用设施');
+    expect(first?.sources[0]?.document).toBe('整改台账');
+    expect(next?.found).toBe(true);
+    expect(next?.sources[0]?.document).toBe('“十四五”规划');
+  });
 });
