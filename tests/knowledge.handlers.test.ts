@@ -531,7 +531,7 @@ describe('a third document', () => {
     expect(target?.answer).toContain('85家');
     expect(target?.answer).not.toContain('670');
     // Within Jiangjin: after an answer from the records, the plan of the same district answers.
-    const [first, next] = talk('大型规模场装备配套率2020年好多', '还有好多家养殖场未配备粪便处理利用设施');
+    const [, first, next] = talk('畜禽粪污综合利用率2020年好多', '大型规模场装备配套率呢', '还有好多家养殖场莫得设施');
     expect(first?.sources[0]?.document).toBe('整改台账');
     expect(next?.found).toBe(true);
     expect(next?.sources[0]?.document).toBe('“十四五”规划');
