@@ -112,6 +112,15 @@ describe('query analysis', () => {
 });
 
 describe('follow-up peers', () => {
+  it('takes a lead-in word before a question complete in itself as a new question', () => {
+    const [, next] = converse('秸秆综合利用率2025年目标是多少', '另外问一下，宣传册发放了多少份');
+    expect(next?.found).toBe(true);
+    expect(next?.answer).toContain('3000份');
+    // A lead-in before a single new word still goes on with the topic at hand.
+    const [, peer] = converse('秸秆综合利用率2025年目标是多少', '那2023年呢');
+    expect(peer?.answer).not.toContain('3000份');
+  });
+
   it('replaces a carried word by a peer the documents set beside it, never by a head it modifies', () => {
     const docs = ['秸秆农膜', '秸秆、地膜', '秸秆回收率'];
     const contains = (w: string) => docs.some((d) => d.includes(w));

@@ -151,6 +151,16 @@ function continues(deps: AnswererDeps, previous: Topic, own: Term[], query: Quer
   return !alone || beside.score >= alone.score / defaultRetrieveOptions.sameSectionBonus;
 }
 
+/** Whether the question's own words, alone, find a statement that holds every one of them. */
+function standsAlone(deps: AnswererDeps, own: Term[], query: Query): boolean {
+  const known = own.filter((t) => t.known);
+  const want = { types: query.types, years: query.years, documents: null, units: query.valueUnits, frequency: query.frequency };
+  return (retrieve(deps.statements, known, want, defaultRetrieveOptions)[0]?.coverage ?? 0) >= 1;
+}
+
+/** An ellipsis ends in 呢 ("那农药呢"). */
+const ELLIPSIS_END = /呢[?？!！。\s]*$/;
+
 /** Words that point back at the previous topic itself ("这个", "它", "it"). */
 const ANAPHOR_WORDS = /这个|这项|这些|该|它|其|\bit\b|\bthis\b|\bthat\b|\bthey\b/;
 
@@ -173,7 +183,17 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   const ownTerms = chosen.flatMap((t) =>
     compoundHold(deps.statements, t) === 'apart' ? (t.parts ?? []).map((p) => deps.termOf([p])) : [t],
   );
-  const cued = previous && (query.followUp || forceFollow || bare || choiceOnly);
+  // "另外问一下，X调查啥时候完成": a lead-in word alone (no pronoun, no "…呢") before a question
+  // that names two or more things some statement holds all of is a new question, not a follow-up.
+  const selfContained =
+    previous !== null &&
+    query.followUp &&
+    !forceFollow &&
+    !ANAPHOR_WORDS.test(query.normalized) &&
+    !ELLIPSIS_END.test(query.normalized) &&
+    knownOwn.length >= 2 &&
+    standsAlone(deps, ownTerms, query);
+  const cued = previous && !selfContained && (query.followUp || forceFollow || bare || choiceOnly);
   const followed =
     previous && (cued || (!telling && query.districts.length === 0 && continues(deps, previous, ownTerms, query))) ? previous : null;
   let terms = ownTerms;
@@ -207,7 +227,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     const ellipsis =
       knownOwn.some((k) => !/^v/.test(k.tag)) &&
       !ANAPHOR_WORDS.test(query.normalized) &&
-      /呢[?？!！。\s]*$|^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized);
+      (ELLIPSIS_END.test(query.normalized) || /^(那|那么|还有|另外)|^(what|how) about|^and\b/.test(query.normalized));
     // A year of its own ("2025年…目标") replaces a carried plan period ("十三五").
     const kept = (ellipsis && !coordinated ? [] : carriedAll).filter((t) => !(t.period && query.years.length));
     const framing = knownOwn.length > 0 && !coordinated;
@@ -230,7 +250,9 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   // that district's plan), never another district's.
   const carried = followed?.documents.length ? deps.kb.documents.filter((d) => followed.documents.includes(d.id)) : [];
   const sameScope = carried.length
-    ? deps.kb.documents.filter((d) => carried.some((c) => c.id === d.id || (c.scope.length > 0 && c.scope.some((x) => d.scope.includes(x)))))
+    ? deps.kb.documents.filter((d) =>
+        carried.some((c) => c.id === d.id || (c.scope.length > 0 && c.scope.some((x) => d.scope.includes(x)))),
+      )
     : [];
   const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : sameScope.length ? new Set(sameScope.map((d) => d.id)) : null;
   const near = nearOf(deps.statements, followed?.statements ?? []);
