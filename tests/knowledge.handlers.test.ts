@@ -32,6 +32,15 @@ function converse(...qs: string[]): Answer[] {
 }
 
 describe('query analysis', () => {
+  it('does not join the words on either side of a documents’ word taken out first into one compound', () => {
+    const terms = k()
+      .analyzer.analyze('乡镇秸秆收储点建了几个')
+      .terms.map((t) => t.text);
+    expect(terms).toContain('秸秆');
+    expect(terms).toContain('收储点');
+    expect(terms).not.toContain('乡镇收储点');
+  });
+
   it('gives the halves of a piece the segmenter only guessed to the words beside it, when the documents hold those', () => {
     // A segmenter that cuts "地块翻耕" as "地|块翻|耕", as an HMM guess can.
     const kb = openKnowledge({

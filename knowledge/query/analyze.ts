@@ -550,7 +550,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       // The documents' own word first, so that "畜禽粪污" is not read as its variant "粪污".
       for (const canonical of lex.canonicals) {
         if (!rest.includes(canonical)) continue;
-        rest = rest.split(canonical).join(' ');
+        // A mark where the word stood, not a space: the words on either side were not side by side
+        // ("农村…重点" around 黑臭水体 is no compound), while a space the user typed may join nouns.
+        rest = rest.split(canonical).join('，');
         addTerm(term(canonical, [canonical], 'n'));
       }
       for (const { variant, canonical } of lex.synonyms) {
@@ -563,7 +565,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
           const longer = /\p{Script=Han}/u.test(after) && vocab.contains(variant + after);
           if (longer) return `${out}${variant}${piece}`;
           replaced++;
-          return `${out} ${piece}`;
+          return `${out}，${piece}`;
         }, '');
         if (replaced > 0) addTerm(term(variant, [variant, canonical], wordTag(variant)));
       }
