@@ -496,6 +496,12 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).toMatch(/target/);
     expect(a.answer).toContain('95%');
   });
+
+  it('reads general English words of environmental work through the glossary, not only this corpus’s terms', () => {
+    const a = ask('How many people attended the training?');
+    expect(a.intent).not.toBe('offtopic');
+    expect(a.answer).toContain('300人次');
+  });
 });
 
 describe('a third document', () => {
