@@ -32,6 +32,14 @@ function converse(...qs: string[]): Answer[] {
 }
 
 describe('query analysis', () => {
+  it('splits a dictionary word the documents never use at a grammar character ("水能" in "…的水能排…吗")', () => {
+    const terms = k()
+      .analyzer.analyze('收储点的水能排到河里吗')
+      .terms.map((t) => t.text);
+    expect(terms).toContain('收储点');
+    expect(terms).not.toContain('水能');
+  });
+
   it('does not join the words on either side of a documents’ word taken out first into one compound', () => {
     const terms = k()
       .analyzer.analyze('乡镇秸秆收储点建了几个')

@@ -106,6 +106,8 @@ const SUFFIXES = ['率', '量', '值', '度'];
 
 /** Characters that carry grammar, not content: a guessed word holding one is no word. */
 const FUNCTION_CHARS = /[了的到年会在是有和就都也还要把被给让向从对过着吗呢吧啊几多少哪谁么什怎样个些这那]/;
+/** Modal and grammar characters that may stand at the edge of a false word ("水能", "都要"). */
+const EDGE_GRAMMAR = /^[能会要可该得]|[能会要可该得了的是在有]$/;
 /** jieba's tags of a single character that is a word by itself: verbs, adverbs, particles, pronouns… */
 const SINGLE_WORD_TAG = /^(v|d|p|u|y|e|c|r|q|m)/;
 /** Words that ask which one ("啥子模式"): the noun after them is asked for by its name. */
@@ -262,7 +264,10 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       }
       // A word jieba only guessed (not in its dictionary) is content when the documents have it
       // verbatim ("尾水"); otherwise it is a guess across word edges ("年定", "排到河") and is split up.
-      if (isHan && word.length > 1 && !segmenter.has(word) && !vocab.contains(word)) {
+      // So is a two-character dictionary word the documents never use that ends or starts on a
+      // grammar character: "鱼塘的水能直接排" is 水 + 能, not 水能 (water power).
+      const edgeGrammar = isHan && word.length === 2 && segmenter.has(word) && !vocab.contains(word) && EDGE_GRAMMAR.test(word);
+      if (isHan && word.length > 1 && ((!segmenter.has(word) && !vocab.contains(word)) || edgeGrammar)) {
         // A longer guess without grammar characters is likely a real word the dictionary lacks
         // ("大气污染", "老白干"): kept as a noun the documents do not have.
         if (word.length >= 3 && !FUNCTION_CHARS.test(word)) {
