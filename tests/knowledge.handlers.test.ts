@@ -22,14 +22,17 @@ const k = () => {
 const ask = (q: string, context: Topic | null = null): Answer => k().answerer.answer(q, { now: NOW, context });
 
 /** Asks the questions in turn, each with the topic the answer before it left. */
-function converse(...qs: string[]): Answer[] {
+function converseWith(kb: Knowledge, ...qs: string[]): Answer[] {
   let topic: Topic | null = null;
   return qs.map((q) => {
-    const a = k().answerer.answer(q, { now: NOW, context: topic });
+    const a = kb.answerer.answer(q, { now: NOW, context: topic });
     topic = a.topic ?? topic;
     return a;
   });
 }
+
+/** A conversation on the synthetic documents. */
+const converse = (...qs: string[]): Answer[] => converseWith(k(), ...qs);
 
 describe('query analysis', () => {
   it('splits a dictionary word the documents never use at a grammar character ("水能" in "…的水能排…吗")', () => {
@@ -547,15 +550,7 @@ describe('a third document', () => {
     expect(a.answer).not.toContain('315万吨');
   });
 
-  /** Asks in turn, each with the topic the answer before it left. */
-  const talk = (...qs: string[]): Answer[] => {
-    let topic: Topic | null = null;
-    return qs.map((s) => {
-      const a = three.answerer.answer(s, { now: NOW, context: topic });
-      topic = a.topic ?? topic;
-      return a;
-    });
-  };
+  const talk = (...qs: string[]): Answer[] => converseWith(three, ...qs);
 
   it('keeps a follow-up in the district of the last answer, in any of its documents', () => {
     // Within 璧山区: the follow-up is answered from its table, not from Jiangjin's.
