@@ -66,6 +66,8 @@ export interface Lexicon {
   districts: string[];
   /** Unit of a figure → question words that ask for a figure in it (钱 → 元). */
   valueUnits: Map<string, string[]>;
+  /** A manifest's document kind → words that name documents of that kind ("规划" → plan). */
+  documentKinds: Map<string, string[]>;
   /** The segmenter's dictionary ("word freq tag" lines), as bytes. */
   segmenterDict: Uint8Array | null;
   /** A hash of all the files: part of the search snapshot's version. */
@@ -83,7 +85,10 @@ export const LEXICON_FILES = [
   'towns.txt',
   'districts.txt',
   'value-units.txt',
+  'document-kinds.txt',
 ] as const;
+/** Files a lexicon folder may lack (added after the others). */
+const OPTIONAL_FILES = new Set<string>(['document-kinds.txt']);
 /** The segmenter's dictionary file (optional: without it, a character-level fallback segments). */
 export const SEGMENTER_DICT = 'segmenter-dict.txt';
 
@@ -165,6 +170,12 @@ export function parseLexicon(files: LexiconFiles, segmenterDict: Uint8Array | nu
         return [(unit ?? '').trim(), words(cues ?? '')] as [string, string[]];
       }),
     ),
+    documentKinds: new Map(
+      lines(files['document-kinds.txt']).map((l) => {
+        const [kind, cues] = l.split(/[:：]/);
+        return [(kind ?? '').trim(), words(cues ?? '').sort(byLength)] as [string, string[]];
+      }),
+    ),
     segmenterDict,
     version: hash.digest('hex').slice(0, 12),
   };
@@ -172,7 +183,15 @@ export function parseLexicon(files: LexiconFiles, segmenterDict: Uint8Array | nu
 
 /** Reads and parses the lexicon folder. */
 export function loadLexicon(dir: string): Lexicon {
-  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  const read = (f: string) => {
+    try {
+      return readFileSync(join(dir, f), 'utf8');
+    } catch (e) {
+      // A lexicon folder made before a file was added still loads; that file is then empty.
+      if (OPTIONAL_FILES.has(f)) return '';
+      throw e;
+    }
+  };
   let dict: Uint8Array | null = null;
   try {
     dict = readFileSync(join(dir, SEGMENTER_DICT));

@@ -501,6 +501,16 @@ describe('handlers on a made-up county', () => {
     expect(a.answer).not.toMatch(/\d+(\.\d+)?%/);
   });
 
+  it('answers from the kind of document the question names ("台账里头…", "规划里头…")', () => {
+    expect(k().analyzer.analyze('台账里头秸秆综合利用率写的好多').documentKinds).toEqual(['records']);
+    const records = ask('台账里头秸秆综合利用率写的好多');
+    expect(records.sources[0]?.document).toBe('秸秆台账');
+    expect(records.answer).toContain('92%');
+    const plan = ask('规划里头秸秆综合利用率写的好多');
+    expect(plan.sources[0]?.document).toBe('农业环境规划');
+    expect(plan.answer).toContain('95%');
+  });
+
   it('answers English in English, keeping the Chinese figures and names', () => {
     const a = ask('What is the 2025 target for the straw utilization rate?');
     expect(a.lang).toBe('en');

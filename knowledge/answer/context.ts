@@ -256,6 +256,9 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
     : [];
   const documents = scoped.length ? new Set(scoped.map((d) => d.id)) : sameScope.length ? new Set(sameScope.map((d) => d.id)) : null;
   const near = nearOf(deps.statements, followed?.statements ?? []);
+  // "规划里头…", "台账上…": the documents of the kind the question names come first.
+  const named = deps.kb.documents.filter((d) => query.documentKinds.includes(d.kind) && (!documents || documents.has(d.id)));
+  const prefer = named.length && named.length < deps.kb.documents.length ? new Set(named.map((d) => d.id)) : null;
   let cached: Scored[] | null = null;
   const search = (t: Term[], ty: AnswerType[] = types, y: number[] = years) =>
     retrieve(
@@ -269,6 +272,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
         frequency: query.frequency,
         named: query.named,
         ...(near ? { near } : {}),
+        ...(prefer ? { prefer } : {}),
       },
       defaultRetrieveOptions,
     );

@@ -41,6 +41,8 @@ export const defaultRetrieveOptions = {
   samePassageBonus: 1.5,
   /** …and one of its section (a plan's heading, a table's row) by this. */
   sameSectionBonus: 1.25,
+  /** Score factor for a statement of a document the question names by its kind ("规划里头…"). */
+  namedDocumentBonus: 1.5,
   /** How many statements to return. */
   limit: 12,
   /** Bigrams in more than this share of statements bring no candidates of their own… */
@@ -478,6 +480,8 @@ export function retrieve(
     named?: string[];
     /** In a follow-up: the passages and sections the last answer came from. */
     near?: Near;
+    /** Documents the question names by their kind ("规划里头…"): raised, not required. */
+    prefer?: Set<string>;
   },
   opts: typeof defaultRetrieveOptions = defaultRetrieveOptions,
 ): Scored[] {
@@ -529,6 +533,7 @@ export function retrieve(
     // "具体咋个搞的" after an answer: what is said beside it first.
     if (want.near?.passages.has(s.passage.id)) score *= opts.samePassageBonus;
     else if (want.near?.sections.has(sectionOf(s.passage.locator))) score *= opts.sameSectionBonus;
+    if (want.prefer?.has(s.passage.document)) score *= opts.namedDocumentBonus;
     if (s.heading) score *= opts.headingFactor;
     keepBest(out, s, score, r, opts.limit);
   }

@@ -51,6 +51,8 @@ export interface Query {
   places: string[];
   /** Districts/counties the question names (full names). */
   districts: string[];
+  /** Kinds of document the question names ("规划里头…": plan), as the manifest's `kind`. */
+  documentKinds: string[];
   /** Units a figure in the answer must have ("好多吨" → 吨, "好多钱" → 元). */
   valueUnits: string[];
   /** It asks how often ("多久测一次"). */
@@ -486,6 +488,9 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       const short = d.replace(/(土家族|苗族|自治县|区|县)+$/g, '');
       return short.length >= 2 && new RegExp(`${short}(?![河江湖溪水路街镇村桥])`).test(normalized);
     });
+    const documentKinds = [...lexicon.documentKinds]
+      .filter(([, cues]) => cues.some((cue) => hasCue(normalized, cue)))
+      .map(([kind]) => kind);
     const valueUnits: string[] = [];
     let counted: string | null = null;
     for (const m of normalized.matchAll(
@@ -648,6 +653,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       titles,
       places,
       districts,
+      documentKinds,
       valueUnits,
       frequency,
       lots,

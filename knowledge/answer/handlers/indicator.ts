@@ -134,6 +134,8 @@ export function indicator(c: AnswerContext): Answer | null {
   const m = findMeasure(c);
   if (!m) return null;
   const doc = c.doc(m.document);
+  // "台账里头X是好多": a question that names another kind of document is not asked of this table.
+  if (doc && c.query.documentKinds.length && !c.query.documentKinds.includes(doc.kind)) return null;
   const rowStatement = (index: number) => {
     const passage = c.deps.kb.passages.find((p) => p.kind === 'indicator' && p.indicator === index);
     return passage ? c.deps.statements.ofPassage(passage.id)[0] : undefined;
