@@ -432,7 +432,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
   function analyze(question: string): Query {
     const lang: 'zh' | 'en' = isMostlyLatin(question) ? 'en' : 'zh';
     let normalized = normalize(question).replace(/\s+/g, ' ').trim();
-    if (lang === 'zh') normalized = repairTypos(normalized, lexicon, known);
+    if (lang === 'zh') normalized = repairTypos(normalized, lexicon, known, (t) => vocab.contains(t));
     const types: AnswerType[] = [];
     const cues = new Set<IntentCueSection>();
     // Cue words inside the documents' own terms do not count ("黑臭水体" is no smell reported).

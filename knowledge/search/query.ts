@@ -43,8 +43,13 @@ function englishToChinese(n: string, lexicon: Lexicon): { text: string; terms: s
   return { text: terms.join(' '), terms };
 }
 
-/** Replaces characters of unknown bigrams by their confusable partner when that makes them known. */
-export function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary): string {
+/**
+ * Replaces characters of unknown bigrams by their confusable partner when that makes them known.
+ * With `contains` (whether the documents hold a text), a repair between two characters must also
+ * make a run of three the documents hold, or known bigrams on both sides: a bigram alone is found
+ * across word edges too easily ("任务里全市" is no "任务理全市", though "理全" stands in "管理全…").
+ */
+export function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary, contains?: (text: string) => boolean): string {
   const chars = [...n];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;
@@ -56,7 +61,14 @@ export function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary): str
     const fixedLeft = i > 0 ? `${chars[i - 1]}${fix}` : null;
     const fixedRight = i + 1 < chars.length ? `${fix}${chars[i + 1]}` : null;
     const knownAfter = (fixedLeft !== null && known(fixedLeft)) || (fixedRight !== null && known(fixedRight));
-    if (unknownNow && knownAfter) chars[i] = fix;
+    if (!unknownNow || !knownAfter) continue;
+    if (contains && left !== null && right !== null && !(known(fixedLeft as string) && known(fixedRight as string))) {
+      const run = (from: number, to: number) =>
+        from >= 0 && to <= chars.length ? [...chars.slice(from, i), fix, ...chars.slice(i + 1, to)].join('') : null;
+      const runs = [run(i - 2, i + 1), run(i - 1, i + 2), run(i, i + 3)].filter((r): r is string => r !== null && r.length === 3);
+      if (!runs.some(contains)) continue;
+    }
+    chars[i] = fix;
   }
   return chars.join('');
 }

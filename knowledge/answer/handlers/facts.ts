@@ -237,7 +237,12 @@ export function facts(c: AnswerContext): Answer | null {
   const hits = yearOnly ? c.search(c.years.map((y) => c.deps.termOf([`${y}年`]))) : c.hits();
   const good = hits.filter((h) => h.coverage >= c.options.minCoverage);
   const best = good[0];
-  if (!best) return adjacentPair(c, intent, hits) ?? notFound(c, intent, null, null);
+  if (!best) {
+    // Named by what the closest statement lacks, not by words it holds ("全区…行政村" are there;
+    // "分档整治" is what no statement holds with them).
+    const covered = new Set(hits[0]?.matched.map((t) => t.text) ?? []);
+    return adjacentPair(c, intent, hits) ?? notFound(c, intent, missingWords(c, covered).join('、') || null, null);
+  }
   // A content word the documents never use and the evidence does not cover: they are silent on it.
   const unknown = c.query.unknown.filter((w) => !best.statement.norm.includes(w));
   const unknownWeight = c.query.terms.filter((t) => unknown.includes(t.text)).reduce((s, t) => s + t.weight, 0);
