@@ -79,7 +79,7 @@ export function segmenterWords(lexicon: Lexicon, statements: StatementIndex): Ex
   const out: ExtraWords = [...lexicon.functionWords].map(([w, t]) => [w, t]);
   for (const g of lexicon.synonyms) for (const w of g) if (/^\p{Script=Han}{2,}$/u.test(w)) out.push([w, 'n']);
   // A glossary term is for English questions; it shapes how Chinese ones are cut only where the
-  // documents write it ("检测报告" is no word of theirs, and would glue "尾水检测报告" together).
+  // documents write it ("试验报告" is no word of theirs, and would glue "土样试验报告" together).
   for (const [, zh] of lexicon.glossary) if (/^\p{Script=Han}{2,}$/u.test(zh) && statements.contains(zh)) out.push([zh, 'n']);
   for (const t of [...lexicon.towns, ...lexicon.districts]) out.push([t, 'ns']);
   const bodies = new Set(statements.statements.flatMap((s) => s.units));

@@ -246,7 +246,7 @@ export function createContext(deps: AnswererDeps, question: string, now: Date, p
   }
   const scoped = deps.kb.documents.filter((d) => query.districts.some((x) => d.scope.includes(x)));
   // A follow-up stays with the place the last answer was about: its documents and every other
-  // document of the same district ("还有好多家养殖场…" after a records answer may be answered by
+  // document of the same district ("还有好多家茶园…" after a records answer may be answered by
   // that district's plan), never another district's.
   const carried = followed?.documents.length ? deps.kb.documents.filter((d) => followed.documents.includes(d.id)) : [];
   const sameScope = carried.length

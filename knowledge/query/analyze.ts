@@ -267,7 +267,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       // A word jieba only guessed (not in its dictionary) is content when the documents have it
       // verbatim ("尾水"); otherwise it is a guess across word edges ("年定", "排到河") and is split up.
       // So is a two-character dictionary word the documents never use that ends or starts on a
-      // grammar character: "鱼塘的水能直接排" is 水 + 能, not 水能 (water power).
+      // grammar character: "池子的水能直接放" is 水 + 能, not 水能 (water power).
       const edgeGrammar = isHan && word.length === 2 && segmenter.has(word) && !vocab.contains(word) && EDGE_GRAMMAR.test(word);
       if (isHan && word.length > 1 && ((!segmenter.has(word) && !vocab.contains(word)) || edgeGrammar)) {
         // A longer guess without grammar characters is likely a real word the dictionary lacks
@@ -406,7 +406,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
 
   /**
    * A two-character piece the segmenter only guessed (no dictionary word, nowhere in the documents)
-   * between two words may belong half to each: "行政|村分|档" is "行政村" + "分档" when the
+   * between two words may belong half to each: "示范|园分|区" is "示范园" + "分区" when the
    * documents hold both of those.
    */
   function regroup(words: TaggedWord[]): TaggedWord[] {
@@ -561,7 +561,7 @@ export function createAnalyzer(lexicon: Lexicon, segmenter: Segmenter, vocab: Vo
       for (const canonical of lex.canonicals) {
         if (!rest.includes(canonical)) continue;
         // A mark where the word stood, not a space: the words on either side were not side by side
-        // ("农村…重点" around 黑臭水体 is no compound), while a space the user typed may join nouns.
+        // ("山区…难点" around a word taken out is no compound), while a space the user typed may join nouns.
         rest = rest.split(canonical).join('，');
         addTerm(term(canonical, [canonical], 'n'));
       }

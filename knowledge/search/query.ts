@@ -47,7 +47,7 @@ function englishToChinese(n: string, lexicon: Lexicon): { text: string; terms: s
  * Replaces characters of unknown bigrams by their confusable partner when that makes them known.
  * With `contains` (whether the documents hold a text), a repair between two characters must also
  * make a run of three the documents hold, or known bigrams on both sides: a bigram alone is found
- * across word edges too easily ("任务里全市" is no "任务理全市", though "理全" stands in "管理全…").
+ * across word edges too easily ("计划里全县" is no "计划理全县", though "理全" stands in "管理全…").
  */
 export function repairTypos(n: string, lexicon: Lexicon, known: Vocabulary, contains?: (text: string) => boolean): string {
   const chars = [...n];

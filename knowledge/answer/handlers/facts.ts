@@ -238,8 +238,8 @@ export function facts(c: AnswerContext): Answer | null {
   const good = hits.filter((h) => h.coverage >= c.options.minCoverage);
   const best = good[0];
   if (!best) {
-    // Named by what the closest statement lacks, not by words it holds ("全区…行政村" are there;
-    // "分档整治" is what no statement holds with them).
+    // Named by what the closest statement lacks, not by words it holds ("全县…村庄" are there;
+    // "分级改造" is what no statement holds with them).
     const covered = new Set(hits[0]?.matched.map((t) => t.text) ?? []);
     return adjacentPair(c, intent, hits) ?? notFound(c, intent, missingWords(c, covered).join('、') || null, null);
   }
